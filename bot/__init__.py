@@ -1,0 +1,1 @@
+"""Adapters of incidentbot: Slack listeners, HTTP routes, scheduler wiring, CLI and sandbox."""

@@ -1,0 +1,1 @@
+"""Alert webhooks: Alertmanager, Grafana and the generic JSON schema."""

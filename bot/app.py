@@ -1,0 +1,136 @@
+"""`create_app(settings, catalog)`: the one place the bot is assembled. Nothing runs at import."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot import migrate
+from bot.container import Bot
+from bot.http import alerts, health
+from bot.keys import BOLT, BOT, SCHEDULER, WORKER
+from bot.metrics import Metrics
+from bot.settings import Settings
+from bot.slack.client import make_client
+from bot.slack.listeners import register_all
+from bot.slack.outbox_worker import OutboxWorker
+from incidents import outbox
+from incidents.catalog import Catalog
+from incidents.db import make_engine
+from incidents.models import Incident, utcnow
+
+log = logging.getLogger(__name__)
+MAX_BODY = 1024 * 1024
+
+
+def create_app(
+    settings: Settings,
+    catalog: Catalog,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+) -> web.Application:
+    settings.require_slack()
+    metrics = Metrics()
+    token = settings.slack_bot_token.get_secret_value()
+    client = make_client(token=token, base_url=settings.slack_api_url, metrics=metrics)
+    bot = Bot(
+        settings=settings,
+        catalog=catalog,
+        engine=make_engine(settings.database_url),
+        client=client,
+        metrics=metrics,
+        clock=clock,
+    )
+    metrics.watch_database(lambda: _database_gauges(bot))
+
+    bolt = AsyncApp(
+        client=client,
+        signing_secret=(
+            settings.slack_signing_secret.get_secret_value()
+            if settings.slack_signing_secret else None
+        ),
+        # Listeners ack first and keep working after the HTTP answer has gone.
+        process_before_response=False,
+        logger=logging.getLogger("bot.slack"),
+    )
+    register_all(bolt, bot)
+
+    app = web.Application(client_max_size=MAX_BODY)
+    app[BOT] = bot
+    app[BOLT] = bolt
+    app.router.add_post("/slack/events", _slack_events)
+    health.add_routes(app)
+    alerts.add_routes(app)
+    app.cleanup_ctx.append(_lifecycle)
+    return app
+
+
+async def _slack_events(request: web.Request) -> web.Response:
+    started = time.perf_counter()
+    bolt_request = await to_bolt_request(request)
+    response = await request.app[BOLT].async_dispatch(bolt_request)
+    request.app[BOT].metrics.ack_latency.observe(time.perf_counter() - started)
+    return await to_aiohttp_response(response)
+
+
+async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
+    bot = app[BOT]
+    migrate.upgrade(bot.engine)
+    # In the background: the server is not listening yet, and Slack may be down.
+    bot.spawn(_identify(bot))
+    worker = OutboxWorker(bot)
+    app[WORKER] = worker
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    app[SCHEDULER] = scheduler
+    scheduler.start()
+    worker.start()
+    socket_mode = None
+    if bot.settings.socket_mode:
+        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+        socket_mode = AsyncSocketModeHandler(
+            app[BOLT], bot.settings.slack_app_token.get_secret_value()
+        )
+        await socket_mode.connect_async()
+    try:
+        yield
+    finally:
+        if socket_mode is not None:
+            await socket_mode.close_async()
+        await worker.stop()
+        scheduler.shutdown(wait=False)
+        for task in list(bot.background):
+            task.cancel()
+        bot.engine.dispose()
+
+
+async def _identify(bot: Bot) -> None:
+    """Learn our own user id (to skip ourselves in invites); Slack being down must not stop us."""
+    try:
+        response = await bot.client.auth_test()
+        bot.bot_user_id = response.get("user_id")
+    except Exception as exc:
+        log.warning("auth.test failed, continuing without the bot's user id: %s", exc)
+
+
+def _database_gauges(bot: Bot) -> dict:
+    with bot.session() as session:
+        rows = session.exec(
+            select(Incident.severity, Incident.status, func.count())
+            .where(Incident.is_drill == False)  # noqa: E712 (SQL expression)
+            .group_by(Incident.severity, Incident.status)
+        ).all()
+        backlog = outbox.backlog(session)
+    return {
+        "incidents": {(sev, status): count for sev, status, count in rows},
+        "outbox_backlog": backlog,
+    }

@@ -1,0 +1,107 @@
+"""The `incidentbot` command. The only place that configures logging."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Annotated, NoReturn
+
+import typer
+
+from bot.settings import Settings, SettingsError, load_settings
+
+cli = typer.Typer(
+    help="A Slack incident bot for teams that run AI systems for clients.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"incidentbot: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        settings = load_settings(**overrides)
+        settings.require_catalog_exists()
+        return settings
+    except SettingsError as exc:
+        fail(str(exc))
+
+
+def _catalog(settings: Settings):
+    from incidents.catalog import CatalogError, load_catalog
+
+    try:
+        return load_catalog(settings.catalog_path())
+    except CatalogError as exc:
+        fail(f"invalid catalog: {exc}")
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # slack_sdk logs request bodies at DEBUG; keep tokens and user text out of logs.
+    logging.getLogger("slack_sdk").setLevel(logging.WARNING)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+
+@cli.command()
+def serve(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    """Run the bot: Slack endpoint (or Socket Mode), alert webhooks, health, metrics."""
+    from aiohttp import web
+
+    from bot.app import create_app
+
+    settings = _settings()
+    try:
+        settings.require_slack()
+    except SettingsError as exc:
+        fail(str(exc))
+    catalog = _catalog(settings)
+    _logging(verbose)
+    app = create_app(settings, catalog)
+    mode = "Socket Mode" if settings.socket_mode else "POST /slack/events"
+    print(f"incidentbot listening on http://{settings.host}:{settings.port} ({mode})", flush=True)
+    web.run_app(app, host=settings.host, port=settings.port, print=None)
+
+
+@cli.command()
+def sandbox(
+    port: Annotated[int | None, typer.Option(help="Port (default: PORT or 3000).")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Run the bot against the built-in Slack-compatible workspace: no Slack account needed."""
+    from bot.sandbox.run import run_sandbox
+
+    settings = _settings()
+    _logging(verbose)
+    run_sandbox(settings, port=port if port is not None else settings.port)
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations."""
+    from bot import migrate
+    from incidents.db import make_engine
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    migrate.upgrade(engine)
+    typer.echo(f"database at revision {migrate.current_revision(engine)}")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""What every adapter needs, built once by `create_app` and handed to each `register()`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.metrics import Metrics
+from bot.settings import Settings
+from incidents.catalog import Catalog
+from incidents.db import session_scope
+from incidents.models import utcnow
+
+
+@dataclass
+class Bot:
+    settings: Settings
+    catalog: Catalog
+    engine: Engine
+    client: AsyncWebClient
+    metrics: Metrics
+    clock: Callable[[], datetime] = utcnow
+    bot_user_id: str | None = None
+    # Set when the outbox has new work, so Slack hears about changes at once.
+    outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    background: set[asyncio.Task] = field(default_factory=set)
+    member_cache: dict[str, tuple[float, set[str]]] = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with session_scope(self.engine) as session:
+            yield session
+            queued = session.info.pop("outbox_added", False)
+        if queued:  # committed: what the change queued for Slack can go out now
+            self.outbox_ready.set()
+
+    def spawn(self, coro) -> asyncio.Task:
+        """Run slow work after an ack, keeping a reference so it is not garbage-collected."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+        return task
+
+    def system_label(self, key: str) -> str:
+        system = self.catalog.systems.get(key)
+        if system is None:
+            return f"{key} (not in catalog)"
+        client = self.catalog.clients.get(system.client) if system.client else None
+        return f"{key} ({client.name})" if client else key

@@ -1,0 +1,186 @@
+"""`incidentbot drift`: compare two CSV/Parquet files and print a drift report.
+
+Exit status: 0 nothing found, 1 drift found (any signal: drifted column, shifted
+predictions, falling confidence or performance, a column gone from current data),
+2 the files cannot be compared (unreadable, no shared columns, mismatched types).
+"Insufficient data" is not a verdict either way and exits 0.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from incidents.drift import ColumnDrift, DriftDataError, DriftReport, DriftSettings, analyse_drift
+from incidents.drift.loading import load_table
+
+EXIT_OK = 0
+EXIT_DRIFT = 1
+EXIT_ERROR = 2
+
+
+def run_drift(
+    *,
+    reference: Path,
+    current: Path,
+    prediction: str | None,
+    confidence: str | None,
+    label: str | None,
+    exclude: list[str],
+    as_json: bool,
+    out: TextIO,
+    settings: DriftSettings | None = None,
+) -> int:
+    """Load both files, analyse them and write the report to `out`; returns the exit
+    status. Errors go to stderr as one line."""
+    try:
+        ref = load_table(reference, role="reference")
+        cur = load_table(current, role="current")
+        report = analyse_drift(
+            ref.columns, cur.columns, prediction=prediction, confidence=confidence,
+            label=label, exclude=exclude, settings=settings,
+        )
+    except DriftDataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if as_json:
+        data = {"reference": str(reference), "current": str(current), **report.to_dict()}
+        out.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
+    else:
+        out.write(render_report(report, reference=str(reference), current=str(current)))
+    return EXIT_DRIFT if report.drift_found else EXIT_OK
+
+
+def render_report(report: DriftReport, *, reference: str, current: str) -> str:
+    """The human-readable report: a table ranked by effect size, then the verdicts."""
+    lines = [
+        f"Reference: {reference} ({report.reference_rows:,} rows)",
+        f"Current:   {current} ({report.current_rows:,} rows)",
+        "",
+    ]
+    ranked = report.ranked_columns()
+    if ranked:
+        lines += _table(ranked)
+        lines += _category_notes(ranked)
+        lines.append("")
+    else:
+        lines += ["No feature columns to compare.", ""]
+    lines.append(_dataset_line(report))
+    lines += _health_lines(report)
+    if report.only_in_reference:
+        lines.append("Missing from current: " + ", ".join(report.only_in_reference))
+    if report.only_in_current:
+        lines.append("New in current (not compared): " + ", ".join(report.only_in_current))
+    for name, reason in report.skipped.items():
+        lines.append(f"Skipped {name}: {reason}")
+    return "\n".join(lines) + "\n"
+
+
+HEADERS = ("column", "type", "test", "p (BH)", "PSI", "W/σ", "missing ref → cur", "verdict")
+RIGHT_ALIGNED = {3, 5}
+
+
+def _table(columns: list[ColumnDrift]) -> list[str]:
+    rows = [HEADERS] + [_row(c) for c in columns]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(HEADERS))]
+    out = []
+    for n, row in enumerate(rows):
+        cells = [
+            cell.rjust(widths[i]) if i in RIGHT_ALIGNED and n else cell.ljust(widths[i])
+            for i, cell in enumerate(row)
+        ]
+        out.append("  ".join(cells).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return out
+
+
+def _row(c: ColumnDrift) -> tuple[str, ...]:
+    if c.statistic is None:
+        test = "—"
+    elif c.test == "ks":
+        test = f"KS {c.statistic:.3f}"
+    else:
+        test = f"χ² {c.statistic:.1f}"
+    psi = "—" if c.psi is None else f"{c.psi:.3f} {c.psi_band}"
+    wass = "—" if c.wasserstein is None else f"{c.wasserstein:.3f}"
+    missing = f"{_pct(c.null_rate_reference)} → {_pct(c.null_rate_current)}"
+    verdict = c.verdict + (f" ({', '.join(c.reasons)})" if c.reasons else "")
+    return (c.column, c.kind, test, _p(c.p_adjusted), psi, wass, missing, verdict)
+
+
+def _category_notes(columns: list[ColumnDrift]) -> list[str]:
+    notes = []
+    for c in columns:
+        parts = []
+        if c.categories_new_count:
+            parts.append(
+                f"{_count(c.categories_new_count, 'new category', 'new categories')} "
+                f"({_pct(c.new_category_share or 0.0)} of current rows): "
+                + _names(c.categories_new, c.categories_new_count)
+            )
+        if c.categories_vanished_count:
+            parts.append(
+                f"{_count(c.categories_vanished_count, 'category', 'categories')} gone: "
+                + _names(c.categories_vanished, c.categories_vanished_count)
+            )
+        if parts:
+            notes.append(f"  {c.column}: " + "; ".join(parts))
+    return ["", *notes] if notes else []
+
+
+def _dataset_line(report: DriftReport) -> str:
+    if report.verdict == "insufficient data":
+        min_rows = report.settings.min_rows
+        return (f"Dataset: insufficient data (need at least {min_rows:,} rows in each "
+                f"file; reference {report.reference_rows:,}, current {report.current_rows:,})")
+    judged = len(report.judged_columns)
+    drifted = len(report.drifted_columns)
+    threshold = report.settings.dataset_drift_share
+    verdict = "DRIFT" if report.verdict == "drift" else "no drift"
+    return (f"Dataset: {verdict} — {drifted} of {judged} columns drifted "
+            f"({_pct(report.drifted_share or 0.0)}; dataset drift at {_pct(threshold)})")
+
+
+def _health_lines(report: DriftReport) -> list[str]:
+    health = report.model_health
+    lines = []
+    if health.prediction is not None:
+        p = health.prediction
+        state = p.drift.verdict if p.drift.verdict == "insufficient data" else (
+            "SHIFTED" if p.shifted else "stable")
+        lines.append(f"Prediction {p.column} ({p.kind}): {p.summary} — {state}")
+    if health.confidence is not None:
+        c = health.confidence
+        lines.append(f"Confidence {c.column}: {c.summary} — "
+                     f"{'DEGRADED' if c.degraded else 'ok'}")
+    if health.performance is not None:
+        f = health.performance
+        state = "DEGRADED" if f.degraded else f.verdict
+        lines.append(f"Performance {f.label} vs {f.prediction} "
+                     f"({f.n_reference:,} → {f.n_current:,} labelled rows): {f.summary} — {state}")
+    lines += [f"Note: {note}" for note in health.notes]
+    return lines
+
+
+def _p(p: float | None) -> str:
+    if p is None:
+        return "—"
+    if p == 0:
+        return "<1e-300"
+    return f"{p:.1e}" if p < 0.001 else f"{p:.3f}"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def _names(names: tuple[str, ...], total: int) -> str:
+    shown = ", ".join(repr(n) for n in names)
+    return shown + (f", … ({total - len(names):,} more)" if total > len(names) else "")

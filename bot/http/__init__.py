@@ -1,0 +1,1 @@
+"""aiohttp routes: health, metrics, alert webhooks."""

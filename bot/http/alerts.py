@@ -1,0 +1,97 @@
+"""Alert webhooks. An accepted alert is committed before the 2xx answer; Slack hears about it
+afterwards from the outbox, so Slack being down never loses an alert."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from aiohttp import web
+
+from bot.alerts.parsers import PARSERS, PayloadError
+from bot.keys import BOT
+from incidents import alerts as alert_service
+
+log = logging.getLogger(__name__)
+MAX_BODY = 1024 * 1024
+
+
+def _error(status: int, message: str, details: list | None = None) -> web.Response:
+    body: dict = {"error": message}
+    if details:
+        body["details"] = details[:50]
+    return web.json_response(body, status=status)
+
+
+def _check_token(request: web.Request) -> web.Response | None:
+    token = request.app[BOT].settings.alert_webhook_token
+    if token is None:
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer" or not given:
+        return _error(401, "missing bearer token: send 'Authorization: Bearer <token>'")
+    if not hmac.compare_digest(given.strip().encode(), token.get_secret_value().encode()):
+        return _error(403, "wrong bearer token")
+    return None
+
+
+async def _read_json(request: web.Request):
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise PayloadError(413, f"body larger than {MAX_BODY} bytes")
+    body = await request.content.read(MAX_BODY + 1)
+    if len(body) > MAX_BODY:
+        raise PayloadError(413, f"body larger than {MAX_BODY} bytes")
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PayloadError(400, f"invalid JSON: {exc}") from None
+
+
+def _handler(source: str):
+    parse = PARSERS[source]
+
+    async def receive(request: web.Request) -> web.Response:
+        bot = request.app[BOT]
+        refused = _check_token(request)
+        if refused is not None:
+            bot.metrics.alerts_received.labels(source, "unauthorized").inc()
+            return refused
+        try:
+            alerts = parse(await _read_json(request))
+        except PayloadError as exc:
+            bot.metrics.alerts_received.labels(source, "rejected").inc()
+            return _error(exc.status, exc.message, exc.details)
+
+        now = bot.now()
+        results = []
+        # One transaction for the whole request: all of it is accepted, or none.
+        with bot.session() as session:
+            for alert in alerts:
+                results.append(alert_service.ingest(
+                    session, alert=alert, source=source, now=now, catalog=bot.catalog
+                ))
+        for result in results:
+            bot.metrics.alerts_received.labels(source, result.outcome).inc()
+            if result.outcome == "opened":
+                bot.metrics.incidents_opened.labels("alert").inc()
+        status = 201 if any(r.outcome == "opened" for r in results) else 202
+        return web.json_response(
+            {
+                "accepted": len(results),
+                "alerts": [
+                    {"id": r.alert_id, "incident": r.incident_id, "outcome": r.outcome}
+                    for r in results
+                ],
+            },
+            status=status,
+        )
+
+    return receive
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/alerts", _handler("generic"))
+    app.router.add_post("/alerts/alertmanager", _handler("alertmanager"))
+    app.router.add_post("/alerts/grafana", _handler("grafana"))

@@ -1,0 +1,19 @@
+"""Typed keys for what the aiohttp application holds."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from slack_bolt.async_app import AsyncApp
+
+    from bot.container import Bot
+    from bot.slack.outbox_worker import OutboxWorker
+
+BOT: web.AppKey[Bot] = web.AppKey("bot")
+BOLT: web.AppKey[AsyncApp] = web.AppKey("bolt")
+SCHEDULER: web.AppKey[AsyncIOScheduler] = web.AppKey("scheduler")
+WORKER: web.AppKey[OutboxWorker] = web.AppKey("worker")

@@ -1,0 +1,1 @@
+"""Everything that talks to Slack: listeners, Block Kit builders, the outbox worker."""

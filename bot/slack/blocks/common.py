@@ -1,0 +1,61 @@
+"""Small pieces every builder uses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_sdk.models.blocks import MarkdownTextObject, Option, PlainTextObject
+
+from bot.slack.mrkdwn import escape, truncate
+from incidents.types import Severity
+
+SEVERITY_EMOJI = {1: "🔴", 2: "🟠", 3: "🟡", 4: "🔵"}
+SECTION_LIMIT = 3000
+
+
+def md(text: str) -> MarkdownTextObject:
+    # verbatim: Slack must not auto-link names or mentions inside text we did not write.
+    return MarkdownTextObject(text=truncate(text, SECTION_LIMIT), verbatim=True)
+
+
+def plain(text: str, limit: int = 75) -> PlainTextObject:
+    return PlainTextObject(text=truncate(text, limit), emoji=True)
+
+
+def option(label: str, value: str, description: str | None = None) -> Option:
+    return Option(
+        text=plain(label, 75),
+        value=value,
+        description=plain(description, 75) if description else None,
+    )
+
+
+def slack_date(moment: datetime | None, fmt: str = "{date_short_pretty} {time}") -> str:
+    """A date Slack shows in each viewer's own time zone, with a UTC fallback."""
+    if moment is None:
+        return "—"
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{fmt}|{fallback}>"
+
+
+def severity_label(severity: int) -> str:
+    return f"{SEVERITY_EMOJI[severity]} {Severity(severity).label}"
+
+
+def severity_options(incident_id: int | None = None) -> list[Option]:
+    return [
+        option(
+            f"Sev{s.value}",
+            f"{incident_id}:{s.value}" if incident_id is not None else str(s.value),
+            s.meaning,
+        )
+        for s in Severity
+    ]
+
+
+def title_text(incident_id: int, title: str, drill: bool = False) -> str:
+    prefix = "DRILL · " if drill else ""
+    return f"{prefix}Incident #{incident_id}: {title}"
+
+
+__all__ = ["escape", "md", "option", "plain", "severity_label", "slack_date", "truncate"]

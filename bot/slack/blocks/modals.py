@@ -1,0 +1,198 @@
+"""Modals: declare, resolve, assign a role, add a note, pick an incident."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import (
+    CheckboxesElement,
+    InputBlock,
+    PlainTextInputElement,
+    RadioButtonsElement,
+    SectionBlock,
+    StaticSelectElement,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.slack.blocks.common import md, option, plain, severity_options
+from bot.slack.ids import VALUE, Field, ViewId
+from bot.slack.mrkdwn import escape
+from incidents.types import Role, Severity
+
+ROOT_CAUSE_CATEGORIES = {
+    "data_pipeline": "Data pipeline",
+    "data_drift": "Data drift",
+    "concept_drift": "Concept drift",
+    "model_or_deployment": "Model or deployment",
+    "environment": "Environment",
+    "business_context": "Business context",
+    "adversarial_input": "Adversarial input",
+    "feedback_loop": "Feedback loop",
+    "catastrophic_forgetting": "Catastrophic forgetting",
+    "infrastructure": "Infrastructure",
+    "other": "Other",
+}
+
+
+def _modal(callback_id: str, title: str, submit: str, blocks: list, metadata: dict) -> View:
+    return View(
+        type="modal",
+        callback_id=callback_id,
+        title=plain(title, 24),
+        submit=plain(submit, 24),
+        close=plain("Cancel", 24),
+        private_metadata=json.dumps(metadata),
+        blocks=blocks,
+    )
+
+
+def declare_modal(
+    *, title: str, systems: Sequence[tuple[str, str]], origin_channel: str | None
+) -> View:
+    """`systems` are (key, label) pairs from the catalog; without a catalog the key is typed."""
+    if systems:
+        system_input = StaticSelectElement(
+            action_id=VALUE,
+            placeholder=plain("Choose the AI system"),
+            options=[option(label, key) for key, label in systems[:100]],
+        )
+    else:
+        system_input = PlainTextInputElement(action_id=VALUE, placeholder=plain("fraud-detector"))
+    sev3 = Severity.SEV3
+    return _modal(
+        ViewId.DECLARE,
+        "Declare an incident",
+        "Declare",
+        [
+            InputBlock(
+                block_id=Field.TITLE,
+                label=plain("Title"),
+                element=PlainTextInputElement(
+                    action_id=VALUE, initial_value=title[:150] or None, max_length=150,
+                    placeholder=plain("Fraud flag rate jumped to 40%"),
+                ),
+            ),
+            InputBlock(block_id=Field.SYSTEM, label=plain("AI system"), element=system_input),
+            InputBlock(
+                block_id=Field.SEVERITY,
+                label=plain("Severity"),
+                element=RadioButtonsElement(
+                    action_id=VALUE,
+                    options=severity_options(),
+                    initial_option=option(f"Sev{sev3.value}", str(sev3.value), sev3.meaning),
+                ),
+            ),
+            InputBlock(
+                block_id=Field.DESCRIPTION,
+                label=plain("Description"),
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=VALUE, multiline=True, max_length=2500,
+                    placeholder=plain("What is wrong, since when, who is affected"),
+                ),
+            ),
+            InputBlock(
+                block_id=Field.PRIVATE,
+                label=plain("Channel"),
+                optional=True,
+                element=CheckboxesElement(
+                    action_id=VALUE, options=[option("Private channel", "private")]
+                ),
+            ),
+        ],
+        {"origin_channel": origin_channel},
+    )
+
+
+def resolve_modal(*, incident_id: int, title: str) -> View:
+    return _modal(
+        ViewId.RESOLVE,
+        "Resolve incident",
+        "Resolve",
+        [
+            SectionBlock(text=md(f"*Incident #{incident_id}:* {escape(title)}")),
+            InputBlock(
+                block_id=Field.SUMMARY,
+                label=plain("Resolution summary"),
+                element=PlainTextInputElement(
+                    action_id=VALUE, max_length=300,
+                    placeholder=plain("Rolled back to model v41; flag rate back to 2%"),
+                ),
+            ),
+            InputBlock(
+                block_id=Field.ROOT_CAUSE_CATEGORY,
+                label=plain("Root cause category"),
+                optional=True,
+                element=StaticSelectElement(
+                    action_id=VALUE,
+                    placeholder=plain("Choose a category"),
+                    options=[option(label, key) for key, label in ROOT_CAUSE_CATEGORIES.items()],
+                ),
+            ),
+        ],
+        {"incident_id": incident_id},
+    )
+
+
+def assign_modal(*, incident_id: int, role: str | None = None) -> View:
+    roles = [option(r.capitalize(), r, r.purpose[:75]) for r in Role]
+    initial = next((o for o in roles if o.value == role), None)
+    return _modal(
+        ViewId.ASSIGN,
+        "Assign a role",
+        "Assign",
+        [
+            InputBlock(
+                block_id=Field.ROLE,
+                label=plain("Role"),
+                element=StaticSelectElement(
+                    action_id=VALUE, options=roles, initial_option=initial,
+                    placeholder=plain("Choose a role"),
+                ),
+            ),
+            InputBlock(
+                block_id=Field.USER,
+                label=plain("Person"),
+                element=UserSelectElement(action_id=VALUE, placeholder=plain("Choose a person")),
+            ),
+        ],
+        {"incident_id": incident_id},
+    )
+
+
+def note_modal(*, incident_id: int) -> View:
+    return _modal(
+        ViewId.NOTE,
+        "Add a note",
+        "Add note",
+        [
+            InputBlock(
+                block_id=Field.NOTE,
+                label=plain("Note for the timeline"),
+                element=PlainTextInputElement(action_id=VALUE, multiline=True, max_length=2500),
+            )
+        ],
+        {"incident_id": incident_id},
+    )
+
+
+def pick_incident_modal(*, incidents: Sequence[tuple[int, str]], message: dict) -> View:
+    return _modal(
+        ViewId.PICK_INCIDENT,
+        "Add to timeline",
+        "Add",
+        [
+            InputBlock(
+                block_id=Field.INCIDENT,
+                label=plain("Incident"),
+                element=StaticSelectElement(
+                    action_id=VALUE,
+                    placeholder=plain("Choose the incident"),
+                    options=[option(f"#{i}: {t}", str(i)) for i, t in incidents[:100]],
+                ),
+            )
+        ],
+        message,
+    )

@@ -1,0 +1,110 @@
+"""Buttons and menus on the summary and on alert messages."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.container import Bot
+from bot.slack.blocks.modals import assign_modal, note_modal, resolve_modal
+from bot.slack.ids import Action, decode
+from bot.slack.listeners import context
+from bot.slack.listeners.changes import apply_change
+from incidents import service
+from incidents.types import Role, Severity, Status
+
+
+def _value(body: dict) -> str:
+    action = body["actions"][0]
+    if "selected_option" in action:
+        return action["selected_option"]["value"]
+    return action.get("value", "")
+
+
+def register(app: AsyncApp, bot: Bot) -> None:
+    @app.action(Action.SET_SEVERITY)
+    async def set_severity(ack, body, respond) -> None:
+        await ack()
+        incident_id, (severity,) = decode(_value(body))
+        user = body["user"]["id"]
+        await apply_change(
+            bot, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
+            change=lambda s, inc, now: service.change_severity(
+                s, incident=inc, severity=Severity(int(severity)), actor=user, now=now),
+        )
+
+    @app.action(Action.SET_STATUS)
+    async def set_status(ack, body, respond) -> None:
+        await ack()
+        incident_id, (status,) = decode(_value(body))
+        user = body["user"]["id"]
+        await apply_change(
+            bot, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
+            change=lambda s, inc, now: service.change_status(
+                s, incident=inc, status=Status(status), actor=user, now=now),
+        )
+
+    @app.action(Action.DECLINE)
+    async def decline(ack, body, respond) -> None:
+        await ack()
+        incident_id, _ = decode(_value(body))
+        user = body["user"]["id"]
+        await apply_change(
+            bot, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
+            change=lambda s, inc, now: service.decline(s, incident=inc, actor=user, now=now),
+        )
+
+    @app.action(Action.ACKNOWLEDGE)
+    async def acknowledge(ack, body, respond) -> None:
+        await ack()
+        incident_id, _ = decode(_value(body))
+        user = body["user"]["id"]
+
+        def take_command(session, incident, now):
+            if incident.commander is None:
+                service.assign(session, incident=incident, role=Role.COMMANDER, user=user,
+                               actor=user, now=now)
+            if incident.status == Status.TRIAGE:
+                service.change_status(session, incident=incident, status=Status.INVESTIGATING,
+                                      actor=user, now=now)
+
+        await apply_change(bot, incident_id=incident_id, user=user, channel=_channel(body),
+                           respond=respond, change=take_command)
+
+    async def open_modal(body, client, respond, build) -> None:
+        incident_id, _ = decode(_value(body))
+        incident = context.incident_by_id(bot, incident_id)
+        if incident is None:
+            return
+        if incident.channel_id and not await context.is_member(
+            bot, incident.channel_id, body["user"]["id"]
+        ):
+            await respond(response_type="ephemeral", replace_original=False,
+                          text=context.NOT_A_MEMBER)
+            return
+        await client.views_open(trigger_id=body["trigger_id"], view=build(incident))
+
+    @app.action(Action.ASSIGN_ROLE)
+    async def assign_role(ack, body, client, respond) -> None:
+        await ack()
+        await open_modal(body, client, respond, lambda inc: assign_modal(incident_id=inc.id))
+
+    @app.action(Action.ADD_NOTE)
+    async def add_note(ack, body, client, respond) -> None:
+        await ack()
+        await open_modal(body, client, respond, lambda inc: note_modal(incident_id=inc.id))
+
+    @app.action(Action.RESOLVE)
+    async def resolve(ack, body, client, respond) -> None:
+        await ack()
+        await open_modal(
+            body, client, respond,
+            lambda inc: resolve_modal(incident_id=inc.id, title=inc.title),
+        )
+
+    @app.action(Action.OPEN_CHANNEL)
+    async def open_channel(ack) -> None:
+        await ack()  # a link button: Slack opens the URL itself
+
+
+def _channel(body: dict) -> str | None:
+    return (body.get("channel") or {}).get("id")

@@ -1,0 +1,73 @@
+"""Copying Slack messages into an incident's timeline: 📌, pins and the message shortcut."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from slack_sdk.errors import SlackApiError
+
+from bot.container import Bot
+from bot.slack.listeners import context
+from incidents import service
+from incidents.models import Incident
+
+Reply = Callable[..., Awaitable[object]]
+
+
+async def add_message_to_incident(
+    bot: Bot,
+    *,
+    incident_id: int,
+    message: dict,
+    actor: str,
+    how: str,
+    reply: Reply | None = None,
+) -> bool:
+    """Store the message once, at its own timestamp; tell the person what happened."""
+    incident = context.incident_by_id(bot, incident_id)
+    if incident is None:
+        return False
+    if incident.channel_id and not await context.is_member(bot, incident.channel_id, actor):
+        if reply:
+            await reply(text=context.NOT_A_MEMBER)
+        return False
+    permalink = await _permalink(bot, message)
+    with bot.session() as session:
+        added = service.add_slack_message(
+            session,
+            incident=session.get(Incident, incident_id),
+            ts=message["ts"],
+            author=message.get("user") or message.get("bot_id"),
+            text=message.get("text", ""),
+            actor=actor,
+            now=bot.now(),
+            how=how,
+            permalink=permalink,
+        )
+    if reply:
+        await reply(
+            text=f"Added to the timeline of incident #{incident_id}."
+            if added else f"That message is already in the timeline of incident #{incident_id}."
+        )
+    return added is not None
+
+
+async def _permalink(bot: Bot, message: dict) -> str | None:
+    channel = message.get("channel")
+    if not channel:
+        return None
+    try:
+        response = await bot.client.chat_getPermalink(channel=channel, message_ts=message["ts"])
+    except SlackApiError:
+        return None
+    return response.get("permalink")
+
+
+async def fetch_message(bot: Bot, channel: str, ts: str) -> dict | None:
+    response = await bot.client.conversations_history(
+        channel=channel, latest=ts, inclusive=True, limit=1
+    )
+    for message in response.get("messages", []):
+        if message.get("ts") == ts:
+            return {**message, "channel": channel}
+    return None

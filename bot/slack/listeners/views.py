@@ -1,0 +1,132 @@
+"""Modal submissions. Validation errors go back in the ack; everything else after it."""
+
+from __future__ import annotations
+
+import json
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.container import Bot
+from bot.slack.ids import VALUE, Field, ViewId
+from bot.slack.listeners.changes import apply_change
+from bot.slack.listeners.timeline_capture import add_message_to_incident
+from incidents import service
+from incidents.types import Role, Severity
+
+
+def _values(view: dict) -> dict[str, object]:
+    """Flatten Slack's state into {block_id: value} for each input's `value` action."""
+    flat: dict[str, object] = {}
+    for block_id, actions in view["state"]["values"].items():
+        state = actions.get(VALUE) or {}
+        match state.get("type"):
+            case "static_select" | "radio_buttons":
+                flat[block_id] = (state.get("selected_option") or {}).get("value")
+            case "users_select":
+                flat[block_id] = state.get("selected_user")
+            case "checkboxes":
+                flat[block_id] = [o["value"] for o in state.get("selected_options") or []]
+            case _:
+                flat[block_id] = state.get("value")
+    return flat
+
+
+def register(app: AsyncApp, bot: Bot) -> None:
+    @app.view(ViewId.DECLARE)
+    async def declare(ack, body, view) -> None:
+        values = _values(view)
+        title = (values.get(Field.TITLE) or "").strip()
+        system = (values.get(Field.SYSTEM) or "").strip()
+        errors = {}
+        if not title:
+            errors[Field.TITLE] = "Give the incident a title."
+        if not system:
+            errors[Field.SYSTEM] = "Choose the AI system that is affected."
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        user = body["user"]["id"]
+        with bot.session() as session:
+            service.declare(
+                session,
+                title=title,
+                system=system,
+                severity=Severity(int(values.get(Field.SEVERITY) or 3)),
+                description=(values.get(Field.DESCRIPTION) or "").strip(),
+                private="private" in (values.get(Field.PRIVATE) or []),
+                declared_by=user,
+                now=bot.now(),
+                catalog=bot.catalog,
+            )
+        bot.metrics.incidents_opened.labels("declared").inc()
+
+    @app.view(ViewId.RESOLVE)
+    async def resolve(ack, body, view) -> None:
+        values = _values(view)
+        summary = (values.get(Field.SUMMARY) or "").strip()
+        if not summary:
+            await ack(response_action="errors",
+                      errors={Field.SUMMARY: "Say in one line what fixed it."})
+            return
+        await ack()
+        user = body["user"]["id"]
+        await apply_change(
+            bot, incident_id=_incident_id(view), user=user, channel=None,
+            change=lambda s, inc, now: service.resolve(
+                s, incident=inc, summary=summary, actor=user, now=now,
+                root_cause_category=values.get(Field.ROOT_CAUSE_CATEGORY)),
+            respond=_dm(bot, user),
+        )
+
+    @app.view(ViewId.ASSIGN)
+    async def assign(ack, body, view) -> None:
+        values = _values(view)
+        await ack()
+        user = body["user"]["id"]
+        await apply_change(
+            bot, incident_id=_incident_id(view), user=user, channel=None,
+            change=lambda s, inc, now: service.assign(
+                s, incident=inc, role=Role(values[Field.ROLE]), user=values[Field.USER],
+                actor=user, now=now),
+            respond=_dm(bot, user),
+        )
+
+    @app.view(ViewId.NOTE)
+    async def note(ack, body, view) -> None:
+        text = (_values(view).get(Field.NOTE) or "").strip()
+        if not text:
+            await ack(response_action="errors", errors={Field.NOTE: "Write the note."})
+            return
+        await ack()
+        user = body["user"]["id"]
+        await apply_change(
+            bot, incident_id=_incident_id(view), user=user, channel=None,
+            change=lambda s, inc, now: service.add_note(
+                s, incident=inc, text=text, actor=user, now=now),
+            respond=_dm(bot, user),
+        )
+
+    @app.view(ViewId.PICK_INCIDENT)
+    async def pick_incident(ack, body, view) -> None:
+        await ack()
+        message = json.loads(view["private_metadata"])
+        incident_id = int(_values(view)[Field.INCIDENT])
+        await add_message_to_incident(
+            bot, incident_id=incident_id, message=message, actor=body["user"]["id"],
+            how="shortcut", reply=_dm(bot, body["user"]["id"]),
+        )
+
+
+def _incident_id(view: dict) -> int:
+    return int(json.loads(view["private_metadata"])["incident_id"])
+
+
+def _dm(bot: Bot, user: str):
+    """Modals have no response_url: refusals reach the person as a direct message."""
+
+    async def send(*, text: str, **_: object) -> None:
+        dm = await bot.client.conversations_open(users=user)
+        await bot.client.chat_postMessage(channel=dm["channel"]["id"], text=text)
+
+    return send

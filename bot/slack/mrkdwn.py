@@ -1,0 +1,34 @@
+"""Making user- and alert-supplied text safe to show in Slack mrkdwn."""
+
+from __future__ import annotations
+
+import re
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9_]{1,20}$")
+
+
+def escape(text: object) -> str:
+    """Slack's three control characters; nothing user-written can ping or forge a link."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def user(user_id: str | None, *, none: str = "nobody yet") -> str:
+    """A mention for a Slack user id we trust (validated), else plain escaped text."""
+    if not user_id:
+        return none
+    return f"<@{user_id}>" if _USER_ID.match(user_id) else escape(user_id)
+
+
+def is_user_id(value: str) -> bool:
+    return bool(_USER_ID.match(value))
+
+
+def link(url: str | None, label: str) -> str:
+    """A link only for http(s) URLs; anything else is shown as escaped text."""
+    if url and url.startswith(("http://", "https://")) and not any(c in url for c in "<>|"):
+        return f"<{url}|{escape(label).replace('|', '¦')}>"
+    return escape(label)
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

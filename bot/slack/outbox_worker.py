@@ -1,0 +1,155 @@
+"""Delivers the outbox to Slack: in order per incident, retried with backoff while Slack fails,
+resumed after a restart because the work lives in the database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+from bot.container import Bot
+from bot.slack.blocks.alerts import alert_blocks
+from bot.slack.blocks.announce import announcement
+from bot.slack.sync import sync_incident
+from incidents import alerts as alert_service
+from incidents import outbox
+from incidents.models import Alert, Incident, Outbox, TimelineEvent
+
+log = logging.getLogger(__name__)
+POLL_SECONDS = 1.0
+# Slack allows about one message per second per channel.
+CHANNEL_INTERVAL = timedelta(seconds=1)
+
+Handler = Callable[[Bot, Outbox], Awaitable[None]]
+
+
+class OutboxWorker:
+    def __init__(self, bot: Bot, handlers: dict[str, Handler] | None = None) -> None:
+        self.bot = bot
+        self.handlers: dict[str, Handler] = {
+            outbox.SYNC: _sync,
+            outbox.ANNOUNCE: _announce,
+            outbox.ALERTS: _alerts,
+            **(handlers or {}),
+        }
+        self._task: asyncio.Task | None = None
+        # One pass at a time, whoever asks (the loop, a test, a benchmark): never twice.
+        self._lock = asyncio.Lock()
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.drain()
+            except Exception:  # the worker must outlive any one bad row or outage
+                log.exception("outbox pass failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.bot.outbox_ready.wait(), POLL_SECONDS)
+            self.bot.outbox_ready.clear()
+
+    async def drain(self) -> int:
+        """One pass over due work; returns how many items were delivered."""
+        async with self._lock:
+            return await self._drain()
+
+    async def _drain(self) -> int:
+        with self.bot.session() as session:
+            items = outbox.due(session, now=self.bot.now())
+        blocked: set[int | None] = set()
+        delivered = 0
+        for item in items:
+            if item.incident_id in blocked:
+                continue  # keep each incident's messages in order behind a failed one
+            if not await self._deliver(item):
+                blocked.add(item.incident_id)
+            else:
+                delivered += 1
+        return delivered
+
+    async def _deliver(self, item: Outbox) -> bool:
+        handler = self.handlers.get(item.kind)
+        if handler is None:
+            log.error("outbox item %s has unknown kind %s", item.id, item.kind)
+            return self._finish(item, error=None)
+        if item.kind == outbox.SYNC:
+            # Claimed before reading state: a change made while we work queues a fresh sync.
+            self._finish(item, error=None)
+        try:
+            await handler(self.bot, item)
+        except Exception as exc:
+            log.warning("outbox item %s (%s) failed: %s", item.id, item.kind, exc)
+            self._finish(item, error=f"{type(exc).__name__}: {exc}")
+            return False
+        return self._finish(item, error=None)
+
+    def _finish(self, item: Outbox, *, error: str | None) -> bool:
+        with self.bot.session() as session:
+            row = session.get(Outbox, item.id)
+            if error is None:
+                outbox.mark_done(row, now=self.bot.now())
+            else:
+                row.done_at = None
+                outbox.mark_failed(row, error=error, now=self.bot.now())
+        return error is None
+
+
+async def _sync(bot: Bot, item: Outbox) -> None:
+    await sync_incident(bot, item.incident_id)
+
+
+async def _announce(bot: Bot, item: Outbox) -> None:
+    with bot.session() as session:
+        event = session.get(TimelineEvent, item.payload["event"])
+        incident = session.get(Incident, item.incident_id)
+    rendered = announcement(event) if event else None
+    if rendered is None:
+        return
+    if incident.channel_id is None:
+        raise RuntimeError("the incident has no channel yet")
+    text, blocks = rendered
+    await bot.client.chat_postMessage(
+        channel=incident.channel_id, text=text, blocks=blocks, unfurl_links=False
+    )
+
+
+async def _alerts(bot: Bot, item: Outbox) -> None:
+    """Everything that arrived since the last post, in one message: a storm of thousands
+    becomes a handful of messages, at most one a second per channel."""
+    with bot.session() as session:
+        incident = session.get(Incident, item.incident_id)
+        batch = alert_service.unposted(session, item.incident_id)
+    if not batch:
+        return
+    if incident.channel_id is None:
+        raise RuntimeError("the incident has no channel yet")
+    text, blocks = alert_blocks(batch, incident_id=incident.id, open_=incident.status_enum.is_open)
+    await bot.client.chat_postMessage(
+        channel=incident.channel_id, text=text, blocks=blocks, unfurl_links=False
+    )
+    with bot.session() as session:
+        for alert in batch:
+            session.get(Alert, alert.id).posted = True
+        # More may have arrived while we posted; they go in the next batch.
+        if alert_service.unposted(session, item.incident_id, limit=1):
+            later = Outbox(kind=outbox.ALERTS, incident_id=item.incident_id,
+                           next_attempt_at=bot.now() + CHANNEL_INTERVAL)
+            session.add(later)
+
+
+def pending_for(bot: Bot, incident_id: int) -> list[Outbox]:
+    with bot.session() as session:
+        return list(session.exec(
+            select(Outbox).where(Outbox.incident_id == incident_id, col(Outbox.done_at).is_(None))
+        ))

@@ -1,0 +1,4 @@
+"""The domain core of incidentbot: models, policies, timeline and documents.
+
+Nothing here imports Slack, aiohttp or the scheduler; adapters in `bot/` do.
+"""

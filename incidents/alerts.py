@@ -1,0 +1,190 @@
+"""Alerts: one internal model for every source, and the grouping rules that turn them into
+incidents. An alert storm opens one incident per system; later alerts join its timeline."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from sqlmodel import Session, col, select
+
+from incidents import outbox, service
+from incidents.models import Alert, Incident
+from incidents.severity import Metric, parse_severity, propose_severity
+from incidents.types import AlertStatus, EventKind, Severity, Signal
+from incidents.wording import describe_metric
+
+
+class MetricIn(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    name: str = "metric"
+    value: float
+    baseline: float | None = None
+    threshold: float | None = None
+
+
+class AlertIn(BaseModel):
+    """The generic alert of the SPEC; Alertmanager and Grafana payloads are mapped onto it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    system: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=500)
+    signal: Signal | None = None
+    status: AlertStatus = AlertStatus.FIRING
+    severity: str | int | None = None
+    fingerprint: str | None = Field(default=None, max_length=200)
+    started_at: AwareDatetime | None = None
+    description: str = Field(default="", max_length=10_000)
+    metric: MetricIn | None = None
+    links: dict[str, str] = Field(default_factory=dict)
+    labels: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("severity")
+    @classmethod
+    def _known_severity(cls, value: str | int | None) -> str | int | None:
+        if value is not None and parse_severity(value) is None:
+            raise ValueError("use sev1–sev4 or critical/high/medium/low/warning/info")
+        return value
+
+    @field_validator("labels", "links", mode="before")
+    @classmethod
+    def _stringify(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): "" if v is None else str(v) for k, v in value.items()}
+        return value
+
+    def derived_fingerprint(self) -> str:
+        if self.fingerprint:
+            return self.fingerprint
+        key = json.dumps(
+            [self.system, self.title, self.signal, sorted(self.labels.items())], default=str
+        )
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+Outcome = Literal["opened", "joined", "duplicate", "resolved"]
+
+
+@dataclass(frozen=True)
+class Ingested:
+    outcome: Outcome
+    alert_id: int | None
+    incident_id: int | None
+
+
+def ingest(
+    session: Session, *, alert: AlertIn, source: str, now: datetime, catalog: Any
+) -> Ingested:
+    """Store one alert and apply the grouping rules. Redelivery changes nothing."""
+    fingerprint = alert.derived_fingerprint()
+    starts_at = alert.started_at or now
+    existing = session.exec(
+        select(Alert).where(
+            Alert.fingerprint == fingerprint,
+            Alert.starts_at == starts_at,
+            Alert.status == alert.status,
+        )
+    ).first()
+    if existing is not None:
+        return Ingested("duplicate", existing.id, existing.incident_id)
+
+    system = catalog.systems.get(alert.system)
+    metric = alert.metric.model_dump() if alert.metric else {}
+    proposal = propose_severity(
+        signal=alert.signal,
+        metric=Metric.from_dict(metric),
+        criticality=system.criticality if system else "standard",
+        stated=alert.severity,
+    )
+    row = Alert(
+        source=source,
+        fingerprint=fingerprint,
+        starts_at=starts_at,
+        status=alert.status,
+        system=alert.system,
+        title=alert.title,
+        signal=alert.signal,
+        severity=int(proposal.severity),
+        description=alert.description,
+        metric=metric,
+        links=alert.links,
+        labels={**alert.labels, "severity_reason": proposal.reason},
+        received_at=now,
+    )
+
+    if alert.status == AlertStatus.RESOLVED:
+        incident = _incident_of_firing(session, fingerprint) or service.open_incident_for_system(
+            session, alert.system
+        )
+        outcome: Outcome = "resolved"
+    else:
+        incident = service.open_incident_for_system(session, alert.system)
+        outcome = "joined"
+        if incident is None:
+            incident = service.declare(
+                session,
+                title=alert.title,
+                system=alert.system,
+                severity=proposal.severity,
+                description=alert.description,
+                now=now,
+                catalog=catalog,
+                impact_started_at=starts_at,
+                kind=EventKind.OPENED_BY_ALERT,
+            )
+            outcome = "opened"
+
+    session.add(row)
+    if incident is not None:
+        row.incident_id = incident.id
+        session.flush()
+        _record(session, incident=incident, alert=row, now=now)
+        outbox.alerts(session, incident)
+    else:
+        row.posted = True  # a resolution for nothing we know: recorded, nothing to show
+        session.flush()
+    return Ingested(outcome, row.id, incident.id if incident else None)
+
+
+def _incident_of_firing(session: Session, fingerprint: str) -> Incident | None:
+    firing = session.exec(
+        select(Alert)
+        .where(Alert.fingerprint == fingerprint, Alert.status == AlertStatus.FIRING)
+        .where(col(Alert.incident_id).is_not(None))
+        .order_by(col(Alert.id).desc())
+    ).first()
+    return session.get(Incident, firing.incident_id) if firing else None
+
+
+def _record(session: Session, *, incident: Incident, alert: Alert, now: datetime) -> None:
+    resolved = alert.status == AlertStatus.RESOLVED
+    detail = describe_metric(alert.metric)
+    service.record(
+        session,
+        incident=incident,
+        kind=EventKind.ALERT_RESOLVED if resolved else EventKind.ALERT,
+        now=now,
+        actor=alert.source,
+        occurred_at=alert.starts_at if not resolved else now,
+        text=("Alert resolved: " if resolved else "Alert fired: ") + alert.title
+        + (f" ({detail})" if detail else ""),
+        data={"alert": alert.id, "severity": alert.severity, "signal": alert.signal},
+    )
+
+
+def unposted(session: Session, incident_id: int, limit: int = 1000) -> list[Alert]:
+    return list(session.exec(
+        select(Alert)
+        .where(Alert.incident_id == incident_id, col(Alert.posted).is_(False))
+        .order_by(col(Alert.id))
+        .limit(limit)
+    ))
+
+
+def opening_severity(alert: Alert) -> Severity:
+    return Severity(alert.severity or 3)

@@ -1,0 +1,414 @@
+"""Dataset drift analysis: per-column verdicts, dataset verdict, model health, signals."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, is_dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from incidents.drift import stats
+from incidents.drift.columns import (
+    CATEGORICAL,
+    NUMERIC,
+    ColumnDrift,
+    DriftDataError,
+    Kind,
+    classify,
+    compare_categorical,
+    compare_numeric,
+    describe_kind,
+    judge,
+)
+from incidents.drift.health import (
+    ConfidenceHealth,
+    PerformanceHealth,
+    PredictionHealth,
+    confidence_health,
+    performance_health,
+    prediction_health,
+)
+from incidents.drift.settings import DriftSettings
+
+# Each busy column holds a few arrays twice the size of both samples; more threads than
+# this buys little on NumPy's memory-bound merges and multiplies peak memory.
+MAX_WORKERS = 4
+PARALLEL_MIN_VALUES = 1_000_000
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    value: float
+    baseline: float | None
+    threshold: float | None
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One finding in the shape of an alert: signal kind, metric, readable summary.
+
+    `metric.threshold` is where the finding starts to matter, on the same scale as
+    value and baseline, so (value − baseline) / (threshold − baseline) reads as how far
+    past it things went.
+    """
+
+    signal: str  # feature_distribution | prediction_distribution | confidence | ...
+    metric: Metric
+    summary: str
+    column: str | None = None
+    details: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+
+@dataclass(frozen=True)
+class ModelHealth:
+    prediction: PredictionHealth | None = None
+    confidence: ConfidenceHealth | None = None
+    performance: PerformanceHealth | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    reference_rows: int
+    current_rows: int
+    verdict: str  # "drift" | "no drift" | "insufficient data"
+    drifted_share: float | None
+    columns: tuple[ColumnDrift, ...]
+    model_health: ModelHealth
+    only_in_reference: tuple[str, ...] = ()
+    only_in_current: tuple[str, ...] = ()
+    skipped: dict[str, str] = field(default_factory=dict)
+    settings: DriftSettings = field(default_factory=DriftSettings)
+
+    @property
+    def drifted_columns(self) -> tuple[ColumnDrift, ...]:
+        return tuple(c for c in self.columns if c.drifted)
+
+    @property
+    def judged_columns(self) -> tuple[ColumnDrift, ...]:
+        return tuple(c for c in self.columns if c.verdict != "insufficient data")
+
+    @property
+    def drift_found(self) -> bool:
+        """Anything worth an alert: a drifted column, shifted predictions, lower
+        confidence or performance, or a column the current data lost."""
+        return bool(self.signals())
+
+    def ranked_columns(self) -> list[ColumnDrift]:
+        """Drifted columns first, then by effect size, largest first."""
+        return sorted(self.columns, key=lambda c: (not c.drifted, -c.effect_size, c.column))
+
+    def signals(self) -> list[Signal]:
+        """Findings as alert signals with a metric, for the severity policy."""
+        found = [_column_signal(c, self.settings) for c in self.ranked_columns() if c.drifted]
+        if self.verdict == "drift" and self.drifted_share is not None:
+            found.insert(0, Signal(
+                signal="feature_distribution",
+                metric=Metric("drifted_column_share", self.drifted_share, 0.0,
+                              self.settings.dataset_drift_share),
+                summary=(f"dataset drift: {len(self.drifted_columns)} of "
+                         f"{len(self.judged_columns)} features drifted"),
+            ))
+        health = self.model_health
+        if health.prediction is not None and health.prediction.shifted:
+            found.append(_prediction_signal(health.prediction, self.settings))
+        if health.confidence is not None and health.confidence.degraded:
+            found.append(_confidence_signal(health.confidence, self.settings))
+        if health.performance is not None and health.performance.degraded:
+            found.append(_performance_signal(health.performance, self.settings))
+        if self.only_in_reference:
+            found.append(Signal(
+                signal="pipeline",
+                metric=Metric("missing_columns", float(len(self.only_in_reference)), 0.0, 1.0),
+                summary="columns missing from current data: " + ", ".join(self.only_in_reference),
+            ))
+        return found
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: plain types, non-finite floats as null, columns ranked."""
+        data = _clean(asdict(self))
+        data["columns"] = [
+            {**_clean(asdict(c)), "drifted": c.drifted, "effect_size": _finite(c.effect_size)}
+            for c in self.ranked_columns()
+        ]
+        data["drift_found"] = self.drift_found
+        data["signals"] = [s.to_dict() for s in self.signals()]
+        return data
+
+
+def analyse_drift(
+    reference: Mapping[str, ArrayLike],
+    current: Mapping[str, ArrayLike],
+    *,
+    prediction: str | None = None,
+    confidence: str | None = None,
+    label: str | None = None,
+    exclude: Iterable[str] = (),
+    settings: DriftSettings | None = None,
+    workers: int | None = None,
+) -> DriftReport:
+    """Compare two datasets given as column name → 1-D array.
+
+    Columns are compared on `workers` threads (default: CPU count, at most 4, for
+    tables of a million values or more); NumPy releases the GIL while sorting and
+    merging, which is nearly all of the work.
+    Raises DriftDataError for input that cannot be compared: no shared columns, a column
+    numeric in one dataset and text in the other, named columns that do not exist.
+    """
+    settings = settings or DriftSettings()
+    ref = _as_columns(reference, "reference")
+    cur = _as_columns(current, "current")
+    ref_rows, cur_rows = _row_count(ref), _row_count(cur)
+    shared = [name for name in ref if name in cur]
+    if not shared:
+        raise DriftDataError("reference and current have no columns in common")
+    exclude = list(exclude)
+    unknown = [name for name in exclude if name not in ref and name not in cur]
+    if unknown:
+        raise DriftDataError(f"excluded column {unknown[0]!r} is in neither dataset")
+    for role, name in (("prediction", prediction), ("confidence", confidence)):
+        if name is not None and name not in shared:
+            where = "reference" if name not in ref else "current"
+            raise DriftDataError(f"{role} column {name!r} is not in the {where} data")
+    if label is not None and prediction is None:
+        raise DriftDataError("a label column needs a prediction column to score against")
+    if label is not None and label not in ref and label not in cur:
+        raise DriftDataError(f"label column {label!r} is in neither dataset")
+
+    model_columns = {c for c in (prediction, confidence, label) if c is not None}
+    ignored = model_columns | set(exclude)
+    features = [c for c in shared if c not in ignored]
+    kinds, skipped = _feature_kinds(features, ref, cur)
+    enough = min(ref_rows, cur_rows) >= settings.min_rows
+
+    raw = _compare_all(kinds, ref, cur, settings, workers)
+    tested = [
+        i for i, c in enumerate(raw)
+        if c.p_value is not None and min(c.n_reference, c.n_current) >= settings.min_rows
+    ]
+    adjusted: list[float | None] = [None] * len(raw)
+    for i, p in zip(tested, stats.bh_adjust([raw[i].p_value for i in tested]), strict=True):
+        adjusted[i] = float(p)
+    columns = tuple(
+        judge(c, p=adjusted[i], enough_rows=enough, settings=settings)
+        for i, c in enumerate(raw)
+    )
+    verdict, share = _dataset_verdict(columns, enough, settings)
+    return DriftReport(
+        reference_rows=ref_rows, current_rows=cur_rows, verdict=verdict,
+        drifted_share=share, columns=columns,
+        model_health=_model_health(ref, cur, prediction, confidence, label, enough, settings),
+        # Labels often arrive later than features; a missing label column is no outage.
+        only_in_reference=tuple(c for c in ref if c not in cur and c not in ignored),
+        only_in_current=tuple(c for c in cur if c not in ref and c not in ignored),
+        skipped=skipped, settings=settings,
+    )
+
+
+def _as_columns(data: Mapping[str, ArrayLike], which: str) -> dict[str, np.ndarray]:
+    columns = {str(name): np.asarray(values) for name, values in data.items()}
+    for name, values in columns.items():
+        if values.ndim != 1:
+            raise DriftDataError(f"{which} column {name!r} is not one-dimensional")
+    if len({v.size for v in columns.values()}) > 1:
+        raise DriftDataError(f"{which} columns have different lengths")
+    return columns
+
+
+def _row_count(columns: dict[str, np.ndarray]) -> int:
+    return next(iter(columns.values())).size if columns else 0
+
+
+def _feature_kinds(
+    features: list[str], ref: dict[str, np.ndarray], cur: dict[str, np.ndarray]
+) -> tuple[dict[str, Kind], dict[str, str]]:
+    """The kind each shared feature is compared as; unsupported types are skipped."""
+    kinds: dict[str, Kind] = {}
+    skipped: dict[str, str] = {}
+    for name in features:
+        kind_ref, kind_cur = classify(ref[name]), classify(cur[name])
+        if "unsupported" in (kind_ref, kind_cur):
+            dtypes = f"{ref[name].dtype} / {cur[name].dtype}"
+            skipped[name] = f"unsupported type ({dtypes})"
+            continue
+        kinds[name] = _common_kind(name, kind_ref, kind_cur, ref[name], cur[name])
+    return kinds, skipped
+
+
+def _common_kind(
+    name: str, kind_ref: Kind, kind_cur: Kind, ref: np.ndarray, cur: np.ndarray
+) -> Kind:
+    if kind_ref == "empty":
+        return kind_cur if kind_cur != "empty" else CATEGORICAL
+    if kind_cur in ("empty", kind_ref):
+        return kind_ref
+    raise DriftDataError(
+        f"column {name!r} is {describe_kind(ref, kind_ref)} in reference "
+        f"but {describe_kind(cur, kind_cur)} in current"
+    )
+
+
+def _compare(
+    name: str, kind: Kind, ref: np.ndarray, cur: np.ndarray, settings: DriftSettings
+) -> ColumnDrift:
+    if kind == NUMERIC:
+        # A column with no values at all arrives as objects (None); as floats it is NaN.
+        ref = ref if ref.dtype.kind in "iuf" else np.full(ref.size, np.nan)
+        cur = cur if cur.dtype.kind in "iuf" else np.full(cur.size, np.nan)
+        return compare_numeric(name, ref, cur, bins=settings.psi_bins, floor=settings.psi_floor)
+    return compare_categorical(name, ref, cur, floor=settings.psi_floor)
+
+
+def _compare_all(
+    kinds: dict[str, Kind], ref: dict[str, np.ndarray], cur: dict[str, np.ndarray],
+    settings: DriftSettings, workers: int | None,
+) -> list[ColumnDrift]:
+    names = list(kinds)
+    if workers is None:
+        size = sum(ref[n].size + cur[n].size for n in names)
+        # Thread start-up costs more than it saves on small tables.
+        workers = min(os.cpu_count() or 1, MAX_WORKERS) if size >= PARALLEL_MIN_VALUES else 1
+    workers = min(workers, len(names) or 1)
+
+    def one(name: str) -> ColumnDrift:
+        return _compare(name, kinds[name], ref[name], cur[name], settings)
+
+    if workers <= 1:
+        return [one(name) for name in names]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(one, names))
+
+
+def _dataset_verdict(
+    columns: tuple[ColumnDrift, ...], enough: bool, settings: DriftSettings
+) -> tuple[str, float | None]:
+    judged = [c for c in columns if c.verdict != "insufficient data"]
+    if not enough or not judged:
+        return "insufficient data", None
+    share = sum(c.drifted for c in judged) / len(judged)
+    return ("drift" if share >= settings.dataset_drift_share else "no drift"), share
+
+
+def _model_health(
+    ref: dict[str, np.ndarray], cur: dict[str, np.ndarray], prediction: str | None,
+    confidence: str | None, label: str | None, enough: bool, settings: DriftSettings,
+) -> ModelHealth:
+    notes: list[str] = []
+    pred = conf = perf = None
+    if prediction is not None:
+        _common_kind(prediction, classify(ref[prediction]), classify(cur[prediction]),
+                     ref[prediction], cur[prediction])
+        pred = prediction_health(prediction, ref[prediction], cur[prediction],
+                                 enough_rows=enough, settings=settings)
+    if confidence is not None:
+        for which, values in (("reference", ref[confidence]), ("current", cur[confidence])):
+            if classify(values) not in (NUMERIC, "empty"):
+                raise DriftDataError(
+                    f"confidence column {confidence!r} is not numeric in {which}"
+                )
+        conf = confidence_health(confidence, _floats(ref[confidence]),
+                                 _floats(cur[confidence]), enough_rows=enough,
+                                 settings=settings)
+    if label is not None and prediction is not None:
+        if label not in ref or label not in cur:
+            where = "reference" if label not in ref else "current"
+            notes.append(f"label column {label!r} is missing from {where}; "
+                         "performance not compared")
+        else:
+            perf = performance_health(
+                label, prediction, ref_pred=ref[prediction], ref_label=ref[label],
+                cur_pred=cur[prediction], cur_label=cur[label], settings=settings,
+            )
+    return ModelHealth(prediction=pred, confidence=conf, performance=perf, notes=tuple(notes))
+
+
+def _floats(values: np.ndarray) -> np.ndarray:
+    return values if values.dtype.kind in "iuf" else np.full(values.size, np.nan)
+
+
+def _column_signal(col: ColumnDrift, settings: DriftSettings) -> Signal:
+    parts = []
+    if "distribution" in col.reasons:
+        if (col.psi or 0.0) >= settings.psi_threshold:
+            metric = Metric(f"{col.column}.psi", col.psi, 0.0, settings.psi_threshold)
+        else:
+            metric = Metric(f"{col.column}.wasserstein", col.wasserstein, 0.0,
+                            settings.wasserstein_threshold)
+        parts.append(f"PSI {col.psi:.2f} ({col.psi_band})")
+        if col.wasserstein is not None:
+            parts.append(f"Wasserstein {col.wasserstein:.2f} σ")
+    if "null rate" in col.reasons:
+        if not parts:
+            metric = Metric(f"{col.column}.null_rate", col.null_rate_current,
+                            col.null_rate_reference,
+                            col.null_rate_reference + settings.null_rate_rise)
+        parts.append(f"missing {100 * col.null_rate_reference:.1f}% → "
+                     f"{100 * col.null_rate_current:.1f}%")
+    if col.categories_new_count:
+        noun = "category" if col.categories_new_count == 1 else "categories"
+        parts.append(f"{col.categories_new_count} new {noun}")
+    return Signal("feature_distribution", metric, f"{col.column}: " + ", ".join(parts),
+                  column=col.column)
+
+
+def _prediction_signal(pred: PredictionHealth, settings: DriftSettings) -> Signal:
+    """Measured as PSI against the "major" band: a shift past it means materially
+    different predictions; the business-readable numbers go into details and summary."""
+    metric = Metric(f"{pred.column}.psi", pred.drift.psi or 0.0, 0.0, stats.PSI_MAJOR)
+    details = {
+        key: getattr(pred, key)
+        for key in ("positive_rate_reference", "positive_rate_current",
+                    "mean_reference", "mean_current")
+        if getattr(pred, key) is not None
+    }
+    return Signal("prediction_distribution", metric, f"{pred.column}: {pred.summary}",
+                  column=pred.column, details=details)
+
+
+def _confidence_signal(conf: ConfidenceHealth, settings: DriftSettings) -> Signal:
+    low_rise = (conf.low_share_current or 0.0) - (conf.low_share_reference or 0.0)
+    if low_rise >= settings.min_low_confidence_rise:
+        metric = Metric(f"{conf.column}.low_confidence_share", conf.low_share_current,
+                        conf.low_share_reference,
+                        conf.low_share_reference + settings.min_low_confidence_rise)
+    else:
+        metric = Metric(f"{conf.column}.mean", conf.mean_current, conf.mean_reference,
+                        conf.mean_reference - settings.min_confidence_drop)
+    return Signal("confidence", metric, f"{conf.column}: {conf.summary}", column=conf.column)
+
+
+def _performance_signal(perf: PerformanceHealth, settings: DriftSettings) -> Signal:
+    name = perf.worst_metric or "accuracy"
+    before = getattr(perf, f"{name}_reference")
+    after = getattr(perf, f"{name}_current")
+    metric = Metric(f"{perf.label}.{name}", after, before,
+                    before - settings.min_performance_drop)
+    return Signal("performance", metric, f"{perf.label}: {perf.summary}", column=perf.label)
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def _clean(value: Any) -> Any:
+    """Plain JSON types: tuples as lists, numpy scalars as Python, inf/NaN as None."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return _clean(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,78 @@
+"""Slack work queued in the database, so an accepted change is announced even after a crash.
+
+The core only says *what* must reach Slack; `bot.outbox_worker` says how.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from incidents.models import Incident, Outbox, TimelineEvent, utcnow
+
+SYNC = "sync"  # bring the channel, topic, invites, summary and bookmarks up to date
+ANNOUNCE = "announce"  # post one timeline event in the channel
+ALERTS = "alerts"  # post the alerts that joined an incident since the last batch
+
+
+def _add(session: Session, item: Outbox) -> None:
+    session.add(item)
+    # Lets the adapter wake its worker after commit only when there is new work.
+    session.info["outbox_added"] = True
+
+
+def _pending(session: Session, kind: str, incident_id: int | None) -> Outbox | None:
+    query = select(Outbox).where(
+        Outbox.kind == kind, Outbox.incident_id == incident_id, col(Outbox.done_at).is_(None)
+    )
+    return session.exec(query).first()
+
+
+def sync(session: Session, incident: Incident) -> None:
+    """Queue a sync unless one is already waiting: a sync always renders the latest state."""
+    session.flush()
+    if _pending(session, SYNC, incident.id) is None:
+        _add(session, Outbox(kind=SYNC, incident_id=incident.id))
+
+
+def announce(session: Session, event: TimelineEvent) -> None:
+    _add(session, Outbox(kind=ANNOUNCE, incident_id=event.incident_id, payload={"event": event.id}))
+
+
+def alerts(session: Session, incident: Incident) -> None:
+    if _pending(session, ALERTS, incident.id) is None:
+        _add(session, Outbox(kind=ALERTS, incident_id=incident.id))
+
+
+def due(session: Session, *, now: datetime, limit: int = 100) -> list[Outbox]:
+    query = (
+        select(Outbox)
+        .where(col(Outbox.done_at).is_(None), Outbox.next_attempt_at <= now)
+        .order_by(col(Outbox.id))
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
+def backlog(session: Session) -> int:
+    from sqlalchemy import func
+
+    return session.exec(
+        select(func.count()).select_from(Outbox).where(col(Outbox.done_at).is_(None))
+    ).one()
+
+
+def backoff(attempts: int) -> timedelta:
+    """1 s, 2 s, 4 s … capped at a minute: Slack outages are usually short."""
+    return timedelta(seconds=min(2 ** max(attempts - 1, 0), 60))
+
+
+def mark_failed(item: Outbox, *, error: str, now: datetime | None = None) -> None:
+    item.attempts += 1
+    item.last_error = error[:500]
+    item.next_attempt_at = (now or utcnow()) + backoff(item.attempts)
+
+
+def mark_done(item: Outbox, *, now: datetime | None = None) -> None:
+    item.done_at = now or utcnow()

@@ -1,0 +1,349 @@
+"""Use cases on incidents. Keyword-only functions that take the session and `now`.
+
+Each change records a typed timeline event and queues the Slack work it implies in the
+outbox, in the same transaction: the change and its announcement live or die together.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from incidents import outbox
+from incidents.lifecycle import refusal
+from incidents.models import Incident, TimelineEvent
+from incidents.types import OPEN_STATUSES, EventKind, Role, Severity, Status
+
+
+class Refused(Exception):
+    """A change the rules do not allow; the message explains it to the person who asked."""
+
+
+def record(
+    session: Session,
+    *,
+    incident: Incident,
+    kind: EventKind,
+    now: datetime,
+    actor: str | None = None,
+    text: str = "",
+    data: dict[str, Any] | None = None,
+    occurred_at: datetime | None = None,
+    source_ts: str | None = None,
+    announce: bool = False,
+) -> TimelineEvent:
+    """Add a typed event to the timeline; `announce` also queues a message in the channel."""
+    event = TimelineEvent(
+        incident_id=incident.id,
+        kind=kind,
+        occurred_at=occurred_at or now,
+        recorded_at=now,
+        actor=actor,
+        text=text,
+        data=data or {},
+        source_ts=source_ts,
+    )
+    session.add(event)
+    if announce:
+        session.flush()
+        outbox.announce(session, event)
+    return event
+
+
+def declare(
+    session: Session,
+    *,
+    title: str,
+    system: str,
+    severity: Severity,
+    now: datetime,
+    catalog: Any,
+    declared_by: str | None = None,
+    description: str = "",
+    private: bool = False,
+    is_drill: bool = False,
+    impact_started_at: datetime | None = None,
+    kind: EventKind = EventKind.DECLARED,
+) -> Incident:
+    entry = catalog.systems.get(system)
+    incident = Incident(
+        title=title.strip() or "Untitled incident",
+        description=description,
+        system=system,
+        client=entry.client if entry else None,
+        in_catalog=entry is not None,
+        severity=int(severity),
+        status=Status.TRIAGE,
+        private=private,
+        is_drill=is_drill,
+        declared_by=declared_by,
+        created_at=now,
+        impact_started_at=impact_started_at,
+    )
+    session.add(incident)
+    session.flush()
+    record(
+        session,
+        incident=incident,
+        kind=kind,
+        now=now,
+        actor=declared_by,
+        text=f"{Severity(severity).label} incident declared: {incident.title}",
+        data={"severity": int(severity), "system": system},
+    )
+    outbox.sync(session, incident)
+    return incident
+
+
+def get(session: Session, incident_id: int) -> Incident | None:
+    return session.get(Incident, incident_id)
+
+
+def by_channel(session: Session, channel_id: str) -> Incident | None:
+    return session.exec(select(Incident).where(Incident.channel_id == channel_id)).first()
+
+
+def open_incidents(session: Session) -> list[Incident]:
+    query = select(Incident).where(col(Incident.status).in_(list(OPEN_STATUSES)))
+    return list(session.exec(query.order_by(col(Incident.id))))
+
+
+def open_incident_for_system(session: Session, system: str) -> Incident | None:
+    query = (
+        select(Incident)
+        .where(Incident.system == system, col(Incident.status).in_(list(OPEN_STATUSES)))
+        .where(col(Incident.is_drill).is_(False))
+        .order_by(col(Incident.id))
+    )
+    return session.exec(query).first()
+
+
+def change_severity(
+    session: Session, *, incident: Incident, severity: Severity, actor: str | None, now: datetime
+) -> None:
+    if not incident.status_enum.is_open:
+        raise Refused(f"The incident is {incident.status}; its severity can no longer change.")
+    if incident.severity == severity:
+        raise Refused(f"The incident is already {Severity(severity).label}.")
+    before = incident.severity
+    incident.severity = int(severity)
+    direction = "raised" if severity < before else "lowered"
+    record(
+        session,
+        incident=incident,
+        kind=EventKind.SEVERITY_CHANGED,
+        now=now,
+        actor=actor,
+        text=f"Severity {direction} from Sev{before} to {Severity(severity).label}",
+        data={"from": before, "to": int(severity)},
+        announce=True,
+    )
+    outbox.sync(session, incident)
+
+
+def change_status(
+    session: Session, *, incident: Incident, status: Status, actor: str | None, now: datetime
+) -> None:
+    if status in (Status.RESOLVED, Status.DECLINED, Status.MERGED):
+        raise Refused(f"Use `/incident {_VERB[status]}` to mark the incident {status}.")
+    _transition(session, incident=incident, status=status, actor=actor, now=now)
+
+
+_VERB = {Status.RESOLVED: "resolve", Status.DECLINED: "decline", Status.MERGED: "merge"}
+
+
+def _transition(
+    session: Session,
+    *,
+    incident: Incident,
+    status: Status,
+    actor: str | None,
+    now: datetime,
+    text: str | None = None,
+    kind: EventKind = EventKind.STATUS_CHANGED,
+    data: dict[str, Any] | None = None,
+) -> None:
+    reason = refusal(incident.status_enum, status)
+    if reason:
+        raise Refused(reason)
+    before = incident.status
+    incident.status = status
+    if status == Status.MITIGATED and incident.mitigated_at is None:
+        incident.mitigated_at = now
+    if status == Status.RESOLVED:
+        incident.resolved_at = now
+    if status == Status.CLOSED:
+        incident.closed_at = now
+    if status == Status.INVESTIGATING and before == Status.RESOLVED:
+        incident.resolved_at = None
+    record(
+        session,
+        incident=incident,
+        kind=kind,
+        now=now,
+        actor=actor,
+        text=text or f"Status changed from {before} to {status}",
+        data={"from": before, "to": str(status), **(data or {})},
+        announce=True,
+    )
+    outbox.sync(session, incident)
+
+
+def assign(
+    session: Session,
+    *,
+    incident: Incident,
+    role: Role,
+    user: str,
+    actor: str | None,
+    now: datetime,
+) -> None:
+    if not incident.status_enum.is_open and incident.status != Status.RESOLVED:
+        raise Refused(f"The incident is {incident.status}; roles can no longer change.")
+    if getattr(incident, role) == user:
+        raise Refused(f"<@{user}> is already the {role}.")
+    previous = getattr(incident, role)
+    setattr(incident, role, user)
+    if role == Role.COMMANDER and incident.acknowledged_at is None:
+        incident.acknowledged_at = now
+    record(
+        session,
+        incident=incident,
+        kind=EventKind.ROLE_ASSIGNED,
+        now=now,
+        actor=actor,
+        text=f"{role.capitalize()} assigned",
+        data={"role": str(role), "user": user, "previous": previous},
+        announce=True,
+    )
+    outbox.sync(session, incident)
+
+
+def add_note(
+    session: Session, *, incident: Incident, text: str, actor: str | None, now: datetime
+) -> TimelineEvent:
+    if not text.strip():
+        raise Refused("A note needs some text: `/incident note <text>`.")
+    return record(
+        session, incident=incident, kind=EventKind.NOTE, now=now, actor=actor, text=text,
+        announce=True,
+    )
+
+
+def add_slack_message(
+    session: Session,
+    *,
+    incident: Incident,
+    ts: str,
+    author: str | None,
+    text: str,
+    actor: str | None,
+    now: datetime,
+    how: str,
+    permalink: str | None = None,
+) -> TimelineEvent | None:
+    """Copy a Slack message into the timeline at its own time; None when it is already there."""
+    exists = session.exec(
+        select(TimelineEvent).where(
+            TimelineEvent.incident_id == incident.id, TimelineEvent.source_ts == ts
+        )
+    ).first()
+    if exists:
+        return None
+    return record(
+        session,
+        incident=incident,
+        kind=EventKind.SLACK_MESSAGE,
+        now=now,
+        actor=actor,
+        text=text,
+        occurred_at=slack_ts_to_datetime(ts),
+        source_ts=ts,
+        data={"author": author, "how": how, "permalink": permalink},
+    )
+
+
+def slack_ts_to_datetime(ts: str) -> datetime:
+    return datetime.fromtimestamp(float(ts), UTC)
+
+
+def resolve(
+    session: Session,
+    *,
+    incident: Incident,
+    summary: str,
+    actor: str | None,
+    now: datetime,
+    root_cause_category: str | None = None,
+) -> None:
+    if not summary.strip():
+        raise Refused("Resolving needs a one-line resolution summary.")
+    incident.resolution_summary = summary.strip()
+    if root_cause_category:
+        incident.root_cause_category = root_cause_category
+    _transition(
+        session,
+        incident=incident,
+        status=Status.RESOLVED,
+        actor=actor,
+        now=now,
+        kind=EventKind.RESOLVED,
+        text=f"Resolved: {summary.strip()}",
+        data={"summary": summary.strip(), "root_cause_category": root_cause_category},
+    )
+
+
+def decline(
+    session: Session, *, incident: Incident, actor: str | None, now: datetime, reason: str = ""
+) -> None:
+    _transition(
+        session,
+        incident=incident,
+        status=Status.DECLINED,
+        actor=actor,
+        now=now,
+        kind=EventKind.DECLINED,
+        text="Declined as a false alarm" + (f": {reason}" if reason else ""),
+        data={"reason": reason},
+    )
+
+
+def merge(
+    session: Session, *, incident: Incident, into: Incident, actor: str | None, now: datetime
+) -> None:
+    if into.id == incident.id:
+        raise Refused("An incident cannot be merged into itself.")
+    if not into.status_enum.is_open:
+        raise Refused(f"Incident #{into.id} is {into.status}; merge into an open incident.")
+    incident.merged_into_id = into.id
+    _transition(
+        session,
+        incident=incident,
+        status=Status.MERGED,
+        actor=actor,
+        now=now,
+        kind=EventKind.MERGED,
+        text=f"Merged into incident #{into.id}",
+        data={"into": into.id},
+    )
+    record(
+        session,
+        incident=into,
+        kind=EventKind.MERGED_IN,
+        now=now,
+        actor=actor,
+        text=f"Incident #{incident.id} ({incident.title}) merged into this one",
+        data={"merged": incident.id},
+        announce=True,
+    )
+
+
+def timeline(session: Session, incident_id: int) -> list[TimelineEvent]:
+    query = (
+        select(TimelineEvent)
+        .where(TimelineEvent.incident_id == incident_id)
+        .order_by(col(TimelineEvent.occurred_at), col(TimelineEvent.id))
+    )
+    return list(session.exec(query))

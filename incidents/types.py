@@ -1,0 +1,130 @@
+"""Value types shared by the models and the policies."""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+
+
+class Severity(IntEnum):
+    SEV1 = 1
+    SEV2 = 2
+    SEV3 = 3
+    SEV4 = 4
+
+    @property
+    def label(self) -> str:
+        return f"Sev{self.value}"
+
+    @property
+    def meaning(self) -> str:
+        return SEVERITY_MEANINGS[self]
+
+
+# The seed's one-line meaning of each level; shown wherever a severity is chosen.
+SEVERITY_MEANINGS = {
+    Severity.SEV1: "Critical: predictions are causing significant business harm",
+    Severity.SEV2: "High: materially wrong predictions are affecting operations",
+    Severity.SEV3: "Medium: noticeable degradation, still within tolerance",
+    Severity.SEV4: "Low: early signs of degradation, no current impact",
+}
+
+
+class Status(StrEnum):
+    TRIAGE = "triage"
+    INVESTIGATING = "investigating"
+    MITIGATED = "mitigated"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    DECLINED = "declined"
+    MERGED = "merged"
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_STATUSES
+
+
+OPEN_STATUSES = frozenset({Status.TRIAGE, Status.INVESTIGATING, Status.MITIGATED})
+
+
+class Role(StrEnum):
+    COMMANDER = "commander"
+    COMMS = "comms"
+    SCRIBE = "scribe"
+    ENGINEER = "engineer"
+
+    @property
+    def purpose(self) -> str:
+        return ROLE_PURPOSES[self]
+
+
+ROLE_PURPOSES = {
+    Role.COMMANDER: "runs the response: decides severity, priorities and who does what, "
+    "and keeps the incident moving until it is resolved",
+    Role.COMMS: "owns communication: drafts and sends client notifications and status "
+    "updates on time",
+    Role.SCRIBE: "keeps the timeline: records decisions, findings and actions as they happen",
+    Role.ENGINEER: "investigates and fixes: diagnosis, mitigation and the permanent fix",
+}
+
+
+class Signal(StrEnum):
+    PREDICTION_DISTRIBUTION = "prediction_distribution"
+    FEATURE_DISTRIBUTION = "feature_distribution"
+    PERFORMANCE = "performance"
+    CONFIDENCE = "confidence"
+    BUSINESS_METRIC = "business_metric"
+    PIPELINE = "pipeline"
+    INFRASTRUCTURE = "infrastructure"
+
+
+class AlertStatus(StrEnum):
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
+class EventKind(StrEnum):
+    """Every kind of timeline event; one member per kind so the review can group them."""
+
+    DECLARED = "declared"
+    OPENED_BY_ALERT = "opened_by_alert"
+    ALERT = "alert"
+    ALERT_RESOLVED = "alert_resolved"
+    SEVERITY_CHANGED = "severity_changed"
+    STATUS_CHANGED = "status_changed"
+    ROLE_ASSIGNED = "role_assigned"
+    NOTE = "note"
+    SLACK_MESSAGE = "slack_message"
+    RESOLVED = "resolved"
+    DECLINED = "declined"
+    MERGED = "merged"
+    MERGED_IN = "merged_in"
+    CHANNEL_CREATED = "channel_created"
+    TRIAGE_ANSWER = "triage_answer"
+    MITIGATION = "mitigation"
+    RUNBOOK_STEP = "runbook_step"
+    NOTIFICATION_SENT = "notification_sent"
+    STATUS_UPDATE = "status_update"
+    REMINDER_SENT = "reminder_sent"
+    DEADLINE_MET = "deadline_met"
+    DEADLINE_MISSED = "deadline_missed"
+    DEADLINE_SNOOZED = "deadline_snoozed"
+    FOLLOWUP = "followup"
+    DRIFT_REPORT = "drift_report"
+    PAGED = "paged"
+    ACKNOWLEDGED = "acknowledged"
+
+
+class DeadlineKind(StrEnum):
+    EXECUTIVE_NOTIFICATION = "executive_notification"
+    TECHNICAL_NOTIFICATION = "technical_notification"
+    FIRST_RESPONSE = "first_response"
+    STATUS_UPDATE = "status_update"
+    REVIEW = "review"
+
+
+class DeadlineState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    SNOOZED = "snoozed"
+    MISSED = "missed"
+    CANCELLED = "cancelled"

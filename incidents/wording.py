@@ -1,0 +1,41 @@
+"""Business-language phrasing of model numbers: "flag rate 2.0% → 40.0%", not "AUC −0.23"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _is_share(*values: float | None) -> bool:
+    present = [v for v in values if v is not None]
+    return bool(present) and all(0 <= v <= 1 for v in present)
+
+
+def _fmt(value: float, share: bool) -> str:
+    if share:
+        return f"{value * 100:.1f}%"
+    if abs(value) >= 100 or value == int(value):
+        return f"{value:,.0f}"
+    return f"{value:,.3g}"
+
+
+def metric_name(name: str) -> str:
+    return name.replace("_", " ").replace("-", " ").strip() or "metric"
+
+
+def describe_metric(metric: dict[str, Any] | None) -> str | None:
+    """`flag rate 2.0% → 40.0% (threshold 10.0%)`; None when there is no value."""
+    if not metric or metric.get("value") is None:
+        return None
+    try:
+        value = float(metric["value"])
+        baseline = None if metric.get("baseline") is None else float(metric["baseline"])
+        threshold = None if metric.get("threshold") is None else float(metric["threshold"])
+    except (TypeError, ValueError):
+        return None
+    share = _is_share(value, baseline, threshold)
+    name = metric_name(str(metric.get("name") or "metric"))
+    text = f"{name} {_fmt(baseline, share)} → {_fmt(value, share)}" if baseline is not None \
+        else f"{name} {_fmt(value, share)}"
+    if threshold is not None:
+        text += f" (threshold {_fmt(threshold, share)})"
+    return text

@@ -1,0 +1,98 @@
+"""Scenario fixtures: the real bot and the project's Slack-compatible workspace on loopback."""
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlmodel import select
+
+from bot.sandbox.stack import start_stack
+from bot.settings import Settings
+from incidents.catalog import load_catalog
+from incidents.models import Incident, Outbox, TimelineEvent
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "incidentbot.yml"
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    return load_catalog(EXAMPLE)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings(
+        _env_file=None,
+        slack_bot_token="xoxb-placeholder",
+        slack_signing_secret="placeholder",
+        database_url=f"sqlite:///{tmp_path}/bot.db",
+    )
+
+
+class Harness:
+    def __init__(self, stack):
+        self.stack = stack
+        self.workspace = stack.workspace
+        self.actor = stack.actor
+        self.bot = stack.bot
+
+    async def settle(self, quiet: float = 0.15, limit: float = 10.0) -> None:
+        """Wait until listeners and the outbox have finished: nothing due, Slack quiet."""
+        deadline = time.monotonic() + limit
+        last = -1
+        while time.monotonic() < deadline:
+            await self.stack.drain()
+            calls = len(self.workspace.calls)
+            if calls == last and not self.due():
+                return
+            last = calls
+            await asyncio.sleep(quiet)
+        raise TimeoutError(f"still busy after {limit}s: {self.due()} outbox items due")
+
+    def due(self) -> int:
+        with self.bot.session() as session:
+            rows = session.exec(select(Outbox).where(Outbox.done_at == None)).all()  # noqa: E711
+        now = self.bot.now()
+        return sum(1 for row in rows if row.next_attempt_at <= now)
+
+    def incidents(self) -> list[Incident]:
+        with self.bot.session() as session:
+            return list(session.exec(select(Incident).order_by(Incident.id)))
+
+    def incident(self, incident_id: int | None = None) -> Incident:
+        found = self.incidents()
+        return found[-1] if incident_id is None else next(i for i in found if i.id == incident_id)
+
+    def timeline(self, incident_id: int) -> list[TimelineEvent]:
+        with self.bot.session() as session:
+            return list(session.exec(
+                select(TimelineEvent).where(TimelineEvent.incident_id == incident_id)
+                .order_by(TimelineEvent.occurred_at, TimelineEvent.id)
+            ))
+
+    def modal(self, user: str = "U_ALICE"):
+        return self.workspace.open_modal(user)
+
+    async def declare(self, title="Fraud flag rate 40%", system="fraud-detector", severity="2",
+                      user="U_ALICE", description="", private=False) -> Incident:
+        await self.actor.command("/incident", f"declare {title}", user=user)
+        view = await self.workspace.wait_for(lambda: self.modal(user))
+        values = {"title": {"value": title}, "system": {"value": system},
+                  "severity": {"value": severity}}
+        if description:
+            values["description"] = {"value": description}
+        if private:
+            values["private"] = {"value": ["private"]}
+        response = await self.actor.submit_view(view.id, values, user=user)
+        assert response.status == 200, response.text
+        await self.settle()
+        return self.incident()
+
+
+@pytest_asyncio.fixture
+async def harness(settings, catalog):
+    stack = await start_stack(settings, catalog)
+    yield Harness(stack)
+    await stack.close()

@@ -1,0 +1,162 @@
+"""Statistics of the drift core against scipy and against values worked out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from incidents.drift import stats
+
+
+@pytest.mark.parametrize(
+    ("n1", "n2", "shift", "decimals"),
+    [
+        (50, 80, 0.0, None),  # exact mode, unequal sizes
+        (1_000, 1_000, 0.1, None),
+        (1_000, 1_003, 0.3, 1),  # heavy ties
+        (9_000, 10_000, 0.0, None),  # last sizes in scipy's exact mode
+        (20_000, 15_000, 0.0, None),  # asymptotic mode
+        (20_000, 15_000, 0.03, None),  # asymptotic, p where scipy sums Smirnov's series
+        (30_000, 30_000, 0.2, None),  # p below 1e-12
+        (30_000, 25_000, 0.0, 0),  # integers: few distinct values
+    ],
+)
+def test_ks_matches_scipy(n1: int, n2: int, shift: float, decimals: int | None) -> None:
+    rng = np.random.default_rng(n1 + n2)
+    ref = rng.normal(size=n1)
+    cur = rng.normal(loc=shift, size=n2)
+    if decimals is not None:
+        ref, cur = np.round(ref, decimals), np.round(cur, decimals)
+    expected = sps.ks_2samp(ref, cur)
+    got = stats.ks_test(ref, cur)
+    assert got.statistic == float(expected.statistic)
+    assert abs(got.p_value - float(expected.pvalue)) <= 1e-12
+
+
+def test_ks_band_where_scipy_sums_smirnov_is_identical() -> None:
+    # D with 2.2 ≤ n·D² < 14.5: p between ~1e-12 and 0.025, computed by scipy itself.
+    rng = np.random.default_rng(7)
+    ref = rng.normal(size=20_000)
+    cur = rng.normal(loc=0.04, size=20_000)
+    expected = sps.ks_2samp(ref, cur)
+    assert 1e-12 < expected.pvalue < 0.025
+    assert stats.ks_test(ref, cur).p_value == float(expected.pvalue)
+
+
+@pytest.mark.parametrize(("n1", "n2"), [(300, 500), (20_000, 12_000)])
+def test_wasserstein_matches_scipy(n1: int, n2: int) -> None:
+    rng = np.random.default_rng(3)
+    ref = np.sort(rng.normal(size=n1))
+    cur = np.sort(rng.gamma(2.0, size=n2))
+    got = stats.compare_sorted(ref, cur).wasserstein
+    assert got == pytest.approx(sps.wasserstein_distance(ref, cur), rel=1e-12)
+
+
+def test_wasserstein_by_hand() -> None:
+    # Every value moves up by one: the distance is 1.
+    ref = np.array([0.0, 1.0, 2.0, 3.0])
+    assert stats.compare_sorted(ref, ref + 1).wasserstein == pytest.approx(1.0)
+    # F_ref = 1/2 and F_cur = 2/3 on [0, 1): area |1/2 − 2/3| · 1 = 1/6.
+    got = stats.compare_sorted(np.array([0.0, 1.0]), np.array([0.0, 0.0, 1.0]))
+    assert got.wasserstein == pytest.approx(1 / 6)
+    # Normalised by the reference's standard deviation, sqrt(1.25) for 0..3.
+    assert stats.normalised_wasserstein(1.0, float(np.std(ref))) == pytest.approx(
+        1 / math.sqrt(1.25)
+    )
+    assert stats.normalised_wasserstein(0.5, 0.0) == math.inf
+    assert stats.normalised_wasserstein(0.0, 0.0) == 0.0
+
+
+def test_psi_numeric_by_hand() -> None:
+    # Reference deciles of 1..10 put one reference value in each of the 10 bins.
+    ref = np.arange(1.0, 11.0)
+    np.testing.assert_allclose(
+        stats.quantile_edges(ref, 10), [1.9, 2.8, 3.7, 4.6, 5.5, 6.4, 7.3, 8.2, 9.1]
+    )
+    cur = np.sort(np.array([1.0, 1, 1, 1, 1, 2, 3, 4, 5, 6]))
+    np.testing.assert_allclose(
+        stats.binned_shares(cur, stats.quantile_edges(ref, 10)),
+        [0.5, 0.1, 0.1, 0.1, 0.1, 0.1, 0, 0, 0, 0],
+    )
+    # Bin 1: 0.1 → 0.5; bins 2–6 unchanged; bins 7–10: 0.1 → 0 clipped to 1e-4.
+    expected = 0.4 * math.log(5) + 4 * (1e-4 - 0.1) * math.log(1e-4 / 0.1)
+    assert stats.psi_numeric(ref, cur) == pytest.approx(expected, rel=1e-12)
+    assert stats.psi_numeric(ref, ref) == 0.0
+
+
+def test_psi_discrete_values_merge_bins() -> None:
+    # 55% of the reference is 0: the first five deciles collapse into one bin (-inf, 0].
+    ref = np.sort(np.array([0.0] * 55 + list(range(1, 46))))
+    edges = stats.quantile_edges(ref, 10)
+    assert edges[0] == 0.0
+    assert len(edges) == 5
+    assert stats.binned_shares(ref, edges)[0] == pytest.approx(0.55)
+
+
+def test_psi_categorical_by_hand() -> None:
+    ref = np.array([0.5, 0.5, 0.0])
+    cur = np.array([0.4, 0.4, 0.2])
+    expected = 2 * (0.4 - 0.5) * math.log(0.4 / 0.5) + (0.2 - 1e-4) * math.log(0.2 / 1e-4)
+    assert stats.psi_from_shares(ref, cur) == pytest.approx(expected, rel=1e-12)
+
+
+def test_psi_bands() -> None:
+    assert stats.psi_band(0.0999) == "none"
+    assert stats.psi_band(0.1) == "moderate"
+    assert stats.psi_band(0.2499) == "moderate"
+    assert stats.psi_band(0.25) == "major"
+    assert stats.psi_band(None) is None
+
+
+def test_chi_square_by_hand() -> None:
+    # Rows 100/100, columns 80/120: expected 40 and 60 in each row.
+    res = stats.chi_square(np.array([50, 50]), np.array([30, 70]))
+    expected = 2 * (10**2 / 40 + 10**2 / 60)
+    assert res.statistic == pytest.approx(expected, rel=1e-12)
+    assert res.dof == 1
+    # One degree of freedom: P(chi2 > x) = erfc(sqrt(x / 2)).
+    assert res.p_value == pytest.approx(math.erfc(math.sqrt(expected / 2)), rel=1e-9)
+
+
+def test_chi_square_category_unseen_in_reference() -> None:
+    # Column totals 20, 30, 10 of 60; each row holds 30 → expected 10, 15, 5.
+    res = stats.chi_square(np.array([10, 20, 0]), np.array([10, 10, 10]))
+    observed = np.array([[10, 20, 0], [10, 10, 10]])
+    expected_counts = np.array([[10, 15, 5], [10, 15, 5]])
+    expected = float(((observed - expected_counts) ** 2 / expected_counts).sum())
+    assert res.statistic == pytest.approx(expected)
+    assert res.dof == 2
+    assert res.p_value == pytest.approx(math.exp(-expected / 2), rel=1e-9)  # df 2
+
+
+def test_chi_square_single_category_is_no_evidence() -> None:
+    res = stats.chi_square(np.array([5, 0]), np.array([7, 0]))
+    assert (res.statistic, res.p_value) == (0.0, 1.0)
+
+
+def test_benjamini_hochberg_by_hand() -> None:
+    # Ranked 0.005, 0.01, 0.03, 0.04 → p·m/rank 0.02, 0.02, 0.04, 0.04.
+    got = stats.bh_adjust([0.01, 0.04, 0.03, 0.005])
+    np.testing.assert_allclose(got, [0.02, 0.04, 0.04, 0.02])
+    assert stats.bh_adjust([]).size == 0
+
+
+def test_two_proportion_by_hand() -> None:
+    pooled_se = math.sqrt(0.4 * 0.6 * (1 / 100 + 1 / 100))
+    expected = math.erfc((0.2 / pooled_se) / math.sqrt(2))
+    assert stats.two_proportion_p(50, 100, 30, 100) == pytest.approx(expected)
+    assert stats.two_proportion_p(0, 0, 3, 10) == 1.0
+
+
+def test_ks_tiny_p_values_stay_within_1e_12_and_informative() -> None:
+    rng = np.random.default_rng(11)
+    ref, cur = rng.normal(size=30_000), rng.normal(loc=0.1, size=30_000)
+    expected = float(sps.ks_2samp(ref, cur).pvalue)
+    got = stats.ks_test(ref, cur).p_value
+    assert 0 < expected < 1e-12
+    assert abs(got - expected) <= 1e-12
+    # Not just "0": the limiting distribution keeps the order of magnitude.
+    assert got == pytest.approx(expected, rel=0.1)

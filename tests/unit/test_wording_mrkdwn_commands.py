@@ -1,0 +1,44 @@
+from bot.slack.commands_text import help_text, parse, parse_incident_ref, parse_severity_arg
+from bot.slack.mrkdwn import escape, link, user
+from incidents.wording import describe_metric
+
+
+def test_describe_metric_in_business_terms():
+    text = describe_metric({"name": "flag_rate", "value": 0.40, "baseline": 0.02,
+                            "threshold": 0.10})
+    assert text == "flag rate 2.0% → 40.0% (threshold 10.0%)"
+    assert describe_metric({"name": "latency_ms", "value": 950, "baseline": 120}) == \
+        "latency ms 120 → 950"
+    assert describe_metric(None) is None
+    assert describe_metric({"name": "x", "value": "n/a"}) is None
+
+
+def test_escape_neutralises_mentions_and_links():
+    assert escape("<!channel> & <@U1> <http://evil|x>") == \
+        "&lt;!channel&gt; &amp; &lt;@U1&gt; &lt;http://evil|x&gt;"
+
+
+def test_user_mentions_only_for_real_ids():
+    assert user("U123ABC") == "<@U123ABC>"
+    assert user("<!channel>") == "&lt;!channel&gt;"
+    assert user(None) == "nobody yet"
+
+
+def test_link_only_for_http_urls():
+    assert link("https://grafana.example/d/1", "Dashboard") == "<https://grafana.example/d/1|Dashboard>"
+    assert link("javascript:alert(1)", "x<y") == "x&lt;y"
+
+
+def test_parse_commands():
+    assert parse("") .name == "help"
+    cmd = parse("assign commander <@U123|alice>")
+    assert cmd.name == "assign" and cmd.mentions == ["U123"]
+    assert parse("NOTE  rolled back ").args == "rolled back"
+    assert parse_severity_arg("sev2") == 2 and parse_severity_arg("5") is None
+    assert parse_incident_ref("#12") == 12 and parse_incident_ref("x") is None
+
+
+def test_help_lists_only_working_commands():
+    text = help_text()
+    for word in ("declare", "severity", "status", "assign", "note", "resolve", "list", "help"):
+        assert f"/incident {word}" in text
