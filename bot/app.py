@@ -14,7 +14,7 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot import migrate
+from bot import migrate, timers
 from bot.container import Bot
 from bot.http import alerts, health
 from bot.keys import BOLT, BOT, SCHEDULER, WORKER
@@ -87,10 +87,12 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     migrate.upgrade(bot.engine)
     # In the background: the server is not listening yet, and Slack may be down.
     bot.spawn(_identify(bot))
-    worker = OutboxWorker(bot)
+    worker = OutboxWorker(bot, handlers=bot.outbox_handlers)
     app[WORKER] = worker
     scheduler = AsyncIOScheduler(timezone="UTC")
     app[SCHEDULER] = scheduler
+    for name, check, every in bot.timer_checks:
+        timers.add_check(scheduler, bot, name, check, every)
     scheduler.start()
     worker.start()
     socket_mode = None

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import Engine
@@ -14,6 +15,7 @@ from sqlmodel import Session
 
 from bot.metrics import Metrics
 from bot.settings import Settings
+from bot.slack.subcommands import Subcommands
 from incidents.catalog import Catalog
 from incidents.db import session_scope
 from incidents.models import utcnow
@@ -32,6 +34,11 @@ class Bot:
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
     background: set[asyncio.Task] = field(default_factory=set)
     member_cache: dict[str, tuple[float, set[str]]] = field(default_factory=dict)
+    subcommands: Subcommands = field(default_factory=Subcommands)
+    # Features add periodic checks (name, async fn(bot), seconds) and outbox handlers
+    # (kind → async fn(bot, item)) from their register(); create_app wires them in.
+    timer_checks: list[tuple[str, Any, float]] = field(default_factory=list)
+    outbox_handlers: dict[str, Any] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.clock()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.sandbox.api_chat import with_block_ids
 from bot.sandbox.blockkit_limits import view_errors
-from bot.sandbox.models import View
+from bot.sandbox.models import Trigger, View
 from bot.sandbox.params import Params, SlackError
 
 if TYPE_CHECKING:
@@ -51,8 +51,8 @@ def _new_hash(ws: Workspace) -> str:
     return f"{int(ws.now())}.{ws.new_id('h')[1:]}"
 
 
-def _exchange(ws: Workspace, p: Params) -> str:
-    """Validate the trigger_id (or interactivity_pointer); returns the user it belongs to."""
+def _trigger(ws: Workspace, p: Params) -> Trigger:
+    """The unused, unexpired trigger named by trigger_id (or interactivity_pointer)."""
     trigger_id = p.str("trigger_id") or p.str("interactivity_pointer")
     trigger = ws.triggers.get(trigger_id)
     if trigger is None:
@@ -61,7 +61,7 @@ def _exchange(ws: Workspace, p: Params) -> str:
         raise SlackError("exchanged_trigger_id")
     if ws.trigger_ttl is not None and ws.now() - trigger.issued > ws.trigger_ttl:
         raise SlackError("expired_trigger_id")
-    return trigger.id
+    return trigger
 
 
 def _api(ws: Workspace, view: View) -> dict[str, Any]:
@@ -109,17 +109,15 @@ def close_views(ws: Workspace, view: View, *, clear: bool = False) -> list[View]
 
 
 def views_open(ws: Workspace, p: Params) -> dict[str, Any]:
-    trigger_id = _exchange(ws, p)
+    trigger = _trigger(ws, p)
     payload = checked_view(ws, p.values.get("view"), kind="modal")
-    trigger = ws.triggers[trigger_id]
     trigger.exchanged = True
     return _api(ws, push_view(ws, trigger.user, payload, root=True))
 
 
 def views_push(ws: Workspace, p: Params) -> dict[str, Any]:
-    trigger_id = _exchange(ws, p)
+    trigger = _trigger(ws, p)
     payload = checked_view(ws, p.values.get("view"), kind="modal")
-    trigger = ws.triggers[trigger_id]
     stack = ws.view_stacks.get(trigger.user) or []
     if not stack:
         raise SlackError("not_found")

@@ -1,4 +1,7 @@
-"""`/incident` and its subcommands. Each handler acks first, then works."""
+"""`/incident`: dispatch to registered subcommands, and the core ones of an incident's life.
+
+Each handler runs after the ack; Slack's 3-second limit never depends on what it does.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,13 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.container import Bot
 from bot.slack.blocks.modals import declare_modal, resolve_modal
-from bot.slack.commands_text import help_text, parse, parse_incident_ref, parse_severity_arg
+from bot.slack.commands_text import parse, parse_incident_ref, parse_severity_arg
 from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
 from bot.slack.mrkdwn import escape
+from bot.slack.subcommands import Invocation
 from incidents import service
 from incidents.types import Role, Severity, Status
-
-NEEDS_INCIDENT = {"severity", "status", "assign", "note", "resolve", "decline", "merge"}
 
 
 def register(app: AsyncApp, bot: Bot) -> None:
@@ -21,91 +23,117 @@ def register(app: AsyncApp, bot: Bot) -> None:
     async def incident_command(ack, body, respond, client) -> None:
         await ack()
         command = parse(body.get("text", ""))
-        user, channel = body["user_id"], body.get("channel_id")
-
-        if command.name == "declare":
-            systems = [(key, bot.system_label(key)) for key in bot.catalog.systems]
-            view = declare_modal(title=command.args, systems=systems, origin_channel=channel)
-            await client.views_open(trigger_id=body["trigger_id"], view=view)
+        entry = bot.subcommands.get(command.name)
+        if entry is None or command.name == "help":
+            prefix = "" if command.name == "help" else f"I don't know `{escape(command.name)}`."
+            await respond(response_type="ephemeral", text=bot.subcommands.help_text(prefix))
             return
-        if command.name == "list":
-            await respond(response_type="ephemeral", text=_list_text(bot))
-            return
-        if command.name not in NEEDS_INCIDENT:
-            prefix = "" if command.name == "help" else (
-                f"I don't know `{escape(command.name)}`."
-            )
-            await respond(response_type="ephemeral", text=help_text(prefix))
-            return
-
-        incident = context.incident_in_channel(bot, channel)
-        if incident is None:
-            await respond(response_type="ephemeral", text=context.NO_INCIDENT)
-            return
-        if command.name == "resolve":
-            if not await context.is_member(bot, channel, user):
-                await respond(response_type="ephemeral", text=context.NOT_A_MEMBER)
+        call = Invocation(bot=bot, body=body, command=command, respond=respond, client=client)
+        if entry.needs_incident:
+            call.incident = context.incident_in_channel(bot, call.channel)
+            if call.incident is None:
+                await call.reply(context.NO_INCIDENT)
                 return
-            view = resolve_modal(incident_id=incident.id, title=incident.title)
-            await client.views_open(trigger_id=body["trigger_id"], view=view)
+            if entry.members_only and not await context.is_member(bot, call.channel, call.user):
+                await call.reply(context.NOT_A_MEMBER)
+                return
+        await entry.handler(call)
+
+    _register_core(bot)
+
+
+def _register_core(bot: Bot) -> None:
+    add = bot.subcommands.add
+
+    @add("declare", usage="declare [title]",
+         help="declare an incident (a form asks for title, AI system and severity)")
+    async def declare(call: Invocation) -> None:
+        systems = [(key, bot.system_label(key)) for key in bot.catalog.systems]
+        await call.open_modal(
+            declare_modal(title=call.args, systems=systems, origin_channel=call.channel)
+        )
+
+    async def change(call: Invocation, fn) -> None:
+        await apply_change(bot, incident_id=call.incident.id, user=call.user,
+                           channel=call.channel, change=fn, respond=call.respond)
+
+    @add("severity", usage="severity <1-4>", needs_incident=True,
+         help="change the severity of this channel's incident")
+    async def severity(call: Invocation) -> None:
+        level = parse_severity_arg(call.args)
+        if level is None:
+            await call.reply("Usage: `/incident severity <1-4>`, for example "
+                             "`/incident severity 2`.")
             return
-        change = _change_for(command, user)
-        if isinstance(change, str):
-            await respond(response_type="ephemeral", text=change)
+        await change(call, lambda s, inc, now: service.change_severity(
+            s, incident=inc, severity=Severity(level), actor=call.user, now=now))
+
+    @add("status", usage="status <status>", needs_incident=True,
+         help="move the incident to triage, investigating, mitigated or closed")
+    async def status(call: Invocation) -> None:
+        try:
+            target = Status(call.args.strip().lower())
+        except ValueError:
+            await call.reply("Usage: `/incident status <triage|investigating|mitigated|closed>`.")
             return
-        await apply_change(bot, incident_id=incident.id, user=user, channel=channel,
-                           change=change, respond=respond)
+        await change(call, lambda s, inc, now: service.change_status(
+            s, incident=inc, status=target, actor=call.user, now=now))
 
+    @add("assign", usage="assign <role> @person", needs_incident=True,
+         help="make someone commander, comms, scribe or engineer")
+    async def assign(call: Invocation) -> None:
+        word = call.args.partition(" ")[0].lower()
+        mentions = call.command.mentions
+        if word not in set(Role) or len(mentions) != 1:
+            await call.reply("Usage: `/incident assign <commander|comms|scribe|engineer> @person`.")
+            return
+        await change(call, lambda s, inc, now: service.assign(
+            s, incident=inc, role=Role(word), user=mentions[0], actor=call.user, now=now))
 
-def _change_for(command, user: str):
-    """A function applying the command to an incident, or a usage message."""
-    args = command.args
-    match command.name:
-        case "severity":
-            severity = parse_severity_arg(args)
-            if severity is None:
-                return "Usage: `/incident severity <1-4>`, for example `/incident severity 2`."
-            return lambda s, inc, now: service.change_severity(
-                s, incident=inc, severity=Severity(severity), actor=user, now=now)
-        case "status":
-            try:
-                status = Status(args.strip().lower())
-            except ValueError:
-                return "Usage: `/incident status <triage|investigating|mitigated|closed>`."
-            return lambda s, inc, now: service.change_status(
-                s, incident=inc, status=status, actor=user, now=now)
-        case "assign":
-            role_word, _, _ = args.partition(" ")
-            mentions = command.mentions
-            try:
-                role = Role(role_word.lower())
-            except ValueError:
-                role = None
-            if role is None or len(mentions) != 1:
-                return ("Usage: `/incident assign <commander|comms|scribe|engineer> @person`.")
-            return lambda s, inc, now: service.assign(
-                s, incident=inc, role=role, user=mentions[0], actor=user, now=now)
-        case "note":
-            if not args:
-                return "Usage: `/incident note <text>`."
-            return lambda s, inc, now: service.add_note(
-                s, incident=inc, text=args, actor=user, now=now)
-        case "decline":
-            return lambda s, inc, now: service.decline(
-                s, incident=inc, actor=user, now=now, reason=args)
-        case "merge":
-            target = parse_incident_ref(args)
-            if target is None:
-                return "Usage: `/incident merge <incident id>`, for example `/incident merge 12`."
+    @add("note", usage="note <text>", needs_incident=True, help="add a note to the timeline")
+    async def note(call: Invocation) -> None:
+        if not call.args:
+            await call.reply("Usage: `/incident note <text>`.")
+            return
+        await change(call, lambda s, inc, now: service.add_note(
+            s, incident=inc, text=call.args, actor=call.user, now=now))
 
-            def merge(s, inc, now):
-                into = service.get(s, target)
-                if into is None:
-                    raise service.Refused(f"There is no incident #{target}.")
-                service.merge(s, incident=inc, into=into, actor=user, now=now)
+    @add("resolve", usage="resolve", needs_incident=True,
+         help="resolve the incident (asks for a one-line summary and the root cause)")
+    async def resolve(call: Invocation) -> None:
+        await call.open_modal(resolve_modal(incident_id=call.incident.id,
+                                            title=call.incident.title))
 
-            return merge
-    return help_text()
+    @add("decline", usage="decline [reason]", needs_incident=True,
+         help="close the incident as a false alarm")
+    async def decline(call: Invocation) -> None:
+        await change(call, lambda s, inc, now: service.decline(
+            s, incident=inc, actor=call.user, now=now, reason=call.args))
+
+    @add("merge", usage="merge <incident id>", needs_incident=True,
+         help="merge this incident into another open incident")
+    async def merge(call: Invocation) -> None:
+        target = parse_incident_ref(call.args)
+        if target is None:
+            await call.reply("Usage: `/incident merge <incident id>`, for example "
+                             "`/incident merge 12`.")
+            return
+
+        def fn(s, inc, now):
+            into = service.get(s, target)
+            if into is None:
+                raise service.Refused(f"There is no incident #{target}.")
+            service.merge(s, incident=inc, into=into, actor=call.user, now=now)
+
+        await change(call, fn)
+
+    @add("list", usage="list", help="list open incidents with their channels")
+    async def list_(call: Invocation) -> None:
+        await call.reply(_list_text(bot))
+
+    @add("help", usage="help", help="show this help")
+    async def help_(call: Invocation) -> None:  # answered by the dispatcher
+        await call.reply(bot.subcommands.help_text())
 
 
 def _list_text(bot: Bot) -> str:
