@@ -109,7 +109,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         if socket_mode is not None:
             await socket_mode.close_async()
         await worker.stop()
-        scheduler.shutdown(wait=False)
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
         for task in list(bot.background):
             task.cancel()
         bot.engine.dispose()

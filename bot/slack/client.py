@@ -51,7 +51,8 @@ def make_client(*, token: str, base_url: str, metrics: Metrics, retries: int = 5
         retry_handlers=[
             _CountErrors(metrics),
             AsyncRateLimitErrorRetryHandler(max_retry_count=retries),
-            AsyncServerErrorRetryHandler(max_retry_count=retries),
+            # Longer outages are the outbox's job; do not hold a listener for minutes.
+            AsyncServerErrorRetryHandler(max_retry_count=2),
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
         ],
     )

@@ -153,7 +153,8 @@ def prediction_health(
             kind = "numeric"
     else:
         kind = "categorical"
-        if to_binary(ref, threshold=0.5) is not None and to_binary(cur, threshold=0.5):
+        if (to_binary(ref, threshold=0.5) is not None
+                and to_binary(cur, threshold=0.5) is not None):
             kind = "binary"
 
     if kind in ("binary", "categorical"):

@@ -39,7 +39,8 @@ def load_table(source: str | Path, *, role: str = "input") -> Table:
     failure is a DriftDataError with a one-line message.
     """
     text = str(source)
-    paths = sorted(glob.glob(text)) if glob.has_magic(text) else [text]
+    is_pattern = any(ch in text for ch in "*?[") and not Path(text).exists()
+    paths = sorted(glob.glob(text)) if is_pattern else [text]
     if not paths:
         raise DriftDataError(f"{role} pattern {text!r} matches no files")
     tables = [_read(Path(p), role) for p in paths]

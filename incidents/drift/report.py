@@ -6,7 +6,7 @@ import math
 import os
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -34,38 +34,20 @@ from incidents.drift.health import (
     prediction_health,
 )
 from incidents.drift.settings import DriftSettings
+from incidents.drift.signals import (
+    Metric,
+    Signal,
+    column_signal,
+    confidence_signal,
+    performance_signal,
+    plain,
+    prediction_signal,
+)
 
 # Each busy column holds a few arrays twice the size of both samples; more threads than
 # this buys little on NumPy's memory-bound merges and multiplies peak memory.
 MAX_WORKERS = 4
 PARALLEL_MIN_VALUES = 1_000_000
-
-
-@dataclass(frozen=True)
-class Metric:
-    name: str
-    value: float
-    baseline: float | None
-    threshold: float | None
-
-
-@dataclass(frozen=True)
-class Signal:
-    """One finding in the shape of an alert: signal kind, metric, readable summary.
-
-    `metric.threshold` is where the finding starts to matter, on the same scale as
-    value and baseline, so (value − baseline) / (threshold − baseline) reads as how far
-    past it things went.
-    """
-
-    signal: str  # feature_distribution | prediction_distribution | confidence | ...
-    metric: Metric
-    summary: str
-    column: str | None = None
-    details: dict[str, float] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return _clean(asdict(self))
 
 
 @dataclass(frozen=True)
@@ -109,7 +91,7 @@ class DriftReport:
 
     def signals(self) -> list[Signal]:
         """Findings as alert signals with a metric, for the severity policy."""
-        found = [_column_signal(c, self.settings) for c in self.ranked_columns() if c.drifted]
+        found = [column_signal(c, self.settings) for c in self.ranked_columns() if c.drifted]
         if self.verdict == "drift" and self.drifted_share is not None:
             found.insert(0, Signal(
                 signal="feature_distribution",
@@ -120,11 +102,11 @@ class DriftReport:
             ))
         health = self.model_health
         if health.prediction is not None and health.prediction.shifted:
-            found.append(_prediction_signal(health.prediction, self.settings))
+            found.append(prediction_signal(health.prediction, self.settings))
         if health.confidence is not None and health.confidence.degraded:
-            found.append(_confidence_signal(health.confidence, self.settings))
+            found.append(confidence_signal(health.confidence, self.settings))
         if health.performance is not None and health.performance.degraded:
-            found.append(_performance_signal(health.performance, self.settings))
+            found.append(performance_signal(health.performance, self.settings))
         if self.only_in_reference:
             found.append(Signal(
                 signal="pipeline",
@@ -135,9 +117,9 @@ class DriftReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: plain types, non-finite floats as null, columns ranked."""
-        data = _clean(asdict(self))
+        data = plain(asdict(self))
         data["columns"] = [
-            {**_clean(asdict(c)), "drifted": c.drifted, "effect_size": _finite(c.effect_size)}
+            {**plain(asdict(c)), "drifted": c.drifted, "effect_size": _finite(c.effect_size)}
             for c in self.ranked_columns()
         ]
         data["drift_found"] = self.drift_found
@@ -335,80 +317,5 @@ def _floats(values: np.ndarray) -> np.ndarray:
     return values if values.dtype.kind in "iuf" else np.full(values.size, np.nan)
 
 
-def _column_signal(col: ColumnDrift, settings: DriftSettings) -> Signal:
-    parts = []
-    if "distribution" in col.reasons:
-        if (col.psi or 0.0) >= settings.psi_threshold:
-            metric = Metric(f"{col.column}.psi", col.psi, 0.0, settings.psi_threshold)
-        else:
-            metric = Metric(f"{col.column}.wasserstein", col.wasserstein, 0.0,
-                            settings.wasserstein_threshold)
-        parts.append(f"PSI {col.psi:.2f} ({col.psi_band})")
-        if col.wasserstein is not None:
-            parts.append(f"Wasserstein {col.wasserstein:.2f} σ")
-    if "null rate" in col.reasons:
-        if not parts:
-            metric = Metric(f"{col.column}.null_rate", col.null_rate_current,
-                            col.null_rate_reference,
-                            col.null_rate_reference + settings.null_rate_rise)
-        parts.append(f"missing {100 * col.null_rate_reference:.1f}% → "
-                     f"{100 * col.null_rate_current:.1f}%")
-    if col.categories_new_count:
-        noun = "category" if col.categories_new_count == 1 else "categories"
-        parts.append(f"{col.categories_new_count} new {noun}")
-    return Signal("feature_distribution", metric, f"{col.column}: " + ", ".join(parts),
-                  column=col.column)
-
-
-def _prediction_signal(pred: PredictionHealth, settings: DriftSettings) -> Signal:
-    """Measured as PSI against the "major" band: a shift past it means materially
-    different predictions; the business-readable numbers go into details and summary."""
-    metric = Metric(f"{pred.column}.psi", pred.drift.psi or 0.0, 0.0, stats.PSI_MAJOR)
-    details = {
-        key: getattr(pred, key)
-        for key in ("positive_rate_reference", "positive_rate_current",
-                    "mean_reference", "mean_current")
-        if getattr(pred, key) is not None
-    }
-    return Signal("prediction_distribution", metric, f"{pred.column}: {pred.summary}",
-                  column=pred.column, details=details)
-
-
-def _confidence_signal(conf: ConfidenceHealth, settings: DriftSettings) -> Signal:
-    low_rise = (conf.low_share_current or 0.0) - (conf.low_share_reference or 0.0)
-    if low_rise >= settings.min_low_confidence_rise:
-        metric = Metric(f"{conf.column}.low_confidence_share", conf.low_share_current,
-                        conf.low_share_reference,
-                        conf.low_share_reference + settings.min_low_confidence_rise)
-    else:
-        metric = Metric(f"{conf.column}.mean", conf.mean_current, conf.mean_reference,
-                        conf.mean_reference - settings.min_confidence_drop)
-    return Signal("confidence", metric, f"{conf.column}: {conf.summary}", column=conf.column)
-
-
-def _performance_signal(perf: PerformanceHealth, settings: DriftSettings) -> Signal:
-    name = perf.worst_metric or "accuracy"
-    before = getattr(perf, f"{name}_reference")
-    after = getattr(perf, f"{name}_current")
-    metric = Metric(f"{perf.label}.{name}", after, before,
-                    before - settings.min_performance_drop)
-    return Signal("performance", metric, f"{perf.label}: {perf.summary}", column=perf.label)
-
-
 def _finite(x: float) -> float | None:
     return x if math.isfinite(x) else None
-
-
-def _clean(value: Any) -> Any:
-    """Plain JSON types: tuples as lists, numpy scalars as Python, inf/NaN as None."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return _clean(asdict(value))
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

@@ -49,29 +49,44 @@ def compare_sorted(ref: np.ndarray, cur: np.ndarray) -> SortedComparison:
     p-value routine); the Wasserstein distance equals
     ``scipy.stats.wasserstein_distance(ref, cur)`` up to summation rounding.
     """
+    ref = np.asarray(ref, dtype=np.float64)
+    cur = np.asarray(cur, dtype=np.float64)
     n1, n2 = ref.size, cur.size
     if n1 == 0 or n2 == 0:
         raise ValueError("both samples need at least one value")
+    # At a million rows every temporary is 16 MB; buffers are reused (out=) because
+    # fresh ones cost page faults, and BLAS (np.dot) is avoided because its spinning
+    # threads compete with the column threads.
     merged = np.concatenate((ref, cur))
     # Timsort (kind="stable") finds the two sorted runs and merges them in linear time.
     order = np.argsort(merged, kind="stable")
-    merged = merged[order]
-    ref_counts = np.cumsum(order < n1)
-    cur_counts = np.arange(1, n1 + n2 + 1) - ref_counts
-    cdf_diff = ref_counts / n1 - cur_counts / n2
-    del order, ref_counts, cur_counts
-    gaps = np.diff(merged)
-    del merged
+    values = merged[order]
+    from_ref = order < n1
+    counts = order  # reuse: cumulative counts of reference values
+    np.cumsum(from_ref, out=counts)
+    cdf_diff = counts / n1
+    np.logical_not(from_ref, out=from_ref)
+    np.cumsum(from_ref, out=counts)  # now cumulative counts of current values
+    del from_ref
+    scratch = merged  # reuse: the unsorted copy is no longer needed
+    np.divide(counts, n2, out=scratch)
+    np.subtract(cdf_diff, scratch, out=cdf_diff)
+    del counts, order
+    gaps = np.subtract(values[1:], values[:-1], out=scratch[:-1])
+    del values
     # Inside a run of tied values the running counts are not yet the CDF (which counts
     # every tied value); only the last position of each run is a valid evaluation point.
     # Gaps are zero there, so the Wasserstein sum needs no such mask.
-    wasserstein = float(np.dot(np.abs(cdf_diff[:-1]), gaps))
     run_end = np.empty(cdf_diff.size, dtype=bool)
     np.greater(gaps, 0, out=run_end[:-1])
     run_end[-1] = True
-    del gaps
-    valid = cdf_diff[run_end]
+    valid = cdf_diff if run_end.all() else cdf_diff[run_end]
     statistic = max(float(np.clip(-valid.min(), 0, 1)), float(valid.max()))
+    del valid, run_end
+    np.abs(cdf_diff, out=cdf_diff)
+    np.multiply(cdf_diff[:-1], gaps, out=gaps)
+    wasserstein = float(gaps.sum())
+    del gaps, scratch, merged, cdf_diff
     if max(n1, n2) <= KS_EXACT_MAX_N:
         # Small samples: scipy's exact distribution; cheap at this size, and calling it
         # guarantees the same answer including its exact-mode edge cases.

@@ -190,7 +190,7 @@ def pick_incident_modal(*, incidents: Sequence[tuple[int, str]], message: dict) 
                 element=StaticSelectElement(
                     action_id=VALUE,
                     placeholder=plain("Choose the incident"),
-                    options=[option(f"#{i}: {t}", str(i)) for i, t in incidents[:100]],
+                    options=[option(f"#{i}: {escape(t)}", str(i)) for i, t in incidents[:100]],
                 ),
             )
         ],

@@ -48,7 +48,9 @@ def summary_blocks(incident: Incident, *, system_label: str, links: dict[str, st
     ]
     fields += [md(f"*{role.capitalize()}*\n{user(getattr(incident, role))}") for role in Role]
     blocks: list[Block] = [
-        HeaderBlock(text=plain(title_text(incident.id, incident.title, incident.is_drill), 150)),
+        HeaderBlock(text=plain(
+            title_text(incident.id, escape(incident.title), incident.is_drill), 150
+        )),
         SectionBlock(fields=fields),
     ]
     if not incident.in_catalog:
