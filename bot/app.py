@@ -7,6 +7,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
+import aiohttp
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -15,9 +16,10 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot import migrate, timers
+from bot.alerts.writer import AlertWriter
 from bot.container import Bot
 from bot.http import alerts, health
-from bot.keys import BOLT, BOT, SCHEDULER, WORKER
+from bot.keys import ALERT_WRITER, BOLT, BOT, SCHEDULER, WORKER
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.client import make_client
@@ -58,8 +60,8 @@ def create_app(
             settings.slack_signing_secret.get_secret_value()
             if settings.slack_signing_secret else None
         ),
-        # Listeners ack first and keep working after the HTTP answer has gone.
-        process_before_response=False,
+        # Listeners answer as soon as they ack and keep working afterwards (EarlyAckApp).
+        process_before_response=True,
         logger=logging.getLogger("bot.slack"),
     )
     register_all(bolt, bot)
@@ -67,10 +69,13 @@ def create_app(
     app = web.Application(client_max_size=MAX_BODY)
     app[BOT] = bot
     app[BOLT] = bolt
+    app[ALERT_WRITER] = AlertWriter(bot)
     app.router.add_post("/slack/events", _slack_events)
     health.add_routes(app)
     alerts.add_routes(app)
     app.cleanup_ctx.append(_lifecycle)
+    # Before the server waits for open requests: our own work may be one of them.
+    app.on_shutdown.append(_stop_work)
     return app
 
 
@@ -85,6 +90,8 @@ async def _slack_events(request: web.Request) -> web.Response:
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     bot = app[BOT]
     migrate.upgrade(bot.engine)
+    # One connection pool for every Web API call instead of a new session per call.
+    bot.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     # In the background: the server is not listening yet, and Slack may be down.
     bot.spawn(_identify(bot))
     worker = OutboxWorker(bot, handlers=bot.outbox_handlers)
@@ -108,12 +115,24 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     finally:
         if socket_mode is not None:
             await socket_mode.close_async()
-        await worker.stop()
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
-        for task in list(bot.background):
-            task.cancel()
+        await _stop_work(app)
+        await bot.client.session.close()
         bot.engine.dispose()
+
+
+async def _stop_work(app: web.Application) -> None:
+    bot = app[BOT]
+    if bot.stopped:
+        return
+    bot.stopped = True
+    await app[ALERT_WRITER].stop()
+    if WORKER in app:
+        await app[WORKER].stop()
+    scheduler = app.get(SCHEDULER)
+    if scheduler is not None and scheduler.running:
+        scheduler.shutdown(wait=False)
+    for task in list(bot.background):
+        task.cancel()
 
 
 async def _identify(bot: Bot) -> None:

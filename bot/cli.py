@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -97,6 +98,28 @@ def db_upgrade() -> None:
     engine = make_engine(settings.database_url)
     migrate.upgrade(engine)
     typer.echo(f"database at revision {migrate.current_revision(engine)}")
+
+
+@cli.command()
+def export(
+    incident_id: Annotated[int, typer.Argument(metavar="ID", help="The incident's number.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here, "
+                                                "not to stdout.")] = None,
+    tz: Annotated[str | None, typer.Option("--tz", help="Also show times in this zone, "
+                                           "e.g. Europe/Berlin.")] = None,
+) -> None:
+    """Write the post-incident review draft of incident ID as Markdown."""
+    from bot.export_cli import ExportError, run_export
+
+    settings = _settings()
+    try:
+        written = run_export(database_url=settings.database_url, catalog=_catalog(settings),
+                             incident_id=incident_id, output=output, zone_name=tz,
+                             out=sys.stdout)
+    except ExportError as exc:
+        fail(str(exc))
+    if written:
+        typer.echo(f"review draft of incident #{incident_id} written to {written}", err=True)
 
 
 def main() -> None:

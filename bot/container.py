@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,14 @@ from bot.slack.subcommands import Subcommands
 from incidents.catalog import Catalog
 from incidents.db import session_scope
 from incidents.models import utcnow
+
+
+log = logging.getLogger(__name__)
+
+
+def _finished(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background work failed", exc_info=task.exception())
 
 
 @dataclass
@@ -39,6 +48,7 @@ class Bot:
     # (kind → async fn(bot, item)) from their register(); create_app wires them in.
     timer_checks: list[tuple[str, Any, float]] = field(default_factory=list)
     outbox_handlers: dict[str, Any] = field(default_factory=dict)
+    stopped: bool = False
 
     def now(self) -> datetime:
         return self.clock()
@@ -55,6 +65,7 @@ class Bot:
         """Run slow work after an ack, keeping a reference so it is not garbage-collected."""
         task = asyncio.get_running_loop().create_task(coro)
         self.background.add(task)
+        task.add_done_callback(_finished)
         task.add_done_callback(self.background.discard)
         return task
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import TextIO
 
@@ -38,10 +39,20 @@ def run_drift(
     try:
         ref = load_table(reference, role="reference")
         cur = load_table(current, role="current")
-        report = analyse_drift(
-            ref.columns, cur.columns, prediction=prediction, confidence=confidence,
-            label=label, exclude=exclude, settings=settings,
-        )
+        with warnings.catch_warnings():
+            # scipy falls back from its exact KS distribution on some sample sizes and
+            # says so; the p-value is still the one ks_2samp returns, so keep the
+            # terminal clean.
+            warnings.filterwarnings("ignore", message="ks_2samp: Exact calculation")
+            report = analyse_drift(
+                ref.columns,
+                cur.columns,
+                prediction=prediction,
+                confidence=confidence,
+                label=label,
+                exclude=exclude or [],
+                settings=settings,
+            )
     except DriftDataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -134,14 +145,18 @@ def _category_notes(columns: list[ColumnDrift]) -> list[str]:
 def _dataset_line(report: DriftReport) -> str:
     if report.verdict == "insufficient data":
         min_rows = report.settings.min_rows
-        return (f"Dataset: insufficient data (need at least {min_rows:,} rows in each "
-                f"file; reference {report.reference_rows:,}, current {report.current_rows:,})")
+        return (
+            f"Dataset: insufficient data (need at least {min_rows:,} rows in each "
+            f"file; reference {report.reference_rows:,}, current {report.current_rows:,})"
+        )
     judged = len(report.judged_columns)
     drifted = len(report.drifted_columns)
     threshold = report.settings.dataset_drift_share
     verdict = "DRIFT" if report.verdict == "drift" else "no drift"
-    return (f"Dataset: {verdict} — {drifted} of {judged} columns drifted "
-            f"({_pct(report.drifted_share or 0.0)}; dataset drift at {_pct(threshold)})")
+    return (
+        f"Dataset: {verdict} — {drifted} of {judged} columns drifted "
+        f"({_pct(report.drifted_share or 0.0)}; dataset drift at {_pct(threshold)})"
+    )
 
 
 def _health_lines(report: DriftReport) -> list[str]:
@@ -149,18 +164,22 @@ def _health_lines(report: DriftReport) -> list[str]:
     lines = []
     if health.prediction is not None:
         p = health.prediction
-        state = p.drift.verdict if p.drift.verdict == "insufficient data" else (
-            "SHIFTED" if p.shifted else "stable")
+        state = (
+            p.drift.verdict
+            if p.drift.verdict == "insufficient data"
+            else ("SHIFTED" if p.shifted else "stable")
+        )
         lines.append(f"Prediction {p.column} ({p.kind}): {p.summary} — {state}")
     if health.confidence is not None:
         c = health.confidence
-        lines.append(f"Confidence {c.column}: {c.summary} — "
-                     f"{'DEGRADED' if c.degraded else 'ok'}")
+        lines.append(f"Confidence {c.column}: {c.summary} — {'DEGRADED' if c.degraded else 'ok'}")
     if health.performance is not None:
         f = health.performance
         state = "DEGRADED" if f.degraded else f.verdict
-        lines.append(f"Performance {f.label} vs {f.prediction} "
-                     f"({f.n_reference:,} → {f.n_current:,} labelled rows): {f.summary} — {state}")
+        lines.append(
+            f"Performance {f.label} vs {f.prediction} "
+            f"({f.n_reference:,} → {f.n_current:,} labelled rows): {f.summary} — {state}"
+        )
     lines += [f"Note: {note}" for note in health.notes]
     return lines
 

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
     from slack_bolt.async_app import AsyncApp
 
+    from bot.alerts.writer import AlertWriter
     from bot.container import Bot
     from bot.slack.outbox_worker import OutboxWorker
 
@@ -17,3 +18,4 @@ BOT: web.AppKey[Bot] = web.AppKey("bot")
 BOLT: web.AppKey[AsyncApp] = web.AppKey("bolt")
 SCHEDULER: web.AppKey[AsyncIOScheduler] = web.AppKey("scheduler")
 WORKER: web.AppKey[OutboxWorker] = web.AppKey("worker")
+ALERT_WRITER: web.AppKey[AlertWriter] = web.AppKey("alert_writer")

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from incidents import outbox, service
 from incidents.models import Alert, Incident
 from incidents.severity import Metric, parse_severity, propose_severity
-from incidents.types import AlertStatus, EventKind, Severity, Signal
+from incidents.types import OPEN_STATUSES, AlertStatus, EventKind, Severity, Signal
 from incidents.wording import describe_metric
 
 
@@ -81,18 +81,80 @@ def ingest(
     session: Session, *, alert: AlertIn, source: str, now: datetime, catalog: Any
 ) -> Ingested:
     """Store one alert and apply the grouping rules. Redelivery changes nothing."""
-    fingerprint = alert.derived_fingerprint()
-    starts_at = alert.started_at or now
-    existing = session.exec(
-        select(Alert).where(
-            Alert.fingerprint == fingerprint,
-            Alert.starts_at == starts_at,
-            Alert.status == alert.status,
-        )
-    ).first()
-    if existing is not None:
-        return Ingested("duplicate", existing.id, existing.incident_id)
+    return ingest_many(session, alerts=[(alert, source)], now=now, catalog=catalog)[0]
 
+
+def ingest_many(
+    session: Session, *, alerts: list[tuple[AlertIn, str]], now: datetime, catalog: Any
+) -> list[Ingested]:
+    """Store a batch of alerts in one transaction, with a handful of queries for the batch
+    rather than per alert: a storm of thousands a second is many alerts, few incidents."""
+    keys = [(a.derived_fingerprint(), a.started_at or now, a.status) for a, _ in alerts]
+    seen = _existing(session, keys)
+    open_by_system = _open_incidents(session, {a.system for a, _ in alerts})
+    results: list[tuple[Outcome, Alert]] = []
+    fresh: list[Alert] = []
+    touched: dict[int, Incident] = {}
+    for (alert, source), key in zip(alerts, keys, strict=True):
+        if key in seen:
+            results.append(("duplicate", seen[key]))
+            continue
+        row = _row(alert, source, key, now, catalog)
+        if alert.status == AlertStatus.RESOLVED:
+            incident = _incident_of_firing(session, key[0]) or open_by_system.get(alert.system)
+            outcome: Outcome = "resolved"
+        else:
+            incident = open_by_system.get(alert.system)
+            outcome = "joined"
+            if incident is None:
+                incident = service.declare(
+                    session,
+                    title=alert.title,
+                    system=alert.system,
+                    severity=Severity(row.severity),
+                    description=alert.description,
+                    now=now,
+                    catalog=catalog,
+                    impact_started_at=row.starts_at,
+                    kind=EventKind.OPENED_BY_ALERT,
+                )
+                open_by_system[alert.system] = incident
+                outcome = "opened"
+        if incident is None:
+            row.posted = True  # a resolution for nothing we know: recorded, nothing to show
+        else:
+            row.incident_id = incident.id
+            touched[incident.id] = incident
+        session.add(row)
+        seen[key] = row
+        fresh.append(row)
+        results.append((outcome, row))
+    session.flush()
+    for row in fresh:
+        if row.incident_id is not None:
+            _record(session, incident=touched[row.incident_id], alert=row, now=now)
+    outbox.alerts_for(session, list(touched))
+    return [Ingested(outcome, row.id, row.incident_id) for outcome, row in results]
+
+
+def _existing(session: Session, keys: list[tuple]) -> dict[tuple, Alert]:
+    fingerprints = {fingerprint for fingerprint, _, _ in keys}
+    rows = session.exec(select(Alert).where(col(Alert.fingerprint).in_(fingerprints))).all()
+    return {(r.fingerprint, r.starts_at, r.status): r for r in rows}
+
+
+def _open_incidents(session: Session, systems: set[str]) -> dict[str, Incident]:
+    """The oldest open, non-drill incident of each system, in one query for the batch."""
+    query = (
+        select(Incident)
+        .where(col(Incident.system).in_(systems), col(Incident.status).in_(list(OPEN_STATUSES)))
+        .where(col(Incident.is_drill).is_(False))
+        .order_by(col(Incident.id).desc())
+    )
+    return {incident.system: incident for incident in session.exec(query)}
+
+
+def _row(alert: AlertIn, source: str, key: tuple, now: datetime, catalog: Any) -> Alert:
     system = catalog.systems.get(alert.system)
     metric = alert.metric.model_dump() if alert.metric else {}
     proposal = propose_severity(
@@ -101,11 +163,12 @@ def ingest(
         criticality=system.criticality if system else "standard",
         stated=alert.severity,
     )
-    row = Alert(
+    fingerprint, starts_at, status = key
+    return Alert(
         source=source,
         fingerprint=fingerprint,
         starts_at=starts_at,
-        status=alert.status,
+        status=status,
         system=alert.system,
         title=alert.title,
         signal=alert.signal,
@@ -116,39 +179,6 @@ def ingest(
         labels={**alert.labels, "severity_reason": proposal.reason},
         received_at=now,
     )
-
-    if alert.status == AlertStatus.RESOLVED:
-        incident = _incident_of_firing(session, fingerprint) or service.open_incident_for_system(
-            session, alert.system
-        )
-        outcome: Outcome = "resolved"
-    else:
-        incident = service.open_incident_for_system(session, alert.system)
-        outcome = "joined"
-        if incident is None:
-            incident = service.declare(
-                session,
-                title=alert.title,
-                system=alert.system,
-                severity=proposal.severity,
-                description=alert.description,
-                now=now,
-                catalog=catalog,
-                impact_started_at=starts_at,
-                kind=EventKind.OPENED_BY_ALERT,
-            )
-            outcome = "opened"
-
-    session.add(row)
-    if incident is not None:
-        row.incident_id = incident.id
-        session.flush()
-        _record(session, incident=incident, alert=row, now=now)
-        outbox.alerts(session, incident)
-    else:
-        row.posted = True  # a resolution for nothing we know: recorded, nothing to show
-        session.flush()
-    return Ingested(outcome, row.id, incident.id if incident else None)
 
 
 def _incident_of_firing(session: Session, fingerprint: str) -> Incident | None:

@@ -9,7 +9,14 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from incidents.types import AlertStatus, DeadlineKind, DeadlineState, EventKind, Status
+from incidents.types import (
+    AlertStatus,
+    DeadlineKind,
+    DeadlineState,
+    EscalationState,
+    EventKind,
+    Status,
+)
 
 
 def utcnow() -> datetime:
@@ -143,6 +150,9 @@ class Deadline(SQLModel, table=True):
     snoozed_until: datetime | None = _ts()
     reminders_sent: int = 0
     escalated: bool = False
+    # The next reminder or escalation moment; the timer check asks the database for these,
+    # so pending reminders survive restarts. None: nothing more to send.
+    next_reminder_at: datetime | None = _ts(index=True)
 
 
 class Outbox(SQLModel, table=True):
@@ -155,8 +165,98 @@ class Outbox(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     attempts: int = 0
+    # Set while a worker delivers the item; cleared on failure and at start-up, so a crash
+    # mid-delivery retries the item instead of losing it.
+    claimed_at: datetime | None = _ts()
     last_error: str | None = None
     done_at: datetime | None = _ts(index=True)
+
+
+class FollowUp(SQLModel, table=True):
+    """A prevention action item from the incident, reviewed in the post-incident review."""
+
+    __tablename__ = "follow_up"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    text: str
+    owner: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: str | None = None
+    due_at: datetime | None = _ts()
+    done: bool = False
+    done_at: datetime | None = _ts()
+
+
+class Notification(SQLModel, table=True):
+    """A client notification or status update: drafted, posted for the comms lead, sent."""
+
+    __tablename__ = "client_notification"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    kind: str
+    recipient: str = ""
+    text: str
+    fields: dict = _json()
+    drafted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    drafted_by: str | None = None
+    next_update_at: datetime | None = _ts()
+    draft_ts: str | None = None  # the draft's message in the incident channel
+    sent_at: datetime | None = _ts()
+    sent_by: str | None = None
+    sent_via: str | None = None
+    client_ts: str | None = None  # the copy posted in the client's shared channel
+
+
+class Escalation(SQLModel, table=True):
+    """One chain of pages for an incident: its system's escalation policy when it opens, or one
+    `/incident page`. `next_at` is when the current level's wait runs out; a timer check
+    advances rows that fell due, so the chain lives in the database, not in a scheduler."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    policy: str | None = None  # the catalog's escalation policy; None: one target, repeated
+    target_schedule: str | None = None
+    target_users: list = Field(default_factory=list, sa_type=sa.JSON)
+    requested_by: str | None = None  # who paged on demand; None when the incident opened
+    level: int = 0
+    repeat: int = 0  # how often the last level has been paged again
+    state: str = Field(default=EscalationState.ACTIVE, index=True)
+    next_at: datetime | None = _ts(index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    acknowledged_at: datetime | None = _ts()
+    acknowledged_by: str | None = None
+
+
+class Page(SQLModel, table=True):
+    """One person paged at one step of an escalation, and where their direct message went."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    user_id: str
+    level: int = 0
+    repeat: int = 0
+    schedule: str | None = None  # the schedule that made them the one to page
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    dm_channel: str | None = None
+    dm_ts: str | None = None
+    sent_at: datetime | None = _ts()
+    error: str | None = None  # why the direct message could not be delivered
+
+
+class Handoff(SQLModel, table=True):
+    """A change of on-call person the bot has dealt with, so none is announced twice or lost."""
+
+    __table_args__ = (sa.UniqueConstraint("schedule", "at", name="uq_handoff_moment"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    schedule: str = Field(index=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    user_id: str
+    announced: bool = False  # False for the state found at first start-up
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 __all__ = [
@@ -165,9 +265,15 @@ __all__ = [
     "Deadline",
     "DeadlineKind",
     "DeadlineState",
+    "Escalation",
+    "EscalationState",
     "EventKind",
+    "FollowUp",
+    "Handoff",
     "Incident",
+    "Notification",
     "Outbox",
+    "Page",
     "Status",
     "TimelineEvent",
     "utcnow",

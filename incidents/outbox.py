@@ -24,7 +24,10 @@ def _add(session: Session, item: Outbox) -> None:
 
 def _pending(session: Session, kind: str, incident_id: int | None) -> Outbox | None:
     query = select(Outbox).where(
-        Outbox.kind == kind, Outbox.incident_id == incident_id, col(Outbox.done_at).is_(None)
+        Outbox.kind == kind,
+        Outbox.incident_id == incident_id,
+        col(Outbox.done_at).is_(None),
+        col(Outbox.claimed_at).is_(None),
     )
     return session.exec(query).first()
 
@@ -41,14 +44,43 @@ def announce(session: Session, event: TimelineEvent) -> None:
 
 
 def alerts(session: Session, incident: Incident) -> None:
-    if _pending(session, ALERTS, incident.id) is None:
-        _add(session, Outbox(kind=ALERTS, incident_id=incident.id))
+    alerts_for(session, [incident.id])
+
+
+def alerts_for(session: Session, incident_ids: list[int]) -> None:
+    """One waiting alert batch per incident, however many alerts joined it meanwhile."""
+    if not incident_ids:
+        return
+    waiting = set(session.exec(
+        select(Outbox.incident_id).where(
+            Outbox.kind == ALERTS,
+            col(Outbox.incident_id).in_(incident_ids),
+            col(Outbox.done_at).is_(None),
+            col(Outbox.claimed_at).is_(None),
+        )
+    ))
+    for incident_id in incident_ids:
+        if incident_id not in waiting:
+            _add(session, Outbox(kind=ALERTS, incident_id=incident_id))
+
+
+def release_claims(session: Session) -> int:
+    """At start-up no delivery is in progress: whatever was claimed was interrupted."""
+    rows = list(session.exec(select(Outbox).where(col(Outbox.claimed_at).is_not(None),
+                                                  col(Outbox.done_at).is_(None))))
+    for row in rows:
+        row.claimed_at = None
+    return len(rows)
 
 
 def due(session: Session, *, now: datetime, limit: int = 100) -> list[Outbox]:
     query = (
         select(Outbox)
-        .where(col(Outbox.done_at).is_(None), Outbox.next_attempt_at <= now)
+        .where(
+            col(Outbox.done_at).is_(None),
+            col(Outbox.claimed_at).is_(None),
+            Outbox.next_attempt_at <= now,
+        )
         .order_by(col(Outbox.id))
         .limit(limit)
     )
@@ -69,10 +101,12 @@ def backoff(attempts: int) -> timedelta:
 
 
 def mark_failed(item: Outbox, *, error: str, now: datetime | None = None) -> None:
+    item.claimed_at = None
     item.attempts += 1
     item.last_error = error[:500]
     item.next_attempt_at = (now or utcnow()) + backoff(item.attempts)
 
 
 def mark_done(item: Outbox, *, now: datetime | None = None) -> None:
+    item.claimed_at = None
     item.done_at = now or utcnow()

@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from incidents import outbox
+from incidents import deadlines, outbox, paging
 from incidents.lifecycle import refusal
-from incidents.models import Incident, TimelineEvent
+from incidents.models import Incident, Outbox, TimelineEvent
+from incidents.triage import EMERGENCY_MESSAGE
 from incidents.types import OPEN_STATUSES, EventKind, Role, Severity, Status
 
 
@@ -66,7 +67,9 @@ def declare(
     is_drill: bool = False,
     impact_started_at: datetime | None = None,
     kind: EventKind = EventKind.DECLARED,
+    page: bool | None = None,
 ) -> Incident:
+    """Open an incident. `page`: page the on-call (default: unless it is a drill)."""
     entry = catalog.systems.get(system)
     incident = Incident(
         title=title.strip() or "Untitled incident",
@@ -93,7 +96,12 @@ def declare(
         text=f"{Severity(severity).label} incident declared: {incident.title}",
         data={"severity": int(severity), "system": system},
     )
+    deadlines.reconcile(session, incident=incident, now=now,
+                        policy=getattr(catalog, "policy", None), start_clocks=True)
     outbox.sync(session, incident)
+    if incident.severity == Severity.SEV1:
+        _emergency_response(session, incident=incident, actor=declared_by, now=now)
+    paging.start(session, incident=incident, catalog=catalog, now=now, page=page)
     return incident
 
 
@@ -121,7 +129,8 @@ def open_incident_for_system(session: Session, system: str) -> Incident | None:
 
 
 def change_severity(
-    session: Session, *, incident: Incident, severity: Severity, actor: str | None, now: datetime
+    session: Session, *, incident: Incident, severity: Severity, actor: str | None, now: datetime,
+    policy: Any = None,
 ) -> None:
     if not incident.status_enum.is_open:
         raise Refused(f"The incident is {incident.status}; its severity can no longer change.")
@@ -140,15 +149,29 @@ def change_severity(
         data={"from": before, "to": int(severity)},
         announce=True,
     )
+    # An upgrade starts the tighter clocks from now; a downgrade only stops what no longer applies.
+    deadlines.reconcile(session, incident=incident, now=now, policy=policy,
+                        start_clocks=severity < before, actor=actor)
     outbox.sync(session, incident)
+    if incident.severity == Severity.SEV1:
+        _emergency_response(session, incident=incident, actor=actor, now=now)
+
+
+def _emergency_response(
+    session: Session, *, incident: Incident, actor: str | None, now: datetime
+) -> None:
+    """Sev1 means the seed's emergency response; the channel hears it the moment it applies."""
+    outbox._add(session, Outbox(kind=EMERGENCY_MESSAGE, incident_id=incident.id,
+                                payload={"actor": actor, "at": now.isoformat()}))
 
 
 def change_status(
-    session: Session, *, incident: Incident, status: Status, actor: str | None, now: datetime
+    session: Session, *, incident: Incident, status: Status, actor: str | None, now: datetime,
+    policy: Any = None,
 ) -> None:
     if status in (Status.RESOLVED, Status.DECLINED, Status.MERGED):
         raise Refused(f"Use `/incident {_VERB[status]}` to mark the incident {status}.")
-    _transition(session, incident=incident, status=status, actor=actor, now=now)
+    _transition(session, incident=incident, status=status, actor=actor, now=now, policy=policy)
 
 
 _VERB = {Status.RESOLVED: "resolve", Status.DECLINED: "decline", Status.MERGED: "merge"}
@@ -164,6 +187,7 @@ def _transition(
     text: str | None = None,
     kind: EventKind = EventKind.STATUS_CHANGED,
     data: dict[str, Any] | None = None,
+    policy: Any = None,
 ) -> None:
     reason = refusal(incident.status_enum, status)
     if reason:
@@ -188,6 +212,8 @@ def _transition(
         data={"from": before, "to": str(status), **(data or {})},
         announce=True,
     )
+    # Resolving stops the clocks and starts the review's; closing means the review is done.
+    deadlines.reconcile(session, incident=incident, now=now, policy=policy, actor=actor)
     outbox.sync(session, incident)
 
 
@@ -277,6 +303,7 @@ def resolve(
     actor: str | None,
     now: datetime,
     root_cause_category: str | None = None,
+    policy: Any = None,
 ) -> None:
     if not summary.strip():
         raise Refused("Resolving needs a one-line resolution summary.")
@@ -292,11 +319,13 @@ def resolve(
         kind=EventKind.RESOLVED,
         text=f"Resolved: {summary.strip()}",
         data={"summary": summary.strip(), "root_cause_category": root_cause_category},
+        policy=policy,
     )
 
 
 def decline(
-    session: Session, *, incident: Incident, actor: str | None, now: datetime, reason: str = ""
+    session: Session, *, incident: Incident, actor: str | None, now: datetime, reason: str = "",
+    policy: Any = None,
 ) -> None:
     _transition(
         session,
@@ -307,11 +336,13 @@ def decline(
         kind=EventKind.DECLINED,
         text="Declined as a false alarm" + (f": {reason}" if reason else ""),
         data={"reason": reason},
+        policy=policy,
     )
 
 
 def merge(
-    session: Session, *, incident: Incident, into: Incident, actor: str | None, now: datetime
+    session: Session, *, incident: Incident, into: Incident, actor: str | None, now: datetime,
+    policy: Any = None,
 ) -> None:
     if into.id == incident.id:
         raise Refused("An incident cannot be merged into itself.")
@@ -327,6 +358,7 @@ def merge(
         kind=EventKind.MERGED,
         text=f"Merged into incident #{into.id}",
         data={"into": into.id},
+        policy=policy,
     )
     record(
         session,

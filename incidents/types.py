@@ -109,6 +109,8 @@ class EventKind(StrEnum):
     DEADLINE_MISSED = "deadline_missed"
     DEADLINE_SNOOZED = "deadline_snoozed"
     FOLLOWUP = "followup"
+    FOLLOWUP_DONE = "followup_done"
+    REVIEW_SHARED = "review_shared"
     DRIFT_REPORT = "drift_report"
     PAGED = "paged"
     ACKNOWLEDGED = "acknowledged"
@@ -128,3 +130,9 @@ class DeadlineState(StrEnum):
     SNOOZED = "snoozed"
     MISSED = "missed"
     CANCELLED = "cancelled"
+
+
+class EscalationState(StrEnum):
+    ACTIVE = "active"  # paging; `next_at` is when the current level's wait runs out
+    ACKNOWLEDGED = "acknowledged"
+    CANCELLED = "cancelled"  # the incident ended (resolved, declined, merged) first

@@ -10,8 +10,7 @@ import logging
 from aiohttp import web
 
 from bot.alerts.parsers import PARSERS, PayloadError
-from bot.keys import BOT
-from incidents import alerts as alert_service
+from bot.keys import ALERT_WRITER, BOT
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
@@ -64,14 +63,8 @@ def _handler(source: str):
             bot.metrics.alerts_received.labels(source, "rejected").inc()
             return _error(exc.status, exc.message, exc.details)
 
-        now = bot.now()
-        results = []
-        # One transaction for the whole request: all of it is accepted, or none.
-        with bot.session() as session:
-            for alert in alerts:
-                results.append(alert_service.ingest(
-                    session, alert=alert, source=source, now=now, catalog=bot.catalog
-                ))
+        # Committed before we answer: a 2xx means the alert is safe in the database.
+        results = await request.app[ALERT_WRITER].submit(alerts, source)
         for result in results:
             bot.metrics.alerts_received.labels(source, result.outcome).inc()
             if result.outcome == "opened":

@@ -107,12 +107,14 @@ class Workspace:
 
     @classmethod
     def default(cls, **options: Any) -> Workspace:
-        """The bot plus Alice (Berlin), Bob (New York) and Carol (Kolkata) in #general."""
+        """The bot plus Alice (Berlin), Bob (New York) and Carol (Kolkata) in #general, and
+        Dave (Chicago), who the example catalog pages too."""
         workspace = cls(**options)
         for user_id, name, real_name, tz in (
             ("U_ALICE", "alice", "Alice Schmidt", "Europe/Berlin"),
             ("U_BOB", "bob", "Bob Miller", "America/New_York"),
             ("U_CAROL", "carol", "Carol Iyer", "Asia/Kolkata"),
+            ("U_DAVE", "dave", "Dave Okafor", "America/Chicago"),
         ):
             workspace.add_user(
                 user_id, name, real_name=real_name, tz=tz, email=f"{name}@example.com"

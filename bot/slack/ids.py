@@ -14,6 +14,27 @@ class Action(StrEnum):
     DECLINE = "incident.decline"
     ACKNOWLEDGE = "incident.acknowledge"
     OPEN_CHANNEL = "incident.open_channel"
+    # Triage, runbooks and mitigations. Answer buttons are `TRIAGE_ANSWER:<choice>`, so
+    # the ids stay unique within each item's actions block.
+    TRIAGE = "incident.triage"
+    TRIAGE_ANSWER = "incident.triage_answer"
+    TRIAGE_APPLY = "incident.triage_apply_severity"
+    RUNBOOKS = "incident.runbooks"
+    RUNBOOK_OPEN = "incident.runbook_open"
+    RUNBOOK_TICK = "incident.runbook_tick"
+    MITIGATE_MENU = "incident.mitigate_menu"
+    MITIGATE = "incident.mitigate"
+    MITIGATE_RETRY = "incident.mitigate_retry"
+    # Deadline reminders; values are encode(incident id, deadline id[, seconds]).
+    DEADLINE_DONE = "incident.deadline_done"
+    DEADLINE_SNOOZE_15M = "incident.deadline_snooze_15m"
+    DEADLINE_SNOOZE_1H = "incident.deadline_snooze_1h"
+    # Client communication; DRAFT_NOTIFICATION's value is the incident id (on reminders too),
+    # optionally `:<kind>`; MARK_SENT and SEND_TO_CLIENT carry encode(incident, notification).
+    DRAFT_NOTIFICATION = "incident.draft_notification"
+    NOTIFICATION_KIND = "incident.notification_kind"
+    MARK_SENT = "incident.notification_mark_sent"
+    SEND_TO_CLIENT = "incident.notification_send_to_client"
 
 
 class ViewId(StrEnum):
@@ -23,6 +44,9 @@ class ViewId(StrEnum):
     NOTE = "incident.note"
     SEVERITY = "incident.severity"
     PICK_INCIDENT = "incident.pick_for_timeline"
+    THRESHOLD = "incident.mitigate_threshold"
+    NOTIFY = "incident.notify"
+    STATUS_UPDATE = "incident.status_update"
 
 
 class Shortcut(StrEnum):
@@ -43,6 +67,8 @@ class Field(StrEnum):
     USER = "user"
     NOTE = "note"
     INCIDENT = "incident"
+    THRESHOLD = "threshold"
+    PREVIOUS_THRESHOLD = "previous_threshold"
 
 
 VALUE = "value"

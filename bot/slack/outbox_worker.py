@@ -41,6 +41,8 @@ class OutboxWorker:
         self._lock = asyncio.Lock()
 
     def start(self) -> None:
+        with self.bot.session() as session:
+            outbox.release_claims(session)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox")
 
     async def stop(self) -> None:
@@ -83,14 +85,16 @@ class OutboxWorker:
         if handler is None:
             log.error("outbox item %s has unknown kind %s", item.id, item.kind)
             return self._finish(item, error=None)
-        if item.kind == outbox.SYNC:
-            # Claimed before reading state: a change made while we work queues a fresh sync.
-            self._finish(item, error=None)
+        # Claimed before reading state: a change made while we work queues a fresh sync.
+        with self.bot.session() as session:
+            session.get(Outbox, item.id).claimed_at = self.bot.now()
         try:
             await handler(self.bot, item)
-        except Exception as exc:
+        except BaseException as exc:  # cancelled mid-delivery too: release, then re-raise
             log.warning("outbox item %s (%s) failed: %s", item.id, item.kind, exc)
             self._finish(item, error=f"{type(exc).__name__}: {exc}")
+            if not isinstance(exc, Exception):
+                raise
             return False
         return self._finish(item, error=None)
 
@@ -100,7 +104,6 @@ class OutboxWorker:
             if error is None:
                 outbox.mark_done(row, now=self.bot.now())
             else:
-                row.done_at = None
                 outbox.mark_failed(row, error=error, now=self.bot.now())
         return error is None
 

@@ -6,8 +6,9 @@ the core needs only NumPy and SciPy.
 
 from incidents.drift.columns import ColumnDrift, DriftDataError
 from incidents.drift.health import ConfidenceHealth, PerformanceHealth, PredictionHealth
-from incidents.drift.report import DriftReport, Metric, ModelHealth, Signal, analyse_drift
+from incidents.drift.report import DriftReport, ModelHealth, analyse_drift
 from incidents.drift.settings import DriftSettings
+from incidents.drift.signals import Metric, Signal
 
 __all__ = [
     "ColumnDrift",

@@ -79,8 +79,10 @@ def category_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def align_counts(
-    ref_labels: np.ndarray, ref_counts: np.ndarray,
-    cur_labels: np.ndarray, cur_counts: np.ndarray,
+    ref_labels: np.ndarray,
+    ref_counts: np.ndarray,
+    cur_labels: np.ndarray,
+    cur_counts: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Counts of both samples over the union of their (sorted) labels."""
     labels = np.union1d(ref_labels, cur_labels)
@@ -146,9 +148,13 @@ def compare_numeric(
     ref_vals = np.sort(present_numeric(ref, ref_missing))
     cur_vals = np.sort(present_numeric(cur, cur_missing))
     base = ColumnDrift(
-        column=column, kind=NUMERIC, test="ks",
-        n_reference=int(ref_vals.size), n_current=int(cur_vals.size),
-        null_rate_reference=null_rate(ref_missing), null_rate_current=null_rate(cur_missing),
+        column=column,
+        kind=NUMERIC,
+        test="ks",
+        n_reference=int(ref_vals.size),
+        n_current=int(cur_vals.size),
+        null_rate_reference=null_rate(ref_missing),
+        null_rate_current=null_rate(cur_missing),
     )
     if ref_vals.size == 0 or cur_vals.size == 0:
         return base
@@ -171,9 +177,13 @@ def compare_categorical(
     ref_missing, cur_missing = missing_mask(ref), missing_mask(cur)
     ref_vals, cur_vals = ref[~ref_missing], cur[~cur_missing]
     base = ColumnDrift(
-        column=column, kind=CATEGORICAL, test="chi2",
-        n_reference=int(ref_vals.size), n_current=int(cur_vals.size),
-        null_rate_reference=null_rate(ref_missing), null_rate_current=null_rate(cur_missing),
+        column=column,
+        kind=CATEGORICAL,
+        test="chi2",
+        n_reference=int(ref_vals.size),
+        n_current=int(cur_vals.size),
+        null_rate_reference=null_rate(ref_missing),
+        null_rate_current=null_rate(cur_missing),
     )
     if ref_vals.size == 0 or cur_vals.size == 0:
         return base
@@ -232,13 +242,14 @@ def judge(
     if not enough_rows:
         return replace(col, p_adjusted=p, verdict="insufficient data", reasons=())
     reasons: list[str] = []
-    tested = (
-        p is not None
-        and min(col.n_reference, col.n_current) >= settings.min_rows
-    )
-    if tested and p <= settings.alpha and (
-        (col.psi or 0.0) >= settings.psi_threshold
-        or (col.wasserstein or 0.0) >= settings.wasserstein_threshold
+    tested = p is not None and min(col.n_reference, col.n_current) >= settings.min_rows
+    if (
+        tested
+        and p <= settings.alpha
+        and (
+            (col.psi or 0.0) >= settings.psi_threshold
+            or (col.wasserstein or 0.0) >= settings.wasserstein_threshold
+        )
     ):
         reasons.append("distribution")
     if col.null_rate_change >= settings.null_rate_rise - 1e-12:

@@ -134,7 +134,11 @@ def _class_shares(values: np.ndarray) -> dict[str, float]:
 
 
 def prediction_health(
-    column: str, ref: np.ndarray, cur: np.ndarray, *, enough_rows: bool,
+    column: str,
+    ref: np.ndarray,
+    cur: np.ndarray,
+    *,
+    enough_rows: bool,
     settings: DriftSettings,
 ) -> PredictionHealth:
     """Compare the prediction column; its test is judged alone (no BH correction)."""
@@ -153,16 +157,13 @@ def prediction_health(
             kind = "numeric"
     else:
         kind = "categorical"
-        if (to_binary(ref, threshold=0.5) is not None
-                and to_binary(cur, threshold=0.5) is not None):
+        if to_binary(ref, threshold=0.5) is not None and to_binary(cur, threshold=0.5) is not None:
             kind = "binary"
 
     if kind in ("binary", "categorical"):
         drift = compare_categorical(column, ref, cur, floor=settings.psi_floor)
     else:
-        drift = compare_numeric(
-            column, ref, cur, bins=settings.psi_bins, floor=settings.psi_floor
-        )
+        drift = compare_numeric(column, ref, cur, bins=settings.psi_bins, floor=settings.psi_floor)
     drift = judge(drift, p=drift.p_value, enough_rows=enough_rows, settings=settings)
     shifted = drift.drifted
 
@@ -192,9 +193,7 @@ def prediction_health(
         extra["class_shares_current"] = cur_shares
         summary = _share_changes(ref_shares, cur_shares)
     if drift.null_rate_change > 0:
-        summary += (
-            f"; missing {_pct(drift.null_rate_reference)} → {_pct(drift.null_rate_current)}"
-        )
+        summary += f"; missing {_pct(drift.null_rate_reference)} → {_pct(drift.null_rate_current)}"
     return PredictionHealth(
         column=column, kind=kind, drift=drift, shifted=shifted, summary=summary, **extra
     )
@@ -216,7 +215,11 @@ def _share_changes(ref: dict[str, float], cur: dict[str, float]) -> str:
 
 
 def confidence_health(
-    column: str, ref: np.ndarray, cur: np.ndarray, *, enough_rows: bool,
+    column: str,
+    ref: np.ndarray,
+    cur: np.ndarray,
+    *,
+    enough_rows: bool,
     settings: DriftSettings,
 ) -> ConfidenceHealth:
     """Mean confidence and share of low-confidence predictions, before and after.
@@ -229,7 +232,14 @@ def confidence_health(
     cur_vals = np.sort(present_numeric(cur, missing_mask(cur)))
     if not ref_vals.size or not cur_vals.size:
         return ConfidenceHealth(
-            column, None, None, None, None, settings.low_confidence, None, False,
+            column,
+            None,
+            None,
+            None,
+            None,
+            settings.low_confidence,
+            None,
+            False,
             "no confidence values to compare",
         )
     low = settings.low_confidence
@@ -242,17 +252,21 @@ def confidence_health(
         p_value <= settings.alpha
     )
     low_rose = low_cur - low_ref >= settings.min_low_confidence_rise and (
-        stats.two_proportion_p(low_ref_n, ref_vals.size, low_cur_n, cur_vals.size)
-        <= settings.alpha
+        stats.two_proportion_p(low_ref_n, ref_vals.size, low_cur_n, cur_vals.size) <= settings.alpha
     )
     summary = (
         f"mean confidence {mean_ref:.2f} → {mean_cur:.2f}; "
         f"below {low:g}: {_pct(low_ref)} → {_pct(low_cur)}"
     )
     return ConfidenceHealth(
-        column=column, mean_reference=mean_ref, mean_current=mean_cur,
-        low_share_reference=low_ref, low_share_current=low_cur, low_threshold=low,
-        p_value=p_value, degraded=enough_rows and (mean_dropped or low_rose),
+        column=column,
+        mean_reference=mean_ref,
+        mean_current=mean_cur,
+        low_share_reference=low_ref,
+        low_share_current=low_cur,
+        low_threshold=low,
+        p_value=p_value,
+        degraded=enough_rows and (mean_dropped or low_rose),
         summary=summary,
     )
 
@@ -296,8 +310,12 @@ def _scores(pred: np.ndarray, label: np.ndarray, threshold: float) -> _Scores:
     p, y, binary = _labelled(pred, label, threshold)
     if binary:
         return _Scores(
-            n=int(p.size), correct=int((p == y).sum()), tp=int((p & y).sum()),
-            predicted_pos=int(p.sum()), actual_pos=int(y.sum()), binary=True,
+            n=int(p.size),
+            correct=int((p == y).sum()),
+            tp=int((p & y).sum()),
+            predicted_pos=int(p.sum()),
+            actual_pos=int(y.sum()),
+            binary=True,
         )
     return _Scores(int(p.size), int((p == y).sum()), 0, 0, 0, binary=False)
 
@@ -306,8 +324,14 @@ PERFORMANCE_METRICS = ("accuracy", "precision", "recall")
 
 
 def performance_health(
-    label: str, prediction: str, *, ref_pred: np.ndarray, ref_label: np.ndarray,
-    cur_pred: np.ndarray, cur_label: np.ndarray, settings: DriftSettings,
+    label: str,
+    prediction: str,
+    *,
+    ref_pred: np.ndarray,
+    ref_label: np.ndarray,
+    cur_pred: np.ndarray,
+    cur_label: np.ndarray,
+    settings: DriftSettings,
 ) -> PerformanceHealth:
     """Accuracy, precision and recall of the predictions against labels, before/after.
 
@@ -324,9 +348,9 @@ def performance_health(
         if old is None or new is None:
             continue
         drop = old - new
-        significant = stats.two_proportion_p(
-            *before.counts(metric), *after.counts(metric)
-        ) <= settings.alpha
+        significant = (
+            stats.two_proportion_p(*before.counts(metric), *after.counts(metric)) <= settings.alpha
+        )
         if drop >= settings.min_performance_drop and significant and drop > worst_drop:
             worst, worst_drop, degraded = metric, drop, True
     verdict = "insufficient data" if not enough else ("degraded" if degraded else "ok")
@@ -336,11 +360,18 @@ def performance_health(
         if before.rate(m) is not None or after.rate(m) is not None
     )
     return PerformanceHealth(
-        label=label, prediction=prediction, n_reference=before.n, n_current=after.n,
-        accuracy_reference=before.rate("accuracy"), accuracy_current=after.rate("accuracy"),
+        label=label,
+        prediction=prediction,
+        n_reference=before.n,
+        n_current=after.n,
+        accuracy_reference=before.rate("accuracy"),
+        accuracy_current=after.rate("accuracy"),
         precision_reference=before.rate("precision"),
         precision_current=after.rate("precision"),
-        recall_reference=before.rate("recall"), recall_current=after.rate("recall"),
-        degraded=degraded and enough, worst_metric=worst if enough else None,
-        verdict=verdict, summary=summary or "no labelled rows",
+        recall_reference=before.rate("recall"),
+        recall_current=after.rate("recall"),
+        degraded=degraded and enough,
+        worst_metric=worst if enough else None,
+        verdict=verdict,
+        summary=summary or "no labelled rows",
     )

@@ -23,6 +23,10 @@ from incidents.drift.columns import DriftDataError
 
 PARQUET_SUFFIXES = {".parquet", ".pq", ".parq"}
 PARQUET_MAGIC = b"PAR1"
+# Empty fields (how pandas writes a missing value) and the usual null words ("NA",
+# "null", …) are missing in text columns too, as pandas reads them; otherwise a text
+# feature the pipeline stopped filling would look like a new category "".
+CSV_CONVERT = pa_csv.ConvertOptions(strings_can_be_null=True)
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,9 @@ def load_table(source: str | Path, *, role: str = "input") -> Table:
         try:
             table = pa.concat_tables(tables, promote_options="permissive")
         except (pa.ArrowException, ValueError) as exc:
-            raise DriftDataError(f"{role} files {text!r} do not share a schema: "
-                                 f"{_first_line(exc)}") from exc
+            raise DriftDataError(
+                f"{role} files {text!r} do not share a schema: {_first_line(exc)}"
+            ) from exc
     return Table(source=text, rows=table.num_rows, columns=arrow_to_columns(table, role=role))
 
 
@@ -82,7 +87,7 @@ def _read(path: Path, role: str) -> pa.Table:
     try:
         if _is_parquet(path):
             return pq.read_table(path)
-        return pa_csv.read_csv(path)
+        return pa_csv.read_csv(path, convert_options=CSV_CONVERT)
     except (pa.ArrowException, OSError, ValueError) as exc:
         kind = "Parquet" if _is_parquet(path) else "CSV"
         raise DriftDataError(

@@ -93,13 +93,22 @@ class DriftReport:
         """Findings as alert signals with a metric, for the severity policy."""
         found = [column_signal(c, self.settings) for c in self.ranked_columns() if c.drifted]
         if self.verdict == "drift" and self.drifted_share is not None:
-            found.insert(0, Signal(
-                signal="feature_distribution",
-                metric=Metric("drifted_column_share", self.drifted_share, 0.0,
-                              self.settings.dataset_drift_share),
-                summary=(f"dataset drift: {len(self.drifted_columns)} of "
-                         f"{len(self.judged_columns)} features drifted"),
-            ))
+            found.insert(
+                0,
+                Signal(
+                    signal="feature_distribution",
+                    metric=Metric(
+                        "drifted_column_share",
+                        self.drifted_share,
+                        0.0,
+                        self.settings.dataset_drift_share,
+                    ),
+                    summary=(
+                        f"dataset drift: {len(self.drifted_columns)} of "
+                        f"{len(self.judged_columns)} features drifted"
+                    ),
+                ),
+            )
         health = self.model_health
         if health.prediction is not None and health.prediction.shifted:
             found.append(prediction_signal(health.prediction, self.settings))
@@ -108,11 +117,14 @@ class DriftReport:
         if health.performance is not None and health.performance.degraded:
             found.append(performance_signal(health.performance, self.settings))
         if self.only_in_reference:
-            found.append(Signal(
-                signal="pipeline",
-                metric=Metric("missing_columns", float(len(self.only_in_reference)), 0.0, 1.0),
-                summary="columns missing from current data: " + ", ".join(self.only_in_reference),
-            ))
+            found.append(
+                Signal(
+                    signal="pipeline",
+                    metric=Metric("missing_columns", float(len(self.only_in_reference)), 0.0, 1.0),
+                    summary="columns missing from current data: "
+                    + ", ".join(self.only_in_reference),
+                )
+            )
         return found
 
     def to_dict(self) -> dict[str, Any]:
@@ -174,25 +186,29 @@ def analyse_drift(
 
     raw = _compare_all(kinds, ref, cur, settings, workers)
     tested = [
-        i for i, c in enumerate(raw)
+        i
+        for i, c in enumerate(raw)
         if c.p_value is not None and min(c.n_reference, c.n_current) >= settings.min_rows
     ]
     adjusted: list[float | None] = [None] * len(raw)
     for i, p in zip(tested, stats.bh_adjust([raw[i].p_value for i in tested]), strict=True):
         adjusted[i] = float(p)
     columns = tuple(
-        judge(c, p=adjusted[i], enough_rows=enough, settings=settings)
-        for i, c in enumerate(raw)
+        judge(c, p=adjusted[i], enough_rows=enough, settings=settings) for i, c in enumerate(raw)
     )
     verdict, share = _dataset_verdict(columns, enough, settings)
     return DriftReport(
-        reference_rows=ref_rows, current_rows=cur_rows, verdict=verdict,
-        drifted_share=share, columns=columns,
+        reference_rows=ref_rows,
+        current_rows=cur_rows,
+        verdict=verdict,
+        drifted_share=share,
+        columns=columns,
         model_health=_model_health(ref, cur, prediction, confidence, label, enough, settings),
         # Labels often arrive later than features; a missing label column is no outage.
         only_in_reference=tuple(c for c in ref if c not in cur and c not in ignored),
         only_in_current=tuple(c for c in cur if c not in ref and c not in ignored),
-        skipped=skipped, settings=settings,
+        skipped=skipped,
+        settings=settings,
     )
 
 
@@ -251,8 +267,11 @@ def _compare(
 
 
 def _compare_all(
-    kinds: dict[str, Kind], ref: dict[str, np.ndarray], cur: dict[str, np.ndarray],
-    settings: DriftSettings, workers: int | None,
+    kinds: dict[str, Kind],
+    ref: dict[str, np.ndarray],
+    cur: dict[str, np.ndarray],
+    settings: DriftSettings,
+    workers: int | None,
 ) -> list[ColumnDrift]:
     names = list(kinds)
     if workers is None:
@@ -281,34 +300,53 @@ def _dataset_verdict(
 
 
 def _model_health(
-    ref: dict[str, np.ndarray], cur: dict[str, np.ndarray], prediction: str | None,
-    confidence: str | None, label: str | None, enough: bool, settings: DriftSettings,
+    ref: dict[str, np.ndarray],
+    cur: dict[str, np.ndarray],
+    prediction: str | None,
+    confidence: str | None,
+    label: str | None,
+    enough: bool,
+    settings: DriftSettings,
 ) -> ModelHealth:
     notes: list[str] = []
     pred = conf = perf = None
     if prediction is not None:
-        _common_kind(prediction, classify(ref[prediction]), classify(cur[prediction]),
-                     ref[prediction], cur[prediction])
-        pred = prediction_health(prediction, ref[prediction], cur[prediction],
-                                 enough_rows=enough, settings=settings)
+        _common_kind(
+            prediction,
+            classify(ref[prediction]),
+            classify(cur[prediction]),
+            ref[prediction],
+            cur[prediction],
+        )
+        pred = prediction_health(
+            prediction, ref[prediction], cur[prediction], enough_rows=enough, settings=settings
+        )
     if confidence is not None:
         for which, values in (("reference", ref[confidence]), ("current", cur[confidence])):
             if classify(values) not in (NUMERIC, "empty"):
-                raise DriftDataError(
-                    f"confidence column {confidence!r} is not numeric in {which}"
-                )
-        conf = confidence_health(confidence, _floats(ref[confidence]),
-                                 _floats(cur[confidence]), enough_rows=enough,
-                                 settings=settings)
+                raise DriftDataError(f"confidence column {confidence!r} is not numeric in {which}")
+        conf = confidence_health(
+            confidence,
+            _floats(ref[confidence]),
+            _floats(cur[confidence]),
+            enough_rows=enough,
+            settings=settings,
+        )
     if label is not None and prediction is not None:
         if label not in ref or label not in cur:
             where = "reference" if label not in ref else "current"
-            notes.append(f"label column {label!r} is missing from {where}; "
-                         "performance not compared")
+            notes.append(
+                f"label column {label!r} is missing from {where}; performance not compared"
+            )
         else:
             perf = performance_health(
-                label, prediction, ref_pred=ref[prediction], ref_label=ref[label],
-                cur_pred=cur[prediction], cur_label=cur[label], settings=settings,
+                label,
+                prediction,
+                ref_pred=ref[prediction],
+                ref_label=ref[label],
+                cur_pred=cur[prediction],
+                cur_label=cur[label],
+                settings=settings,
             )
     return ModelHealth(prediction=pred, confidence=conf, performance=perf, notes=tuple(notes))
 

@@ -49,23 +49,29 @@ def column_signal(col: ColumnDrift, settings: DriftSettings) -> Signal:
         if (col.psi or 0.0) >= settings.psi_threshold:
             metric = Metric(f"{col.column}.psi", col.psi, 0.0, settings.psi_threshold)
         else:
-            metric = Metric(f"{col.column}.wasserstein", col.wasserstein, 0.0,
-                            settings.wasserstein_threshold)
+            metric = Metric(
+                f"{col.column}.wasserstein", col.wasserstein, 0.0, settings.wasserstein_threshold
+            )
         parts.append(f"PSI {col.psi:.2f} ({col.psi_band})")
         if col.wasserstein is not None:
             parts.append(f"Wasserstein {col.wasserstein:.2f} σ")
     if "null rate" in col.reasons:
         if not parts:
-            metric = Metric(f"{col.column}.null_rate", col.null_rate_current,
-                            col.null_rate_reference,
-                            col.null_rate_reference + settings.null_rate_rise)
-        parts.append(f"missing {100 * col.null_rate_reference:.1f}% → "
-                     f"{100 * col.null_rate_current:.1f}%")
+            metric = Metric(
+                f"{col.column}.null_rate",
+                col.null_rate_current,
+                col.null_rate_reference,
+                col.null_rate_reference + settings.null_rate_rise,
+            )
+        parts.append(
+            f"missing {100 * col.null_rate_reference:.1f}% → {100 * col.null_rate_current:.1f}%"
+        )
     if col.categories_new_count:
         noun = "category" if col.categories_new_count == 1 else "categories"
         parts.append(f"{col.categories_new_count} new {noun}")
-    return Signal("feature_distribution", metric, f"{col.column}: " + ", ".join(parts),
-                  column=col.column)
+    return Signal(
+        "feature_distribution", metric, f"{col.column}: " + ", ".join(parts), column=col.column
+    )
 
 
 def prediction_signal(pred: PredictionHealth, settings: DriftSettings) -> Signal:
@@ -74,23 +80,39 @@ def prediction_signal(pred: PredictionHealth, settings: DriftSettings) -> Signal
     metric = Metric(f"{pred.column}.psi", pred.drift.psi or 0.0, 0.0, stats.PSI_MAJOR)
     details = {
         key: getattr(pred, key)
-        for key in ("positive_rate_reference", "positive_rate_current",
-                    "mean_reference", "mean_current")
+        for key in (
+            "positive_rate_reference",
+            "positive_rate_current",
+            "mean_reference",
+            "mean_current",
+        )
         if getattr(pred, key) is not None
     }
-    return Signal("prediction_distribution", metric, f"{pred.column}: {pred.summary}",
-                  column=pred.column, details=details)
+    return Signal(
+        "prediction_distribution",
+        metric,
+        f"{pred.column}: {pred.summary}",
+        column=pred.column,
+        details=details,
+    )
 
 
 def confidence_signal(conf: ConfidenceHealth, settings: DriftSettings) -> Signal:
     low_rise = (conf.low_share_current or 0.0) - (conf.low_share_reference or 0.0)
     if low_rise >= settings.min_low_confidence_rise:
-        metric = Metric(f"{conf.column}.low_confidence_share", conf.low_share_current,
-                        conf.low_share_reference,
-                        conf.low_share_reference + settings.min_low_confidence_rise)
+        metric = Metric(
+            f"{conf.column}.low_confidence_share",
+            conf.low_share_current,
+            conf.low_share_reference,
+            conf.low_share_reference + settings.min_low_confidence_rise,
+        )
     else:
-        metric = Metric(f"{conf.column}.mean", conf.mean_current, conf.mean_reference,
-                        conf.mean_reference - settings.min_confidence_drop)
+        metric = Metric(
+            f"{conf.column}.mean",
+            conf.mean_current,
+            conf.mean_reference,
+            conf.mean_reference - settings.min_confidence_drop,
+        )
     return Signal("confidence", metric, f"{conf.column}: {conf.summary}", column=conf.column)
 
 
@@ -98,8 +120,7 @@ def performance_signal(perf: PerformanceHealth, settings: DriftSettings) -> Sign
     name = perf.worst_metric or "accuracy"
     before = getattr(perf, f"{name}_reference")
     after = getattr(perf, f"{name}_current")
-    metric = Metric(f"{perf.label}.{name}", after, before,
-                    before - settings.min_performance_drop)
+    metric = Metric(f"{perf.label}.{name}", after, before, before - settings.min_performance_drop)
     return Signal("performance", metric, f"{perf.label}: {perf.summary}", column=perf.label)
 
 

@@ -1,9 +1,11 @@
 """Scenario fixtures: the real bot and the project's Slack-compatible workspace on loopback."""
 
 import asyncio
+import json
 import time
 from pathlib import Path
 
+import aiohttp
 import pytest
 import pytest_asyncio
 from sqlmodel import select
@@ -71,6 +73,17 @@ class Harness:
                 select(TimelineEvent).where(TimelineEvent.incident_id == incident_id)
                 .order_by(TimelineEvent.occurred_at, TimelineEvent.id)
             ))
+
+    async def post(self, path: str, body, *, token: str | None = None, raw: bytes | None = None):
+        """POST to the bot's HTTP server; returns (status, parsed JSON)."""
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        data = raw if raw is not None else json.dumps(body).encode()
+        async with aiohttp.ClientSession() as http, http.post(
+            f"{self.stack.url}{path}", data=data, headers=headers
+        ) as response:
+            return response.status, await response.json(content_type=None)
 
     def modal(self, user: str = "U_ALICE"):
         return self.workspace.open_modal(user)

@@ -93,13 +93,13 @@ async def test_decline_and_merge_from_commands(harness):
 
 async def test_non_members_are_refused(harness):
     incident = await harness.declare()
-    # Carol is not an owner of the fraud detector, so she is not in the channel.
-    assert "U_CAROL" not in harness.workspace.members(incident.channel_id)
+    # Dave neither owns the fraud detector nor is on call for it: he is not in the channel.
+    assert "U_DAVE" not in harness.workspace.members(incident.channel_id)
     await harness.actor.click(incident.channel_id, incident.summary_ts, "incident.set_severity",
-                              f"{incident.id}:1", user="U_CAROL")
+                              f"{incident.id}:1", user="U_DAVE")
     await harness.settle()
     assert harness.incident(incident.id).severity == 2
-    assert any("Only members" in t for t in ephemeral_texts(harness.workspace, "U_CAROL"))
+    assert any("Only members" in t for t in ephemeral_texts(harness.workspace, "U_DAVE"))
 
 
 async def test_list_help_and_unknown(harness):

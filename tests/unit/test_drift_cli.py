@@ -13,28 +13,41 @@ import pytest
 from bot.drift_cli import EXIT_DRIFT, EXIT_ERROR, EXIT_OK, run_drift
 
 
-def frame(seed: int, n: int = 2_000, *, shift: float = 0.0, fraud_rate: float = 0.02,
-          missing_age: float = 0.0) -> pd.DataFrame:
+def frame(
+    seed: int,
+    n: int = 2_000,
+    *,
+    shift: float = 0.0,
+    fraud_rate: float = 0.02,
+    missing_age: float = 0.0,
+) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     age = rng.integers(18, 80, size=n).astype(float)
     age[: int(missing_age * n)] = np.nan
     flagged = rng.random(n) < fraud_rate
-    return pd.DataFrame({
-        "amount": rng.lognormal(3 + shift, 1, size=n),
-        "age": age,
-        "country": rng.choice(["DE", "FR", "US"], size=n),
-        "fraud_score": np.where(flagged, rng.uniform(0.5, 1, n), rng.uniform(0, 0.5, n)),
-        "confidence": rng.uniform(0.6, 1.0, size=n),
-        "is_fraud": flagged.astype(int),
-    })
+    return pd.DataFrame(
+        {
+            "amount": rng.lognormal(3 + shift, 1, size=n),
+            "age": age,
+            "country": rng.choice(["DE", "FR", "US"], size=n),
+            "fraud_score": np.where(flagged, rng.uniform(0.5, 1, n), rng.uniform(0, 0.5, n)),
+            "confidence": rng.uniform(0.6, 1.0, size=n),
+            "is_fraud": flagged.astype(int),
+        }
+    )
 
 
 def run(ref: Path, cur: Path, *, as_json: bool = False, **named) -> tuple[int, str]:
     out = io.StringIO()
     code = run_drift(
-        reference=ref, current=cur, prediction=named.get("prediction"),
-        confidence=named.get("confidence"), label=named.get("label"),
-        exclude=named.get("exclude", []), as_json=as_json, out=out,
+        reference=ref,
+        current=cur,
+        prediction=named.get("prediction"),
+        confidence=named.get("confidence"),
+        label=named.get("label"),
+        exclude=named.get("exclude", []),
+        as_json=as_json,
+        out=out,
     )
     return code, out.getvalue()
 
@@ -56,8 +69,7 @@ def drifted(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_no_drift_exits_0_with_table(same: tuple[Path, Path]) -> None:
-    code, text = run(*same, prediction="fraud_score", confidence="confidence",
-                     label="is_fraud")
+    code, text = run(*same, prediction="fraud_score", confidence="confidence", label="is_fraud")
     assert code == EXIT_OK
     header = text.splitlines()[3]
     for title in ("column", "type", "test", "p (BH)", "PSI", "W/σ", "verdict"):
@@ -67,8 +79,7 @@ def test_no_drift_exits_0_with_table(same: tuple[Path, Path]) -> None:
 
 
 def test_drift_exits_1_ranked_by_effect_with_model_health(drifted: tuple[Path, Path]) -> None:
-    code, text = run(*drifted, prediction="fraud_score", confidence="confidence",
-                     label="is_fraud")
+    code, text = run(*drifted, prediction="fraud_score", confidence="confidence", label="is_fraud")
     assert code == EXIT_DRIFT
     rows = text.splitlines()[5:8]
     assert rows[0].startswith("amount") and "drift (distribution)" in rows[0]
@@ -82,8 +93,12 @@ def test_drift_exits_1_ranked_by_effect_with_model_health(drifted: tuple[Path, P
 
 
 def test_json_output(drifted: tuple[Path, Path]) -> None:
-    code, text = run(*drifted, as_json=True, prediction="fraud_score",
-                     exclude=["country", "confidence", "is_fraud"])
+    code, text = run(
+        *drifted,
+        as_json=True,
+        prediction="fraud_score",
+        exclude=["country", "confidence", "is_fraud"],
+    )
     data = json.loads(text)
     assert code == EXIT_DRIFT
     assert data["drift_found"] is True
@@ -149,3 +164,17 @@ def test_glob_reads_every_matching_file(tmp_path: Path) -> None:
     code, text = run(ref, tmp_path / "cur-*.parquet")
     assert code == EXIT_OK
     assert "(300 rows)" in text
+
+
+def test_empty_text_fields_count_as_missing(tmp_path: Path) -> None:
+    ref, cur = tmp_path / "a.csv", tmp_path / "b.csv"
+    frame(1).to_csv(ref, index=False)
+    broken = frame(2)
+    broken.loc[:999, "country"] = None  # written as empty fields
+    broken.to_csv(cur, index=False)
+    code, text = run(ref, cur, as_json=True)
+    country = next(c for c in json.loads(text)["columns"] if c["column"] == "country")
+    assert code == EXIT_DRIFT
+    assert country["null_rate_current"] == 0.5
+    assert country["categories_new"] == []
+    assert "null rate" in country["reasons"]

@@ -26,8 +26,11 @@ def test_same_distribution_rarely_flags_anything() -> None:
     rng = np.random.default_rng(2)
     runs = 200
     flagged = sum(
-        bool(analyse_drift(normal_columns(rng, 1_000, 10), normal_columns(rng, 1_000, 10))
-             .drifted_columns)
+        bool(
+            analyse_drift(
+                normal_columns(rng, 1_000, 10), normal_columns(rng, 1_000, 10)
+            ).drifted_columns
+        )
         for _ in range(runs)
     )
     assert flagged / runs <= 0.05
@@ -38,8 +41,9 @@ def test_half_sd_shift_is_almost_always_flagged() -> None:
     runs = 100
     hits = 0
     for _ in range(runs):
-        report = analyse_drift(normal_columns(rng, 1_000, 10),
-                               normal_columns(rng, 1_000, 10, shift=0.5))
+        report = analyse_drift(
+            normal_columns(rng, 1_000, 10), normal_columns(rng, 1_000, 10, shift=0.5)
+        )
         hits += "c0" in {c.column for c in report.drifted_columns}
     assert hits >= 99
 
@@ -160,8 +164,9 @@ def test_named_columns_must_exist() -> None:
 def test_model_columns_and_excluded_columns_leave_the_feature_table() -> None:
     rng = np.random.default_rng(8)
     data = {name: rng.random(400) for name in ("f1", "f2", "score", "conf", "y")}
-    report = analyse_drift(data, dict(data), prediction="score", confidence="conf",
-                           label="y", exclude=["f2"])
+    report = analyse_drift(
+        data, dict(data), prediction="score", confidence="conf", label="y", exclude=["f2"]
+    )
     assert [c.column for c in report.columns] == ["f1"]
 
 
@@ -188,8 +193,9 @@ def test_binary_prediction_shift_reads_as_positive_rate() -> None:
 def test_categorical_prediction_reports_class_shares() -> None:
     ref = {"label": np.array(["ok"] * 900 + ["fraud"] * 100, dtype=object)}
     cur = {"label": np.array(["ok"] * 500 + ["fraud"] * 450 + ["review"] * 50, dtype=object)}
-    pred = analyse_drift({"x": np.zeros(1_000), **ref}, {"x": np.zeros(1_000), **cur},
-                         prediction="label").model_health.prediction
+    pred = analyse_drift(
+        {"x": np.zeros(1_000), **ref}, {"x": np.zeros(1_000), **cur}, prediction="label"
+    ).model_health.prediction
     assert pred is not None and pred.kind == "categorical"
     assert pred.class_shares_current == {"ok": 0.5, "fraud": 0.45, "review": 0.05}
     assert "share of 'fraud' 10.0% → 45.0%" in pred.summary
@@ -217,8 +223,9 @@ def test_confidence_drop_and_low_share_rise() -> None:
     assert conf.low_share_current == pytest.approx(1 / 3, abs=0.04)
     signal = next(s for s in report.signals() if s.signal == "confidence")
     assert signal.metric.name == "conf.low_confidence_share"
-    stricter = analyse_drift(ref, cur, confidence="conf",
-                             settings=DriftSettings(low_confidence=0.2))
+    stricter = analyse_drift(
+        ref, cur, confidence="conf", settings=DriftSettings(low_confidence=0.2)
+    )
     assert stricter.model_health.confidence.low_share_current == 0.0
 
 

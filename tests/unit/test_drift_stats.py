@@ -160,3 +160,10 @@ def test_ks_tiny_p_values_stay_within_1e_12_and_informative() -> None:
     assert abs(got - expected) <= 1e-12
     # Not just "0": the limiting distribution keeps the order of magnitude.
     assert got == pytest.approx(expected, rel=0.1)
+
+
+def test_sorted_quantiles_match_numpy() -> None:
+    rng = np.random.default_rng(21)
+    values = np.sort(np.round(rng.normal(size=1_001), 2))
+    probs = np.arange(1, 10) / 10
+    np.testing.assert_array_equal(stats.sorted_quantiles(values, probs), np.quantile(values, probs))

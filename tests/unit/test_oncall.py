@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from incidents.catalog import Schedule
+from incidents.handoffs import between
 from incidents.oncall import next_handoffs, on_call_at, shift_start
 
 
@@ -154,3 +155,23 @@ def test_naive_times_are_refused():
         on_call_at(schedule(), datetime(2026, 11, 3, 12, 0))
     with pytest.raises(ValueError, match="no time zone"):
         next_handoffs(schedule(), datetime(2026, 11, 3, 12, 0), 1)
+
+
+def test_handoffs_between_two_moments_follow_each_zone_and_overrides():
+    # Two daily rotations across Europe's spring change (2027-03-28): Berlin's 09:00 moves
+    # from 08:00 to 07:00 UTC, New York's 09:00 (already on summer time) stays at 13:00 UTC.
+    berlin = schedule(rotation="1d", start="2027-03-26", participants=["U_ALICE", "U_BOB"])
+    new_york = schedule(timezone="America/New_York", rotation="1d", start="2027-03-26",
+                        participants=["U_ALICE", "U_BOB"],
+                        overrides=[{"user": "U_CAROL", "start": "2027-03-28T15:00:00Z",
+                                    "end": "2027-03-28T16:00:00Z"}])
+    after, until = utc(2027, 3, 27, 12, 0), utc(2027, 3, 29, 7, 0)
+
+    assert between(berlin, after=after, until=until) == [
+        (utc(2027, 3, 28, 7, 0), "U_ALICE"), (utc(2027, 3, 29, 7, 0), "U_BOB")]
+    assert between(new_york, after=after, until=until) == [
+        (utc(2027, 3, 27, 13, 0), "U_BOB"), (utc(2027, 3, 28, 13, 0), "U_ALICE"),
+        (utc(2027, 3, 28, 15, 0), "U_CAROL"), (utc(2027, 3, 28, 16, 0), "U_ALICE")]
+    # Many handoffs (more than one batch) are all found, oldest first.
+    moments = between(berlin, after=after, until=after + timedelta(days=45))
+    assert len(moments) == 45 and moments == sorted(moments)

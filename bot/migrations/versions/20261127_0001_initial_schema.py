@@ -114,6 +114,7 @@ def upgrade() -> None:
     sa.Column('created_at', incidents.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('next_attempt_at', incidents.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('claimed_at', incidents.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('done_at', incidents.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),

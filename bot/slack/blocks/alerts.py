@@ -70,7 +70,7 @@ def _single(alert: Alert, *, incident_id: int, open_: bool) -> tuple[str, list[B
     blocks.append(ContextBlock(elements=[md(" · ".join(context))]))
     if open_ and alert.status == AlertStatus.FIRING:
         blocks.append(_buttons(incident_id))
-    return f"Alert: {alert.title}", blocks
+    return f"Alert: {escape(alert.title)}", blocks
 
 
 def _buttons(incident_id: int) -> ActionsBlock:

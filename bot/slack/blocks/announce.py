@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 
 from bot.slack.blocks.common import md, severity_label, slack_date
+from bot.slack.blocks.comms import resolution_offer
 from bot.slack.mrkdwn import escape, user
 from incidents.models import TimelineEvent
 from incidents.types import EventKind, Role, Severity
@@ -41,6 +42,8 @@ def announcement(event: TimelineEvent) -> tuple[str, list[Block]] | None:
         SectionBlock(text=md(text)),
         ContextBlock(elements=[md(slack_date(event.occurred_at))]),
     ]
+    if event.kind == EventKind.RESOLVED:
+        blocks.append(resolution_offer(event.incident_id))
     return _fallback(text), blocks
 
 

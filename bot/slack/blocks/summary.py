@@ -23,6 +23,7 @@ from bot.slack.blocks.common import (
     slack_date,
     title_text,
 )
+from bot.slack.blocks.triage import response_buttons
 from bot.slack.ids import Action, encode
 from bot.slack.mrkdwn import escape, link, user
 from incidents.models import Incident
@@ -98,6 +99,8 @@ def controls(incident: Incident) -> list[Block]:
                 ),
                 ButtonElement(text=plain("Assign role"), action_id=Action.ASSIGN_ROLE, value=value),
                 ButtonElement(text=plain("Add note"), action_id=Action.ADD_NOTE, value=value),
+                ButtonElement(text=plain("Draft notification"),
+                              action_id=Action.DRAFT_NOTIFICATION, value=value),
                 ButtonElement(
                     text=plain("Resolve"), action_id=Action.RESOLVE, value=value, style="primary"
                 ),
@@ -114,5 +117,6 @@ def controls(incident: Incident) -> list[Block]:
                     ),
                 ),
             ],
-        )
+        ),
+        response_buttons(incident.id),  # a second row: one actions block holds 25 at most
     ]

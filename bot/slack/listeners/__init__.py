@@ -5,9 +5,35 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.container import Bot
-from bot.slack.listeners import actions, commands, events, shortcuts, views
+from bot.slack.early_ack import EarlyAckApp
+from bot.slack.listeners import (
+    actions,
+    commands,
+    comms,
+    deadlines,
+    events,
+    mitigate,
+    oncall,
+    review,
+    shortcuts,
+    triage,
+    views,
+)
 
 
 def register_all(app: AsyncApp, bot: Bot) -> None:
-    for module in (commands, actions, views, events, shortcuts):
+    app = EarlyAckApp(app, bot.spawn)
+    for module in (
+        commands,
+        actions,
+        views,
+        events,
+        shortcuts,
+        deadlines,
+        oncall,
+        triage,
+        mitigate,
+        comms,
+        review,
+    ):
         module.register(app, bot)

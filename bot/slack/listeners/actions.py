@@ -9,8 +9,8 @@ from bot.slack.blocks.modals import assign_modal, note_modal, resolve_modal
 from bot.slack.ids import Action, decode
 from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
-from incidents import service
-from incidents.types import Role, Severity, Status
+from incidents import paging, service
+from incidents.types import Severity, Status
 
 
 def _value(body: dict) -> str:
@@ -29,7 +29,8 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await apply_change(
             bot, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
             change=lambda s, inc, now: service.change_severity(
-                s, incident=inc, severity=Severity(int(severity)), actor=user, now=now),
+                s, incident=inc, severity=Severity(int(severity)), actor=user, now=now,
+                policy=bot.catalog.policy),
         )
 
     @app.action(Action.SET_STATUS)
@@ -40,7 +41,8 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await apply_change(
             bot, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
             change=lambda s, inc, now: service.change_status(
-                s, incident=inc, status=Status(status), actor=user, now=now),
+                s, incident=inc, status=Status(status), actor=user, now=now,
+                policy=bot.catalog.policy),
         )
 
     @app.action(Action.DECLINE)
@@ -50,7 +52,8 @@ def register(app: AsyncApp, bot: Bot) -> None:
         user = body["user"]["id"]
         await apply_change(
             bot, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
-            change=lambda s, inc, now: service.decline(s, incident=inc, actor=user, now=now),
+            change=lambda s, inc, now: service.decline(s, incident=inc, actor=user, now=now,
+                                                       policy=bot.catalog.policy),
         )
 
     @app.action(Action.ACKNOWLEDGE)
@@ -60,12 +63,11 @@ def register(app: AsyncApp, bot: Bot) -> None:
         user = body["user"]["id"]
 
         def take_command(session, incident, now):
-            if incident.commander is None:
-                service.assign(session, incident=incident, role=Role.COMMANDER, user=user,
-                               actor=user, now=now)
+            # Stops any paging, counts for time to acknowledge, makes them commander if none.
+            paging.acknowledge(session, incident=incident, user=user, now=now)
             if incident.status == Status.TRIAGE:
                 service.change_status(session, incident=incident, status=Status.INVESTIGATING,
-                                      actor=user, now=now)
+                                      actor=user, now=now, policy=bot.catalog.policy)
 
         await apply_change(bot, incident_id=incident_id, user=user, channel=_channel(body),
                            respond=respond, change=take_command)

@@ -12,6 +12,7 @@ from bot.slack.blocks.modals import declare_modal, resolve_modal
 from bot.slack.commands_text import parse, parse_incident_ref, parse_severity_arg
 from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
+from bot.slack.listeners.deadlines import status_report
 from bot.slack.mrkdwn import escape
 from bot.slack.subcommands import Invocation
 from incidents import service
@@ -66,18 +67,24 @@ def _register_core(bot: Bot) -> None:
                              "`/incident severity 2`.")
             return
         await change(call, lambda s, inc, now: service.change_severity(
-            s, incident=inc, severity=Severity(level), actor=call.user, now=now))
+            s, incident=inc, severity=Severity(level), actor=call.user, now=now,
+            policy=bot.catalog.policy))
 
-    @add("status", usage="status <status>", needs_incident=True,
-         help="move the incident to triage, investigating, mitigated or closed")
+    @add("status", usage="status [status]", needs_incident=True,
+         help="show the status and open deadlines; with a status, move the incident to "
+         "triage, investigating, mitigated or closed")
     async def status(call: Invocation) -> None:
+        if not call.args.strip():
+            await call.reply(status_report(bot, call.incident.id))
+            return
         try:
             target = Status(call.args.strip().lower())
         except ValueError:
             await call.reply("Usage: `/incident status <triage|investigating|mitigated|closed>`.")
             return
         await change(call, lambda s, inc, now: service.change_status(
-            s, incident=inc, status=target, actor=call.user, now=now))
+            s, incident=inc, status=target, actor=call.user, now=now,
+            policy=bot.catalog.policy))
 
     @add("assign", usage="assign <role> @person", needs_incident=True,
          help="make someone commander, comms, scribe or engineer")
@@ -108,7 +115,8 @@ def _register_core(bot: Bot) -> None:
          help="close the incident as a false alarm")
     async def decline(call: Invocation) -> None:
         await change(call, lambda s, inc, now: service.decline(
-            s, incident=inc, actor=call.user, now=now, reason=call.args))
+            s, incident=inc, actor=call.user, now=now, reason=call.args,
+            policy=bot.catalog.policy))
 
     @add("merge", usage="merge <incident id>", needs_incident=True,
          help="merge this incident into another open incident")
@@ -123,7 +131,8 @@ def _register_core(bot: Bot) -> None:
             into = service.get(s, target)
             if into is None:
                 raise service.Refused(f"There is no incident #{target}.")
-            service.merge(s, incident=inc, into=into, actor=call.user, now=now)
+            service.merge(s, incident=inc, into=into, actor=call.user, now=now,
+                          policy=bot.catalog.policy)
 
         await change(call, fn)
 

@@ -75,7 +75,8 @@ def register(app: AsyncApp, bot: Bot) -> None:
             bot, incident_id=_incident_id(view), user=user, channel=None,
             change=lambda s, inc, now: service.resolve(
                 s, incident=inc, summary=summary, actor=user, now=now,
-                root_cause_category=values.get(Field.ROOT_CAUSE_CATEGORY)),
+                root_cause_category=values.get(Field.ROOT_CAUSE_CATEGORY),
+                policy=bot.catalog.policy),
             respond=_dm(bot, user),
         )
 

@@ -1,0 +1,312 @@
+"""Client notifications and status updates: `/incident notify`, `/incident update`, the
+"Draft notification" buttons, the draft forms, and "Mark as sent" / "Send to client channel".
+
+Drafting sends nothing to the client. The draft is posted in the incident channel for the
+comms lead; only marking it sent, or sending it to the client's shared channel, records
+it as sent and stops its deadline.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from bot.container import Bot
+from bot.slack.blocks.comms import (
+    CHOOSABLE,
+    SPECS,
+    client_message,
+    draft_message,
+    notify_modal,
+    status_update_modal,
+)
+from bot.slack.ids import VALUE, Action, ViewId, decode
+from bot.slack.listeners import context
+from bot.slack.listeners.changes import apply_change
+from bot.slack.subcommands import Invocation
+from incidents import communications, deadlines, service
+from incidents.communications import FIELDS, NotificationKind, SentVia
+from incidents.models import Incident, Notification, Outbox
+from incidents.types import DeadlineKind
+
+log = logging.getLogger(__name__)
+ALREADY_SENT = "That notification is already recorded as sent."
+
+
+def register(app: AsyncApp, bot: Bot) -> None:
+    bot.outbox_handlers[communications.DRAFT] = post_draft
+    sending: set[int] = set()  # notifications being posted to a client channel right now
+
+    @bot.subcommands.add(
+        "notify", usage="notify [initial|resolution]", needs_incident=True,
+        help="draft a client notification from the incident, for the comms lead to send")
+    async def notify(call: Invocation) -> None:
+        word = call.args.strip().lower()
+        kinds = {"": None, "initial": NotificationKind.INITIAL,
+                 "resolution": NotificationKind.RESOLUTION}
+        if word not in kinds:
+            await call.reply("Usage: `/incident notify [initial|resolution]`.")
+            return
+        await call.open_modal(await notify_view(bot, call.incident.id, kinds[word], call.user))
+
+    @bot.subcommands.add(
+        "update", usage="update", needs_incident=True,
+        help="post a status update (cause, status, impact, client action, next update time)")
+    async def update(call: Invocation) -> None:
+        if not call.incident.status_enum.is_open:
+            await call.reply(f"The incident is {call.incident.status}: send the resolution "
+                             "notification instead (`/incident notify resolution`).")
+            return
+        await call.open_modal(await update_view(bot, call.incident.id))
+
+    @app.action(Action.DRAFT_NOTIFICATION)
+    async def draft_button(ack, body, client, respond) -> None:
+        await ack()
+        incident_id, rest = decode(body["actions"][0]["value"])
+        kind = NotificationKind(rest[0]) if rest and rest[0] in set(CHOOSABLE) else None
+        incident = context.incident_by_id(bot, incident_id)
+        user = body["user"]["id"]
+        if incident is None:
+            return
+        if incident.channel_id and not await context.is_member(bot, incident.channel_id, user):
+            await respond(response_type="ephemeral", replace_original=False,
+                          text=context.NOT_A_MEMBER)
+            return
+        view = await notify_view(bot, incident_id, kind, user)
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action(Action.NOTIFICATION_KIND)
+    async def switch_kind(ack, body, client) -> None:
+        await ack()
+        chosen = body["actions"][0]["selected_option"]["value"]
+        incident_id, (kind, *_) = decode(chosen)
+        view = await notify_view(bot, incident_id, NotificationKind(kind), body["user"]["id"])
+        await client.views_update(view_id=body["view"]["id"], hash=body["view"].get("hash"),
+                                  view=view)
+
+    @app.view(ViewId.NOTIFY)
+    async def submit_notification(ack, body, view) -> None:
+        meta = json.loads(view["private_metadata"])
+        kind = NotificationKind(meta["kind"])
+        values = form_values(view)
+        errors = form_errors(kind, values, now=bot.now())
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        user = body["user"]["id"]
+        await apply_change(
+            bot, incident_id=int(meta["incident_id"]), user=user, channel=None,
+            change=lambda s, inc, now: communications.draft(
+                s, incident=inc, catalog=bot.catalog, kind=kind, fields=values, actor=user,
+                now=now),
+            respond=dm(bot, user),
+        )
+
+    @app.view(ViewId.STATUS_UPDATE)
+    async def submit_update(ack, body, view) -> None:
+        values = form_values(view)
+        errors = form_errors(NotificationKind.STATUS_UPDATE, values, now=bot.now())
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        user = body["user"]["id"]
+        await apply_change(
+            bot, incident_id=int(json.loads(view["private_metadata"])["incident_id"]), user=user,
+            channel=None,
+            change=lambda s, inc, now: communications.record_status_update(
+                s, incident=inc, catalog=bot.catalog, fields=values, actor=user, now=now),
+            respond=dm(bot, user),
+        )
+
+    @app.action(Action.MARK_SENT)
+    async def mark_sent(ack, body, respond) -> None:
+        await ack()
+        incident_id, (notification_id, *_) = decode(body["actions"][0]["value"])
+        user = body["user"]["id"]
+
+        def change(session, incident, now):
+            row = _owned(session, incident, int(notification_id))
+            if not communications.mark_sent(session, notification=row, via=SentVia.MARKED,
+                                            actor=user, now=now, policy=bot.catalog.policy):
+                raise service.Refused(ALREADY_SENT)
+
+        await apply_change(bot, incident_id=incident_id, user=user, channel=_channel(body),
+                           change=change, respond=respond)
+
+    @app.action(Action.SEND_TO_CLIENT)
+    async def send_to_client(ack, body, respond) -> None:
+        await ack()
+        incident_id, (notification_id, *_) = decode(body["actions"][0]["value"])
+        notification_id = int(notification_id)
+        user = body["user"]["id"]
+        if notification_id in sending:
+            return  # a double click: the first one is posting it
+        sending.add(notification_id)
+        try:
+            await _send_to_client(bot, incident_id, notification_id, user, respond)
+        finally:
+            sending.discard(notification_id)
+
+
+async def _send_to_client(bot: Bot, incident_id: int, notification_id: int, user: str,
+                          respond) -> None:
+    with bot.session() as session:
+        incident = session.get(Incident, incident_id)
+        row = session.get(Notification, notification_id)
+    if incident is None or row is None or row.incident_id != incident_id:
+        return
+    tell = _teller(respond)
+    if row.sent_at is not None:
+        await tell(ALREADY_SENT)
+        return
+    if incident.channel_id and not await context.is_member(bot, incident.channel_id, user):
+        await tell(context.NOT_A_MEMBER)
+        return
+    target = communications.client_channel(bot.catalog, incident)
+    if target is None:
+        await tell("This client has no shared channel in the catalog; send the notification "
+                   "yourself, then press Mark as sent.")
+        return
+    text, blocks = client_message(row)
+    try:
+        posted = await bot.client.chat_postMessage(channel=target, text=text, blocks=blocks,
+                                                   unfurl_links=False)
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown error")
+        await tell(f"Could not post in <#{target}> ({error}); nothing was recorded. Invite the "
+                   "bot to that channel, or send it yourself and press Mark as sent.")
+        return
+
+    def change(session, incident, now):
+        fresh = _owned(session, incident, notification_id)
+        if not communications.mark_sent(session, notification=fresh, via=SentVia.CLIENT_CHANNEL,
+                                        actor=user, now=now, client_ts=posted["ts"],
+                                        policy=bot.catalog.policy):
+            raise service.Refused(ALREADY_SENT)
+
+    await apply_change(bot, incident_id=incident_id, user=user, channel=None, change=change,
+                       respond=respond)
+
+
+def _owned(session, incident: Incident, notification_id: int) -> Notification:
+    row = session.get(Notification, notification_id)
+    if row is None or row.incident_id != incident.id:
+        raise service.Refused("That draft belongs to no notification of this incident.")
+    return row
+
+
+async def notify_view(bot: Bot, incident_id: int, kind: NotificationKind | None, user: str):
+    with bot.session() as session:
+        incident = session.get(Incident, incident_id)
+        kind = kind or communications.default_kind(incident)
+        contact = _our_contact_id(incident, user)
+        values = communications.prefill(session, incident=incident, catalog=bot.catalog,
+                                        kind=kind, now=bot.now())
+    if "our_contact" in values:
+        values["our_contact"] = await display_name(bot, contact)
+    return notify_modal(incident_id=incident_id, title=incident.title, kind=kind, values=values)
+
+
+async def update_view(bot: Bot, incident_id: int):
+    with bot.session() as session:
+        incident = session.get(Incident, incident_id)
+        values = communications.prefill(session, incident=incident, catalog=bot.catalog,
+                                        kind=NotificationKind.STATUS_UPDATE, now=bot.now())
+    return status_update_modal(incident_id=incident_id, title=incident.title, values=values)
+
+
+def _our_contact_id(incident: Incident, user: str) -> str:
+    """Whoever speaks for us: the comms lead, else the commander, else the person drafting."""
+    return incident.comms or incident.commander or user
+
+
+async def display_name(bot: Bot, user_id: str | None) -> str:
+    if not user_id:
+        return ""
+    try:
+        found = (await bot.client.users_info(user=user_id))["user"]
+    except SlackApiError:
+        return ""
+    profile = found.get("profile") or {}
+    return found.get("real_name") or profile.get("real_name") or found.get("name") or ""
+
+
+def form_values(view: dict) -> dict[str, Any]:
+    """{field: value}: text stripped (None when empty), the picker as an aware datetime."""
+    values: dict[str, Any] = {}
+    for block_id, actions in view["state"]["values"].items():
+        state = actions.get(VALUE) or {}
+        if state.get("type") == "datetimepicker":
+            stamp = state.get("selected_date_time")
+            values[block_id] = None if stamp is None else datetime.fromtimestamp(int(stamp), UTC)
+        elif state.get("type") == "plain_text_input":
+            values[block_id] = (state.get("value") or "").strip() or None
+    return values
+
+
+def form_errors(kind: NotificationKind, values: dict[str, Any], *, now: datetime) -> dict:
+    errors = {}
+    for name in FIELDS[kind]:
+        optional = SPECS[name][2]
+        if not optional and not values.get(name):
+            errors[name] = "Fill this in: the client needs it."
+    due = values.get("next_update_at")
+    if "next_update_at" in FIELDS[kind] and due is not None and due <= now:
+        errors["next_update_at"] = "Promise the next update for a time still to come."
+    return errors
+
+
+async def post_draft(bot: Bot, item: Outbox) -> None:
+    """Outbox: post the draft in the incident channel, or refresh it once it is sent."""
+    with bot.session() as session:
+        row = session.get(Notification, item.payload["notification"])
+        incident = session.get(Incident, item.incident_id)
+        if row is None or incident is None:
+            return
+        deadline = None
+        if row.sent_at is None:
+            deadline = communications.pending_deadline(session, incident,
+                                                       NotificationKind(row.kind))
+    if incident.channel_id is None:
+        raise RuntimeError("the incident has no channel yet")
+    text, blocks = draft_message(
+        row, client_channel=communications.client_channel(bot.catalog, incident),
+        deadline_title=deadlines.TITLES.get(DeadlineKind(deadline.kind)) if deadline else None,
+        deadline_due=deadline.due_at if deadline else None,
+    )
+    if row.draft_ts:
+        await bot.client.chat_update(channel=incident.channel_id, ts=row.draft_ts, text=text,
+                                     blocks=blocks)
+        return
+    posted = await bot.client.chat_postMessage(channel=incident.channel_id, text=text,
+                                               blocks=blocks, unfurl_links=False)
+    with bot.session() as session:
+        session.get(Notification, row.id).draft_ts = posted["ts"]
+
+
+def _channel(body: dict) -> str | None:
+    return (body.get("channel") or {}).get("id")
+
+
+def _teller(respond):
+    async def tell(text: str) -> None:
+        await respond(response_type="ephemeral", replace_original=False, text=text)
+
+    return tell
+
+
+def dm(bot: Bot, user: str):
+    """Modals have no response_url: refusals reach the person as a direct message."""
+
+    async def send(*, text: str, **_: object) -> None:
+        opened = await bot.client.conversations_open(users=user)
+        await bot.client.chat_postMessage(channel=opened["channel"]["id"], text=text)
+
+    return send

@@ -1,0 +1,85 @@
+"""Reminder buttons (Mark done, Snooze) and the wiring of the deadline timer check."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from bot import reminders
+from bot.container import Bot
+from bot.slack.blocks.deadlines import done_note, settled, snoozed_note, status_text
+from bot.slack.ids import Action, decode
+from bot.slack.listeners.changes import apply_change
+from incidents import deadlines, service
+
+log = logging.getLogger(__name__)
+_SNOOZE = re.compile(r"^incident\.deadline_snooze_")
+GONE = "That deadline is already done or no longer applies."
+
+
+def register(app: AsyncApp, bot: Bot) -> None:
+    bot.timer_checks.append(("deadlines", reminders.check, reminders.CHECK_SECONDS))
+    bot.outbox_handlers[deadlines.REMINDER] = reminders.deliver
+
+    @app.action(Action.DEADLINE_DONE)
+    async def mark_done(ack, body, respond) -> None:
+        await ack()
+        incident_id, (deadline_id, *_) = decode(body["actions"][0]["value"])
+        user = body["user"]["id"]
+
+        def change(session, incident, now):
+            met = deadlines.mark_done(session, incident=incident, deadline_id=int(deadline_id),
+                                      now=now, actor=user, policy=bot.catalog.policy)
+            if met is None:
+                raise service.Refused(GONE)
+
+        if await apply_change(bot, incident_id=incident_id, user=user, channel=_channel(body),
+                              change=change, respond=respond):
+            await _settle(bot, body, done_note(user, bot.now()))
+
+    @app.action(_SNOOZE)
+    async def snooze(ack, body, respond) -> None:
+        await ack()
+        incident_id, (deadline_id, seconds, *_) = decode(body["actions"][0]["value"])
+        user = body["user"]["id"]
+        until = []
+
+        def change(session, incident, now):
+            snoozed = deadlines.snooze(session, incident=incident, deadline_id=int(deadline_id),
+                                       duration=timedelta(seconds=int(seconds)), now=now,
+                                       actor=user)
+            if snoozed is None:
+                raise service.Refused(GONE)
+            until.append(snoozed.snoozed_until)
+
+        if await apply_change(bot, incident_id=incident_id, user=user, channel=_channel(body),
+                              change=change, respond=respond):
+            await _settle(bot, body, snoozed_note(user, until[0]))
+
+
+def _channel(body: dict) -> str | None:
+    return (body.get("channel") or {}).get("id")
+
+
+async def _settle(bot: Bot, body: dict, note: str) -> None:
+    """Take the buttons off the reminder that was acted on, saying who did what."""
+    message, channel = body.get("message"), _channel(body)
+    if not message or not channel:
+        return
+    try:
+        await bot.client.chat_update(channel=channel, ts=message["ts"], text=message.get("text"),
+                                     blocks=settled(message.get("blocks") or [], note))
+    except SlackApiError as exc:  # the change is saved; a stale button only answers "done"
+        log.warning("could not update reminder %s: %s", message.get("ts"), exc)
+
+
+def status_report(bot: Bot, incident_id: int) -> str:
+    """`/incident status` without an argument: the status and the open deadlines."""
+    with bot.session() as session:
+        incident = service.get(session, incident_id)
+        rows = deadlines.open_deadlines(session, incident_id=incident_id)
+    return status_text(incident, rows, bot.now())

@@ -1,0 +1,162 @@
+"""`/incident followup` (prevention action items) and `/incident review` (the review draft
+uploaded into the channel as a Markdown file)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from bot.container import Bot
+from bot.slack.blocks.comms import followup_message
+from bot.slack.listeners.changes import apply_change
+from bot.slack.subcommands import Invocation
+from incidents import followups, review, service
+from incidents.models import FollowUp, Incident, Outbox
+from incidents.types import EventKind
+
+log = logging.getLogger(__name__)
+_MENTION = re.compile(r"<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>")
+_DUE = re.compile(r"(?:^|\s)due\s+(\d{4}-\d{2}-\d{2})\s*$", re.IGNORECASE)
+_DONE = re.compile(r"^done\s+#?(\d+)\s*$", re.IGNORECASE)
+FOLLOWUP_USAGE = ("Usage: `/incident followup <what to change> [@owner] [due YYYY-MM-DD]`, "
+                  "or `/incident followup done <number>`.")
+MAX_NAMES = 50  # people looked up for one review; more are shown by their Slack ids
+
+
+class FollowupSyntaxError(ValueError):
+    pass
+
+
+def parse_followup(args: str) -> tuple[str, str | None, date | None]:
+    """`Add a schema check <@U1|bob> due 2026-12-04` → (text, owner, due)."""
+    owners = _MENTION.findall(args)
+    if len(owners) > 1:
+        raise FollowupSyntaxError("Give one owner per follow-up.")
+    text = _MENTION.sub(" ", args)
+    due = None
+    match = _DUE.search(text)
+    if match:
+        try:
+            due = date.fromisoformat(match[1])
+        except ValueError:
+            raise FollowupSyntaxError(f"{match[1]} is not a date (YYYY-MM-DD).") from None
+        text = text[: match.start()]
+    text = " ".join(text.split())
+    if not text:
+        raise FollowupSyntaxError(FOLLOWUP_USAGE)
+    return text, (owners[0] if owners else None), due
+
+
+def register(app: AsyncApp, bot: Bot) -> None:
+    bot.outbox_handlers[followups.POSTED] = post_followup
+    add = bot.subcommands.add
+
+    @add("followup", usage="followup <action> [@owner] [due YYYY-MM-DD]", needs_incident=True,
+         help="record a prevention action item for the review (`followup done <n>` closes one)")
+    async def followup(call: Invocation) -> None:
+        done = _DONE.match(call.args.strip())
+        if done:
+            number = int(done[1])
+            await apply_change(
+                bot, incident_id=call.incident.id, user=call.user, channel=call.channel,
+                respond=call.respond,
+                change=lambda s, inc, now: followups.complete(
+                    s, incident=inc, followup_id=number, actor=call.user, now=now),
+            )
+            return
+        try:
+            text, owner, due = parse_followup(call.args)
+        except FollowupSyntaxError as exc:
+            await call.reply(str(exc))
+            return
+        due_at = datetime(due.year, due.month, due.day, tzinfo=UTC) if due else None
+        await apply_change(
+            bot, incident_id=call.incident.id, user=call.user, channel=call.channel,
+            respond=call.respond,
+            change=lambda s, inc, now: followups.add(
+                s, incident=inc, text=text, owner=owner, due_at=due_at, actor=call.user,
+                now=now),
+        )
+
+    @add("review", usage="review", needs_incident=True,
+         help="upload the post-incident review draft (Markdown) to this channel")
+    async def review_(call: Invocation) -> None:
+        await share_review(bot, incident=call.incident, user=call.user, reply=call.reply)
+
+
+async def share_review(bot: Bot, *, incident: Incident, user: str, reply) -> None:
+    """Draft the review from the database, upload it here, and record that it was shared."""
+    zone = await viewer_zone(bot, user)
+    with bot.session() as session:
+        involved = sorted(review.people_involved(session, incident.id))
+    names = await _names(bot, involved[:MAX_NAMES])
+    now = bot.now()
+    markdown, events = await asyncio.to_thread(_draft, bot, incident.id, zone, names, now)
+    filename = f"incident-{incident.id}-review.md"
+    try:
+        response = await bot.client.files_upload_v2(
+            channel=incident.channel_id, content=markdown, filename=filename,
+            title=f"Post-incident review draft: incident #{incident.id}",
+            initial_comment=":page_facing_up: Post-incident review draft, generated from the "
+            "incident record. Fill the gaps marked _not yet recorded_ before the review.",
+        )
+    except SlackApiError as exc:
+        await reply(f"Could not upload the review ({exc.response.get('error')}); "
+                    f"`incidentbot export {incident.id}` writes the same file.")
+        return
+    file = (response.get("files") or [response.get("file") or {}])[0]
+    with bot.session() as session:
+        service.record(
+            session, incident=session.get(Incident, incident.id), kind=EventKind.REVIEW_SHARED,
+            now=bot.now(), actor=user, text=f"Post-incident review draft shared ({filename})",
+            data={"file": file.get("id"), "filename": filename, "events": events,
+                  "bytes": len(markdown.encode())},
+        )
+
+
+def _draft(bot: Bot, incident_id: int, zone, names, now) -> tuple[str, int]:
+    with bot.session() as session:
+        data = review.gather(session, incident_id=incident_id, catalog=bot.catalog, now=now,
+                             zone=zone, people=names)
+    return review.render(data, templates_dir=bot.catalog.templates_dir), len(data.timeline)
+
+
+async def viewer_zone(bot: Bot, user: str) -> ZoneInfo | None:
+    """The person's Slack time zone, so the review shows times as they read them."""
+    try:
+        found = (await bot.client.users_info(user=user))["user"]
+        return ZoneInfo(found.get("tz") or "UTC")
+    except (SlackApiError, ZoneInfoNotFoundError, ValueError, KeyError):
+        return None
+
+
+async def _names(bot: Bot, users: list[str]) -> dict[str, str]:
+    names = {}
+    for user in users:
+        try:
+            found = (await bot.client.users_info(user=user))["user"]
+        except SlackApiError:
+            continue
+        name = found.get("real_name") or (found.get("profile") or {}).get("real_name")
+        if name:
+            names[user] = f"{name} (@{found.get('name') or user})"
+    return names
+
+
+async def post_followup(bot: Bot, item: Outbox) -> None:
+    with bot.session() as session:
+        row = session.get(FollowUp, item.payload["followup"])
+        incident = session.get(Incident, item.incident_id)
+    if row is None or incident is None:
+        return
+    if incident.channel_id is None:
+        raise RuntimeError("the incident has no channel yet")
+    text, blocks = followup_message(row, done=bool(item.payload.get("done")))
+    await bot.client.chat_postMessage(channel=incident.channel_id, text=text, blocks=blocks,
+                                      unfurl_links=False)

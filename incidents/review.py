@@ -1,0 +1,465 @@
+"""The post-incident review draft, following the seed's agenda.
+
+`gather` reads everything the review states from the database into plain data; `render`
+turns it into Markdown with the (overridable) template. Every figure comes from a row;
+whatever was never recorded is written as a gap for the review to fill, never guessed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from incidents import communications, deadlines, documents, followups
+from incidents.communications import NotificationKind, SentVia
+from incidents.models import Alert, Deadline, Incident, Notification, TimelineEvent
+from incidents.response_times import format_duration, response_times
+from incidents.types import AlertStatus, DeadlineKind, DeadlineState, EventKind, Role, Severity
+from incidents.wording import describe_metric
+
+GAP = "not yet recorded"
+# Signals that watch what the model says, not whether it runs (the seed: a system can be
+# up, fast and well-formed while every prediction is wrong).
+MODEL_SIGNALS = frozenset({"prediction_distribution", "feature_distribution", "performance",
+                           "confidence", "business_metric"})
+_USER = re.compile(r"^[UW][A-Z0-9_]{1,20}$")
+
+
+class Moment(NamedTuple):
+    utc: str
+    local: str | None  # the viewer's zone; None when that is UTC
+
+
+class Line(NamedTuple):  # tuples: a long incident has thousands of these
+    at: Moment
+    kind: str
+    who: str
+    text: str
+
+
+@dataclass(frozen=True)
+class DeadlineLine:
+    what: str
+    due: Moment
+    outcome: str
+
+
+@dataclass(frozen=True)
+class Message:
+    kind: str
+    recipient: str
+    drafted: Moment
+    drafted_by: str
+    sent: str
+    promise: str
+    text: list[str]
+
+
+@dataclass(frozen=True)
+class Action:
+    number: int
+    text: str
+    owner: str
+    due: str
+    state: str
+
+
+@dataclass
+class Review:
+    incident: dict[str, Any]
+    generated: Moment
+    zone: str | None
+    summary: dict[str, Any]
+    times: dict[str, str]
+    timeline: list[Line]
+    detection: dict[str, Any]
+    response: dict[str, Any]
+    root_cause: dict[str, Any]
+    prevention: list[Action]
+    communication: list[Message]
+    gaps: list[str] = field(default_factory=list)
+
+
+class Clock:
+    """Formats moments in UTC and in the viewer's zone, to the second.
+
+    A long incident has thousands of events, mostly within the same minutes: each minute is
+    formatted once and the seconds appended (zone offsets are whole minutes).
+    """
+
+    def __init__(self, zone: ZoneInfo | None) -> None:
+        self.zone = None if zone is None or zone.key in ("UTC", "Etc/UTC") else zone
+        self._minutes: dict[int, tuple[str, str | None, str]] = {}
+
+    def _minute(self, minute: int) -> tuple[str, str | None, str]:
+        start = datetime.fromtimestamp(minute * 60, UTC)
+        utc, local, name = start.isoformat(" ", "minutes")[:16], None, ""
+        if self.zone is not None:
+            there = start.astimezone(self.zone)
+            if there.utcoffset().total_seconds() % 60:
+                return "", None, ""  # a historical offset with seconds: no shortcut
+            local, name = there.isoformat(" ", "minutes")[:16], there.tzname() or ""
+        found = self._minutes[minute] = (utc, local, name)
+        return found
+
+    def moment(self, at: datetime | None) -> Moment:
+        if at is None:
+            return Moment(GAP, None if self.zone is None else GAP)
+        minute, second = divmod(math.floor(at.timestamp()), 60)
+        utc, local, name = self._minutes.get(minute) or self._minute(minute)
+        if not utc:
+            return self._slow(at)
+        return Moment(f"{utc}:{second:02d} UTC",
+                      None if local is None else f"{local}:{second:02d} {name}")
+
+    def _slow(self, at: datetime) -> Moment:
+        there = at.astimezone(self.zone)
+        return Moment(at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+                      there.strftime("%Y-%m-%d %H:%M:%S ") + (there.tzname() or ""))
+
+    def text(self, at: datetime | None) -> str:
+        moment = self.moment(at)
+        return moment.utc if moment.local is None else f"{moment.utc} ({moment.local})"
+
+
+def cell(text: str) -> str:
+    """One Markdown table cell: no line breaks, pipes escaped."""
+    text = str(text)
+    if "\n" in text or "\r" in text:
+        text = " ".join(text.split())
+    return text.replace("|", "\\|")
+
+
+def gather(
+    session: Session,
+    *,
+    incident_id: int,
+    catalog: Any,
+    now: datetime,
+    zone: ZoneInfo | None = None,
+    people: Mapping[str, str] | None = None,
+) -> Review | None:
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        return None
+    clock = Clock(zone)
+    names = dict(people or {})
+
+    def who(user: str | None, none: str = "incidentbot") -> str:
+        if not user:
+            return none
+        return names.get(user, f"@{user}" if _USER.match(user) else user)
+
+    alerts = list(session.exec(
+        select(Alert).where(Alert.incident_id == incident_id)
+        .order_by(col(Alert.starts_at), col(Alert.id))
+    ))
+    firing = [a for a in alerts if a.status == AlertStatus.FIRING]
+    first_alert = firing[0] if firing else None
+    times = response_times(incident, first_alert_at=first_alert.starts_at if first_alert else None)
+    timeline, actors = _timeline(session, incident_id, clock, who)
+    deadline_events = _deadline_events(session, incident_id)
+    notes = communications.for_incident(session, incident_id)
+    gaps: list[str] = []
+
+    system = catalog.systems.get(incident.system)
+    client = catalog.client_for(incident.system)
+    roles = {role.capitalize(): who(getattr(incident, role), none=f"_{GAP}_") for role in Role}
+    header = {
+        "id": incident.id,
+        "title": incident.title,
+        "system": communications.system_name(catalog, incident.system),
+        "client": client.name if client else None,
+        "severity": Severity(incident.severity).label,
+        "severity_meaning": Severity(incident.severity).meaning,
+        "status": incident.status,
+        "drill": incident.is_drill,
+        "channel": incident.channel_name,
+        "review_due": _review_due(session, incident_id, clock),
+        "criticality": system.criticality if system else None,
+    }
+    impact = communications.business_impact(session, incident=incident)
+    summary = {
+        "opened": clock.text(incident.created_at),
+        "resolved": clock.text(incident.resolved_at) if incident.resolved_at else None,
+        "description": incident.description.strip(),
+        "impact": impact or None,
+        "resolution": incident.resolution_summary,
+        "highest_severity": _highest_severity(session, incident),
+    }
+    if not impact:
+        gaps.append("business impact")
+    if not incident.resolution_summary:
+        gaps.append("resolution summary")
+    durations = {
+        "detect": format_duration(times.detect, missing=GAP),
+        "acknowledge": format_duration(times.acknowledge, missing=GAP),
+        "mitigate": format_duration(times.mitigate, missing=GAP),
+        "resolve": format_duration(times.resolve, missing=GAP),
+    }
+    opened_by_alert = session.exec(
+        select(TimelineEvent.id).where(TimelineEvent.incident_id == incident_id,
+                                       TimelineEvent.kind == EventKind.OPENED_BY_ALERT)
+    ).first() is not None
+    detection = _detection(incident, alerts, firing, clock, who, opened_by_alert)
+    response = {
+        "acknowledged": clock.text(incident.acknowledged_at) if incident.acknowledged_at else None,
+        "mitigated": clock.text(incident.mitigated_at) if incident.mitigated_at else None,
+        "resolved": clock.text(incident.resolved_at) if incident.resolved_at else None,
+        "roles": roles,
+        "others": sorted(who(a) for a in actors - {getattr(incident, r) for r in Role}),
+        "deadlines": [
+            _deadline_line(d, deadline_events.get(d.id, []), clock, now)
+            for d in deadlines.of_incident(session, incident_id)
+        ],
+    }
+    root = {
+        "proximate": communications.category_label(incident.root_cause_category),
+        "fix": incident.resolution_summary,
+        "root": incident.root_cause,
+        "reported": _last_reported_cause(notes, clock),
+    }
+    if incident.root_cause is None:
+        gaps.append("root cause")
+    prevention = [
+        Action(
+            number=f.id, text=cell(f.text), owner=cell(who(f.owner, none=f"_owner {GAP}_")),
+            due=f.due_at.astimezone(UTC).strftime("%Y-%m-%d") if f.due_at else "no due date",
+            state=f"done {clock.text(f.done_at)}" if f.done else "open",
+        )
+        for f in followups.for_incident(session, incident_id)
+    ]
+    if not prevention:
+        gaps.append("prevention action items")
+    communication = _communication(notes, clock, who, now, resolved_at=incident.resolved_at)
+    if not any(n.sent_at for n in notes if n.kind != NotificationKind.STATUS_UPDATE):
+        gaps.append("client notification")
+    return Review(
+        incident=header,
+        generated=clock.moment(now),
+        zone=clock.zone.key if clock.zone else None,
+        summary=summary,
+        times=durations,
+        timeline=timeline,
+        detection=detection,
+        response=response,
+        root_cause=root,
+        prevention=prevention,
+        communication=communication,
+        gaps=gaps,
+    )
+
+
+def people_involved(session: Session, incident_id: int) -> set[str]:
+    """Slack user ids the review names, so an adapter can show their names instead."""
+    incident = session.get(Incident, incident_id)
+    found = {getattr(incident, role) for role in Role} | {incident.declared_by}
+    found |= set(session.exec(select(TimelineEvent.actor).distinct().where(
+        TimelineEvent.incident_id == incident_id)).all())
+    found |= {f.owner for f in followups.for_incident(session, incident_id)}
+    for note in communications.for_incident(session, incident_id):
+        found |= {note.drafted_by, note.sent_by}
+    return {user for user in found if user and _USER.match(user)}
+
+
+def render(review: Review, *, templates_dir: Path | None = None) -> str:
+    return documents.render(documents.REVIEW, {"r": review, "GAP": GAP},
+                            templates_dir=templates_dir)
+
+
+def _timeline(session: Session, incident_id: int, clock: Clock, who) -> tuple[list[Line], set]:
+    # Columns, not ORM objects: a long incident has thousands of events.
+    rows = session.exec(
+        select(TimelineEvent.occurred_at, TimelineEvent.kind, TimelineEvent.actor,
+               TimelineEvent.text)
+        .where(TimelineEvent.incident_id == incident_id)
+        .order_by(col(TimelineEvent.occurred_at), col(TimelineEvent.id))
+    ).all()
+    labels: dict[str, str] = {}
+    lines = []
+    actors: set[str] = set()
+    for occurred_at, kind, actor, text in rows:
+        label = labels.get(kind)
+        if label is None:
+            label = labels[kind] = kind.replace("_", " ").capitalize()
+        if actor and _USER.match(actor):
+            actors.add(actor)
+        lines.append(Line(clock.moment(occurred_at), label, cell(who(actor)), cell(text)))
+    return lines, actors
+
+
+def _deadline_events(session: Session, incident_id: int) -> dict[int, list[TimelineEvent]]:
+    events = session.exec(
+        select(TimelineEvent).where(
+            TimelineEvent.incident_id == incident_id,
+            col(TimelineEvent.kind).in_([EventKind.DEADLINE_MET, EventKind.DEADLINE_MISSED,
+                                         EventKind.DEADLINE_SNOOZED]),
+        ).order_by(col(TimelineEvent.occurred_at), col(TimelineEvent.id))
+    ).all()
+    found: dict[int, list[TimelineEvent]] = {}
+    for event in events:
+        deadline_id = (event.data or {}).get("deadline")
+        if isinstance(deadline_id, int):
+            found.setdefault(deadline_id, []).append(event)
+    return found
+
+
+def deadline_outcome(deadline: Deadline, events: list[TimelineEvent], now: datetime) -> str:
+    """Met on time, met late, missed, overdue, still open or cancelled, with the margins."""
+    missed = deadline.escalated or any(e.kind == EventKind.DEADLINE_MISSED for e in events)
+    snoozes = sum(1 for e in events if e.kind == EventKind.DEADLINE_SNOOZED)
+    after = f" (reminder snoozed {snoozes}×)" if snoozes else ""
+    due = deadline.due_at
+    if deadline.state == DeadlineState.DONE and deadline.completed_at is not None:
+        done = deadline.completed_at
+        if done <= due and not missed:
+            return f"met, {format_duration(due - done)} before the deadline{after}"
+        return f"missed: done {format_duration(done - due)} after the deadline{after}"
+    if deadline.state == DeadlineState.CANCELLED:
+        return "no longer required (severity or status changed)"
+    if now >= due or deadline.state == DeadlineState.MISSED:
+        return f"missed: still not done, {format_duration(now - due)} overdue{after}"
+    return f"open: due in {format_duration(due - now)}{after}"
+
+
+def _deadline_line(deadline: Deadline, events, clock: Clock, now: datetime) -> DeadlineLine:
+    title = deadlines.TITLES.get(DeadlineKind(deadline.kind), deadline.kind)
+    return DeadlineLine(title, clock.moment(deadline.due_at),
+                        deadline_outcome(deadline, events, now))
+
+
+def _review_due(session: Session, incident_id: int, clock: Clock) -> str | None:
+    review = next((d for d in deadlines.of_incident(session, incident_id)
+                   if d.kind == DeadlineKind.REVIEW and d.state != DeadlineState.CANCELLED),
+                  None)
+    return clock.text(review.due_at) if review else None
+
+
+def _highest_severity(session: Session, incident: Incident) -> str | None:
+    """The worst severity the incident reached, when it differs from where it ended."""
+    changes = session.exec(
+        select(TimelineEvent.data).where(
+            TimelineEvent.incident_id == incident.id,
+            TimelineEvent.kind == EventKind.SEVERITY_CHANGED,
+        )
+    ).all()
+    levels = [incident.severity, *(int(d.get("from", 4)) for d in changes if d)]
+    worst = min(levels)
+    return Severity(worst).label if worst != incident.severity else None
+
+
+def _detection(incident: Incident, alerts: list[Alert], firing: list[Alert], clock: Clock,
+               who, opened_by_alert: bool) -> dict[str, Any]:
+    first = firing[0] if firing else None
+    start = incident.impact_started_at or (first.starts_at if first else None)
+    observations: list[str] = []
+    if first is None:
+        observations.append(
+            f"No alert fired: {who(incident.declared_by, none='someone')} declared the "
+            "incident by hand. Which signal would have caught it first?")
+    else:
+        delay = first.received_at - first.starts_at
+        if delay >= timedelta(minutes=5):
+            observations.append(
+                f"The first alert reached the bot {format_duration(delay)} after it started "
+                "firing: check the alert's evaluation and pending period.")
+        signals = {a.signal for a in firing if a.signal}
+        if signals and not signals & MODEL_SIGNALS:
+            observations.append(
+                "Only infrastructure or pipeline signals fired: nothing watched the model's "
+                "predictions, inputs, confidence or business metric.")
+    if incident.impact_started_at is None and first is None:
+        observations.append(f"When the impact started is {GAP}: time to detect is unknown.")
+    return {
+        "how": ("opened automatically by an alert" if opened_by_alert
+                else f"declared by {who(incident.declared_by, none='a person')}"),
+        "first_alert": None if first is None else {
+            "title": cell(first.title),
+            "signal": first.signal or "not given",
+            "source": first.source,
+            "metric": describe_metric(first.metric),
+            "started": clock.text(first.starts_at),
+            "received": clock.text(first.received_at),
+        },
+        "impact_start": clock.text(start) if start else None,
+        "impact_start_source": ("recorded impact start" if incident.impact_started_at
+                                else "first alert" if first else None),
+        "opened": clock.text(incident.created_at),
+        "alerts_firing": len(firing),
+        "alerts_resolved": len(alerts) - len(firing),
+        "signals": sorted({a.signal for a in firing if a.signal}),
+        "observations": observations,
+    }
+
+
+def _last_reported_cause(notes: list[Notification], clock: Clock) -> str | None:
+    for note in reversed(notes):
+        cause = (note.fields or {}).get("root_cause")
+        if cause:
+            kind = NotificationKind(note.kind).label.lower()
+            return f"“{cause}” ({kind}, {clock.text(note.drafted_at)})"
+    return None
+
+
+def _when(note: Notification) -> datetime | None:
+    """When the client had it: a status update when given, a notification when sent."""
+    if note.kind == NotificationKind.STATUS_UPDATE:
+        return note.drafted_at
+    return note.sent_at
+
+
+def _communication(notes: list[Notification], clock: Clock, who, now: datetime, *,
+                   resolved_at: datetime | None) -> list[Message]:
+    given = sorted((n for n in notes if _when(n) is not None), key=lambda n: (_when(n), n.id))
+    messages = []
+    for note in notes:
+        kind = NotificationKind(note.kind)
+        if note.sent_at is not None:
+            how = ("sent to the client channel" if note.sent_via == SentVia.CLIENT_CHANNEL
+                   else "marked as sent")
+            sent = f"{how} {clock.text(note.sent_at)} by {who(note.sent_by)}"
+        elif kind == NotificationKind.STATUS_UPDATE:
+            sent = f"given {clock.text(note.drafted_at)}; not marked as sent to the client"
+        else:
+            sent = "drafted, never marked as sent"
+        messages.append(Message(
+            kind=kind.label,
+            recipient=note.recipient or f"recipient {GAP}",
+            drafted=clock.moment(note.drafted_at),
+            drafted_by=who(note.drafted_by),
+            sent=sent,
+            promise=_promise(note, given, clock, now, resolved_at),
+            text=note.text.splitlines() or [""],
+        ))
+    return messages
+
+
+def _promise(note: Notification, given: list[Notification], clock: Clock, now: datetime,
+             resolved_at: datetime | None) -> str:
+    """Was the next update promised in this message given on time?"""
+    promised = note.next_update_at
+    start = _when(note)
+    if promised is None or start is None:
+        return ""
+    later = next((n for n in given if n.id != note.id and _when(n) > start), None)
+    target = clock.text(promised)
+    if later is None:
+        if resolved_at is not None and start <= resolved_at <= promised:
+            return (f"next update promised by {target}: the incident was resolved first "
+                    "(send the resolution notification)")
+        if now <= promised:
+            return f"next update promised by {target}: not due yet"
+        late = format_duration(now - promised)
+        return f"next update promised by {target}: not given ({late} late)"
+    at = _when(later)
+    if at <= promised:
+        return f"next update promised by {target}: kept ({clock.text(at)})"
+    return f"next update promised by {target}: late by {format_duration(at - promised)}"

@@ -1,0 +1,100 @@
+"""Auth on alert endpoints, and no alert lost while Slack is down or the bot restarts."""
+
+import pytest
+import pytest_asyncio
+from pydantic import SecretStr
+from sqlmodel import select
+
+from bot.sandbox.stack import start_stack
+from incidents.models import Outbox
+from tests.scenario.conftest import Harness
+
+TOKEN = "s3cret-token"
+
+
+def alert(title="Feature nulls", fingerprint="nulls-1"):
+    return {"system": "fraud-detector", "title": title, "signal": "pipeline",
+            "fingerprint": fingerprint, "started_at": "2026-11-27T10:00:00Z"}
+
+
+@pytest_asyncio.fixture
+async def guarded(settings, catalog):
+    stack = await start_stack(settings.model_copy(update={"alert_webhook_token": SecretStr(TOKEN)}),
+                              catalog)
+    yield Harness(stack)
+    await stack.close()
+
+
+async def test_bearer_token_is_required_when_configured(guarded):
+    status, body = await guarded.post("/alerts", alert())
+    assert status == 401 and "bearer" in body["error"].lower()
+    status, body = await guarded.post("/alerts", alert(), token="wrong")
+    assert status == 403
+    assert guarded.incidents() == []
+    status, _ = await guarded.post("/alerts", alert(), token=TOKEN)
+    assert status == 201
+    assert len(guarded.incidents()) == 1
+
+
+def make_due_now(harness):
+    with harness.bot.session() as session:
+        for row in session.exec(select(Outbox).where(Outbox.done_at == None)):  # noqa: E711
+            row.next_attempt_at = harness.bot.now()
+
+
+def inc_channels(ws):
+    return [c for c in ws.channels.values() if c.name.startswith("inc-")]
+
+
+async def test_slack_down_then_recovering_delivers_once(harness):
+    ws = harness.workspace
+    ws.faults.inject("*", status=500, times=10_000)
+    status, _ = await harness.post("/alerts", alert())
+    assert status == 201
+    await harness.stack.drain()
+    incident = harness.incident()
+    assert incident.channel_id is None
+    with harness.bot.session() as session:
+        failed = session.exec(select(Outbox).where(Outbox.attempts > 0)).all()
+    assert failed and "500" in failed[0].last_error
+    ws.faults.clear()
+    make_due_now(harness)
+    await harness.settle()
+    incident = harness.incident(incident.id)
+    assert len(inc_channels(ws)) == 1
+    cards = [m for m in ws.messages(incident.channel_id) if "Feature nulls" in str(m.blocks)]
+    assert len(cards) == 2  # the summary and the alert card, each once
+    assert len(ws.pinned(incident.channel_id)) == 1
+
+
+async def test_restart_after_accepting_resumes_from_the_database(settings, catalog):
+    first = Harness(await start_stack(settings, catalog))
+    workspace = first.workspace
+    workspace.faults.inject("*", status=500, times=10_000)
+    status, _ = await first.post("/alerts", alert())
+    assert status == 201
+    await first.stack.close()  # the process goes away before Slack heard anything
+    assert inc_channels(workspace) == []
+
+    workspace.faults.clear()
+    second = Harness(await start_stack(settings, catalog, workspace=workspace))
+    try:
+        make_due_now(second)
+        await second.settle()
+        incident = second.incident()
+        assert len(second.incidents()) == 1
+        assert len(inc_channels(workspace)) == 1
+        cards = [m for m in workspace.messages(incident.channel_id)
+                 if "Feature nulls" in str(m.blocks)]
+        assert len(cards) == 2
+        # redelivery after the restart changes nothing
+        status, body = await second.post("/alerts", alert())
+        assert body["alerts"][0]["outcome"] == "duplicate"
+    finally:
+        await second.stack.close()
+
+
+@pytest.mark.parametrize("path", ["/alerts/alertmanager", "/alerts/grafana"])
+async def test_other_endpoints_are_guarded_too(guarded, path):
+    status, _ = await guarded.post(path, {"alerts": []})
+    assert status == 401
