@@ -8,12 +8,12 @@ Run: python benchmarks/ack_bench.py
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 from _common import running_bot, summary
 
 REQUESTS = 500
-import os
 CONCURRENCY = int(os.environ.get("CONCURRENCY", "20"))
 
 

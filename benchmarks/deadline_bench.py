@@ -2,7 +2,7 @@
 
     python benchmarks/deadline_bench.py [--count 1000] [--window 60] [--lead 5]
 
-The real bot (timer check every second, outbox worker) runs against the sandbox workspace
+The real bot (timer check every 0.5 s, outbox worker) runs against the sandbox workspace
 on loopback with a SQLite database, on the real clock. `count` Sev1 deadlines (half
 executive notifications, half status updates, two per incident) fall due spread
 evenly over `window` seconds; each is reminded `lead` seconds before and escalated at its

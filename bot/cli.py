@@ -122,6 +122,26 @@ def export(
         typer.echo(f"review draft of incident #{incident_id} written to {written}", err=True)
 
 
+@cli.command()
+def drift(
+    reference: Annotated[Path, typer.Option(help="Reference data (CSV or Parquet; a glob works).")],
+    current: Annotated[Path, typer.Option(help="Current data (CSV or Parquet; a glob works).")],
+    prediction: Annotated[str | None, typer.Option(help="Column holding predictions.")] = None,
+    confidence: Annotated[str | None, typer.Option(help="Column holding confidences.")] = None,
+    label: Annotated[str | None, typer.Option(help="Column holding true labels.")] = None,
+    exclude: Annotated[list[str] | None, typer.Option(help="Column to leave out.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Drift report for two datasets: exit 0 no drift, 1 drift found, 2 error."""
+    from bot.drift_cli import run_drift
+
+    code = run_drift(
+        reference=reference, current=current, prediction=prediction, confidence=confidence,
+        label=label, exclude=list(exclude or []), as_json=as_json, out=sys.stdout,
+    )
+    raise typer.Exit(code)
+
+
 def main() -> None:
     cli()
 

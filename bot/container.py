@@ -21,7 +21,6 @@ from incidents.catalog import Catalog
 from incidents.db import session_scope
 from incidents.models import utcnow
 
-
 log = logging.getLogger(__name__)
 
 

@@ -14,7 +14,9 @@ from incidents.models import Deadline, Incident, Outbox
 from incidents.types import DeadlineKind
 
 log = logging.getLogger(__name__)
-CHECK_SECONDS = 1.0
+# Waiting for the check is part of every reminder's lateness (target p99 < 2 s); at 0.5 s it
+# costs one indexed query twice a second and leaves most of the budget for delivery.
+CHECK_SECONDS = 0.5
 BATCH = 500
 
 # Who is told first about each kind, besides the commander.

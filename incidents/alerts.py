@@ -137,6 +137,25 @@ def ingest_many(
     return [Ingested(outcome, row.id, row.incident_id) for outcome, row in results]
 
 
+def ingest_drill(
+    session: Session, *, incident: Incident, alert: AlertIn, now: datetime, catalog: Any,
+    source: str = "drill",
+) -> Ingested:
+    """A drill's alert goes straight into its practice incident: it never opens or joins a
+    real incident (and real alerts never group into drills, see `_open_incidents`)."""
+    key = (alert.derived_fingerprint(), alert.started_at or now, alert.status)
+    existing = _existing(session, [key]).get(key)
+    if existing is not None:
+        return Ingested("duplicate", existing.id, existing.incident_id)
+    row = _row(alert, source, key, now, catalog)
+    row.incident_id = incident.id
+    session.add(row)
+    session.flush()
+    _record(session, incident=incident, alert=row, now=now)
+    outbox.alerts(session, incident)
+    return Ingested("joined", row.id, incident.id)
+
+
 def _existing(session: Session, keys: list[tuple]) -> dict[tuple, Alert]:
     fingerprints = {fingerprint for fingerprint, _, _ in keys}
     rows = session.exec(select(Alert).where(col(Alert.fingerprint).in_(fingerprints))).all()

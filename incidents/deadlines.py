@@ -230,13 +230,8 @@ def _met(session: Session, *, incident: Incident, deadline: Deadline, now: datet
 
 
 def reconcile(
-    session: Session,
-    *,
-    incident: Incident,
-    now: datetime,
-    policy: Policy | None = None,
-    start_clocks: bool = False,
-    actor: str | None = None,
+    session: Session, *, incident: Incident, now: datetime, policy: Policy | None = None,
+    start_clocks: bool = False, actor: str | None = None,
 ) -> Plan:
     """Bring the incident's deadlines in line with its severity and status."""
     session.flush()
@@ -281,20 +276,6 @@ def _complete_row(session: Session, *, incident: Incident, deadline: Deadline, n
     reconcile(session, incident=incident, now=now, policy=policy, actor=actor)
 
 
-def complete_notification(
-    session: Session, *, incident: Incident, now: datetime, actor: str | None,
-    policy: Policy | None = None,
-) -> list[Deadline]:
-    """A client notification went out: it meets whichever notification deadline is open."""
-    met = []
-    for kind in NOTIFICATIONS:
-        deadline = complete(session, incident=incident, kind=kind, now=now, actor=actor,
-                            policy=policy)
-        if deadline is not None:
-            met.append(deadline)
-    return met
-
-
 def set_next_status_update(
     session: Session, *, incident: Incident, due_at: datetime, now: datetime,
     actor: str | None = None, policy: Policy | None = None,
@@ -324,7 +305,7 @@ def mark_done(
     session: Session, *, incident: Incident, deadline_id: int, now: datetime,
     actor: str | None, policy: Policy | None = None,
 ) -> Deadline | None:
-    """"Mark done" on a reminder; None when the deadline is no longer open."""
+    """The reminder's "Mark done" button; None when the deadline is no longer open."""
     deadline = _owned(session, incident, deadline_id)
     if deadline is not None:
         _complete_row(session, incident=incident, deadline=deadline, now=now, actor=actor,

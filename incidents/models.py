@@ -259,12 +259,45 @@ class Handoff(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class Drill(SQLModel, table=True):
+    """A practice incident played from a scenario (incidents/scenarios.py)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True, unique=True)
+    scenario: str
+    speed: float = 1.0  # scenario minutes per real minute
+    started_by: str | None = None
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime | None = _ts()
+    debrief: dict = _json()  # as posted, so a retried message says the same
+    debriefed_at: datetime | None = _ts(index=True)
+
+
+class DrillInject(SQLModel, table=True):
+    """One scenario event (alert, metric reading, message) due at a moment of a drill; the
+    timer check plays it and sets `played_at` in the same transaction."""
+
+    __tablename__ = "drill_inject"
+
+    id: int | None = Field(default=None, primary_key=True)
+    drill_id: int = Field(foreign_key="drill.id", index=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    number: int
+    kind: str
+    due_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    payload: dict = _json()
+    played_at: datetime | None = _ts(index=True)
+    skipped: bool = False  # the drill ended before it was due
+
+
 __all__ = [
     "Alert",
     "AlertStatus",
     "Deadline",
     "DeadlineKind",
     "DeadlineState",
+    "Drill",
+    "DrillInject",
     "Escalation",
     "EscalationState",
     "EventKind",

@@ -7,7 +7,6 @@ whatever was never recorded is written as a gap for the review to fill, never gu
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,23 +18,19 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from incidents import communications, deadlines, documents, followups
-from incidents.communications import NotificationKind, SentVia
-from incidents.models import Alert, Deadline, Incident, Notification, TimelineEvent
+from incidents.communications import NotificationKind
+from incidents.models import Alert, Deadline, Incident, TimelineEvent
 from incidents.response_times import format_duration, response_times
+from incidents.review_comms import Message, communication_section, last_reported_cause
+from incidents.review_format import GAP, Clock, Moment, cell
 from incidents.types import AlertStatus, DeadlineKind, DeadlineState, EventKind, Role, Severity
 from incidents.wording import describe_metric
 
-GAP = "not yet recorded"
 # Signals that watch what the model says, not whether it runs (the seed: a system can be
 # up, fast and well-formed while every prediction is wrong).
 MODEL_SIGNALS = frozenset({"prediction_distribution", "feature_distribution", "performance",
                            "confidence", "business_metric"})
 _USER = re.compile(r"^[UW][A-Z0-9_]{1,20}$")
-
-
-class Moment(NamedTuple):
-    utc: str
-    local: str | None  # the viewer's zone; None when that is UTC
 
 
 class Line(NamedTuple):  # tuples: a long incident has thousands of these
@@ -50,17 +45,6 @@ class DeadlineLine:
     what: str
     due: Moment
     outcome: str
-
-
-@dataclass(frozen=True)
-class Message:
-    kind: str
-    recipient: str
-    drafted: Moment
-    drafted_by: str
-    sent: str
-    promise: str
-    text: list[str]
 
 
 @dataclass(frozen=True)
@@ -86,56 +70,6 @@ class Review:
     prevention: list[Action]
     communication: list[Message]
     gaps: list[str] = field(default_factory=list)
-
-
-class Clock:
-    """Formats moments in UTC and in the viewer's zone, to the second.
-
-    A long incident has thousands of events, mostly within the same minutes: each minute is
-    formatted once and the seconds appended (zone offsets are whole minutes).
-    """
-
-    def __init__(self, zone: ZoneInfo | None) -> None:
-        self.zone = None if zone is None or zone.key in ("UTC", "Etc/UTC") else zone
-        self._minutes: dict[int, tuple[str, str | None, str]] = {}
-
-    def _minute(self, minute: int) -> tuple[str, str | None, str]:
-        start = datetime.fromtimestamp(minute * 60, UTC)
-        utc, local, name = start.isoformat(" ", "minutes")[:16], None, ""
-        if self.zone is not None:
-            there = start.astimezone(self.zone)
-            if there.utcoffset().total_seconds() % 60:
-                return "", None, ""  # a historical offset with seconds: no shortcut
-            local, name = there.isoformat(" ", "minutes")[:16], there.tzname() or ""
-        found = self._minutes[minute] = (utc, local, name)
-        return found
-
-    def moment(self, at: datetime | None) -> Moment:
-        if at is None:
-            return Moment(GAP, None if self.zone is None else GAP)
-        minute, second = divmod(math.floor(at.timestamp()), 60)
-        utc, local, name = self._minutes.get(minute) or self._minute(minute)
-        if not utc:
-            return self._slow(at)
-        return Moment(f"{utc}:{second:02d} UTC",
-                      None if local is None else f"{local}:{second:02d} {name}")
-
-    def _slow(self, at: datetime) -> Moment:
-        there = at.astimezone(self.zone)
-        return Moment(at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
-                      there.strftime("%Y-%m-%d %H:%M:%S ") + (there.tzname() or ""))
-
-    def text(self, at: datetime | None) -> str:
-        moment = self.moment(at)
-        return moment.utc if moment.local is None else f"{moment.utc} ({moment.local})"
-
-
-def cell(text: str) -> str:
-    """One Markdown table cell: no line breaks, pipes escaped."""
-    text = str(text)
-    if "\n" in text or "\r" in text:
-        text = " ".join(text.split())
-    return text.replace("|", "\\|")
 
 
 def gather(
@@ -225,7 +159,7 @@ def gather(
         "proximate": communications.category_label(incident.root_cause_category),
         "fix": incident.resolution_summary,
         "root": incident.root_cause,
-        "reported": _last_reported_cause(notes, clock),
+        "reported": last_reported_cause(notes, clock),
     }
     if incident.root_cause is None:
         gaps.append("root cause")
@@ -239,7 +173,7 @@ def gather(
     ]
     if not prevention:
         gaps.append("prevention action items")
-    communication = _communication(notes, clock, who, now, resolved_at=incident.resolved_at)
+    communication = communication_section(notes, clock, who, now, resolved_at=incident.resolved_at)
     if not any(n.sent_at for n in notes if n.kind != NotificationKind.STATUS_UPDATE):
         gaps.append("client notification")
     return Review(
@@ -400,66 +334,3 @@ def _detection(incident: Incident, alerts: list[Alert], firing: list[Alert], clo
     }
 
 
-def _last_reported_cause(notes: list[Notification], clock: Clock) -> str | None:
-    for note in reversed(notes):
-        cause = (note.fields or {}).get("root_cause")
-        if cause:
-            kind = NotificationKind(note.kind).label.lower()
-            return f"“{cause}” ({kind}, {clock.text(note.drafted_at)})"
-    return None
-
-
-def _when(note: Notification) -> datetime | None:
-    """When the client had it: a status update when given, a notification when sent."""
-    if note.kind == NotificationKind.STATUS_UPDATE:
-        return note.drafted_at
-    return note.sent_at
-
-
-def _communication(notes: list[Notification], clock: Clock, who, now: datetime, *,
-                   resolved_at: datetime | None) -> list[Message]:
-    given = sorted((n for n in notes if _when(n) is not None), key=lambda n: (_when(n), n.id))
-    messages = []
-    for note in notes:
-        kind = NotificationKind(note.kind)
-        if note.sent_at is not None:
-            how = ("sent to the client channel" if note.sent_via == SentVia.CLIENT_CHANNEL
-                   else "marked as sent")
-            sent = f"{how} {clock.text(note.sent_at)} by {who(note.sent_by)}"
-        elif kind == NotificationKind.STATUS_UPDATE:
-            sent = f"given {clock.text(note.drafted_at)}; not marked as sent to the client"
-        else:
-            sent = "drafted, never marked as sent"
-        messages.append(Message(
-            kind=kind.label,
-            recipient=note.recipient or f"recipient {GAP}",
-            drafted=clock.moment(note.drafted_at),
-            drafted_by=who(note.drafted_by),
-            sent=sent,
-            promise=_promise(note, given, clock, now, resolved_at),
-            text=note.text.splitlines() or [""],
-        ))
-    return messages
-
-
-def _promise(note: Notification, given: list[Notification], clock: Clock, now: datetime,
-             resolved_at: datetime | None) -> str:
-    """Was the next update promised in this message given on time?"""
-    promised = note.next_update_at
-    start = _when(note)
-    if promised is None or start is None:
-        return ""
-    later = next((n for n in given if n.id != note.id and _when(n) > start), None)
-    target = clock.text(promised)
-    if later is None:
-        if resolved_at is not None and start <= resolved_at <= promised:
-            return (f"next update promised by {target}: the incident was resolved first "
-                    "(send the resolution notification)")
-        if now <= promised:
-            return f"next update promised by {target}: not due yet"
-        late = format_duration(now - promised)
-        return f"next update promised by {target}: not given ({late} late)"
-    at = _when(later)
-    if at <= promised:
-        return f"next update promised by {target}: kept ({clock.text(at)})"
-    return f"next update promised by {target}: late by {format_duration(at - promised)}"

@@ -114,6 +114,8 @@ class EventKind(StrEnum):
     DRIFT_REPORT = "drift_report"
     PAGED = "paged"
     ACKNOWLEDGED = "acknowledged"
+    DRILL_INJECT = "drill_inject"  # a drill scenario's metric reading or message arrived
+    DRILL_DEBRIEF = "drill_debrief"
 
 
 class DeadlineKind(StrEnum):

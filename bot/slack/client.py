@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -43,8 +46,23 @@ class _CountErrors(AsyncRetryHandler):
         return False
 
 
+class BotWebClient(AsyncWebClient):
+    """The Web API client whose JSON bodies pass through `outgoing` hooks before they are
+    sent, so a feature can adjust every message of a kind (drills mark theirs DRILL)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outgoing: list[Callable[[str, dict], None]] = []
+
+    async def api_call(self, api_method: str, *, json: dict | None = None, **kwargs: Any):
+        if json is not None:
+            for hook in self.outgoing:
+                hook(api_method, json)
+        return await super().api_call(api_method, json=json, **kwargs)
+
+
 def make_client(*, token: str, base_url: str, metrics: Metrics, retries: int = 5) -> AsyncWebClient:
-    return AsyncWebClient(
+    return BotWebClient(
         token=token,
         base_url=base_url,
         timeout=10,

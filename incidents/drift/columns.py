@@ -248,7 +248,8 @@ def judge(
         and p <= settings.alpha
         and (
             (col.psi or 0.0) >= settings.psi_threshold
-            or (col.wasserstein or 0.0) >= settings.wasserstein_threshold
+            or (col.wasserstein or 0.0)
+            >= settings.wasserstein_bar(col.n_reference, col.n_current)
         )
     ):
         reasons.append("distribution")

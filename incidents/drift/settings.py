@@ -14,6 +14,10 @@ class DriftSettings:
     # nobody should be paged for.
     psi_threshold: float = 0.1
     wasserstein_threshold: float = 0.1
+    # Between two samples of the same distribution the normalised Wasserstein distance is
+    # about 1/sqrt(n) by chance alone, which at a thousand rows reaches 0.1; so the bar is
+    # also at least this many times 1/sqrt(effective sample size).
+    wasserstein_noise_factor: float = 4.0
     psi_bins: int = 10
     psi_floor: float = 1e-4
     # A column whose share of missing values rises this much (absolute) has drifted.
@@ -36,6 +40,13 @@ class DriftSettings:
             raise ValueError("psi_bins must be at least 2")
         if self.min_rows < 1:
             raise ValueError("min_rows must be at least 1")
+
+    def wasserstein_bar(self, n_reference: int, n_current: int) -> float:
+        """The smallest normalised Wasserstein distance that is more than sampling noise."""
+        if n_reference <= 0 or n_current <= 0:
+            return self.wasserstein_threshold
+        effective = n_reference * n_current / (n_reference + n_current)
+        return max(self.wasserstein_threshold, self.wasserstein_noise_factor / effective**0.5)
 
     def to_dict(self) -> dict[str, float | int]:
         return asdict(self)

@@ -2,10 +2,15 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest_asyncio
 from sqlmodel import select
 
+from bot import reminders
+from bot.sandbox.stack import start_stack
+from incidents.catalog_models import Policy
 from incidents.models import Deadline, Notification
 from incidents.types import DeadlineKind, DeadlineState, EventKind
+from tests.scenario.conftest import Harness
 
 ALERT = {"system": "fraud-detector", "title": "Fraud flag rate 40%",
          "signal": "prediction_distribution",
@@ -237,3 +242,51 @@ async def test_status_update_refused_once_resolved_and_non_members_refused(harne
     await harness.settle()
     said = [e.text for e in harness.workspace.ephemerals_for(user="U_ALICE")]
     assert any("/incident notify resolution" in t for t in said)
+
+
+class JumpClock:
+    """Real time plus an offset that a test can move forward."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self):
+        return datetime.now(UTC) + self.offset
+
+
+@pytest_asyncio.fixture
+async def quick(settings, catalog):
+    policy = Policy.model_validate({"sev1": {"executive_notification": "30s"},
+                                    "reminder_lead": "10s"})
+    clock = JumpClock()
+    stack = await start_stack(settings, catalog.model_copy(update={"policy": policy}),
+                              clock=clock)
+    yield Harness(stack), clock
+    await stack.close()
+
+
+async def test_overdue_reminder_drafts_the_notification_and_sending_closes_it_late(quick):
+    harness, clock = quick
+    ws = harness.workspace
+    incident = await harness.declare(severity="1")
+    clock.offset = timedelta(seconds=31)  # past the 30 s executive notification deadline
+    await reminders.check(harness.bot)
+    await harness.settle()
+    reminder = next(m for m in ws.messages(incident.channel_id)
+                    if "incident.draft_notification" in buttons(m)
+                    and m.ts != incident.summary_ts)
+    assert buttons(reminder)["incident.draft_notification"] == str(incident.id)
+    await harness.actor.click(incident.channel_id, reminder.ts, "incident.draft_notification",
+                              user="U_BOB")
+    view = await ws.wait_for(lambda: harness.modal("U_BOB"))
+    assert initial_values(view)["recipient"] == "Dana Lee <dana.lee@acme-bank.example>"
+    await harness.actor.submit_view(view.id, {"business_impact": "Card payments declined"})
+    await harness.settle()
+    (note,) = notifications(harness, incident.id)
+    await harness.actor.click(incident.channel_id, note.draft_ts,
+                              "incident.notification_mark_sent", user="U_BOB")
+    await harness.settle()
+    (deadline,) = deadlines_of(harness, incident.id, DeadlineKind.EXECUTIVE_NOTIFICATION)
+    assert deadline.state == DeadlineState.DONE
+    assert deadline.completed_at == notifications(harness, incident.id)[0].sent_at
+    assert deadline.completed_at > deadline.due_at  # met, but late: the review will say so

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from bot import reminders
 from bot.sandbox.stack import start_stack
+from incidents import deadlines
 from incidents.catalog_models import Policy
 from incidents.models import Deadline, utcnow
 from incidents.types import DeadlineKind, DeadlineState, EventKind
@@ -218,3 +219,32 @@ async def test_a_restart_fires_an_overdue_deadline_once(settings, short_catalog,
         assert kinds(h, incident.id).count(EventKind.REMINDER_SENT) == 1
     finally:
         await second.close()
+
+
+async def test_slack_outage_delays_reminders_and_drops_what_was_met_meanwhile(h, clock):
+    ws = h.workspace
+    incident = await h.declare(severity="1")
+    ws.faults.inject("chat.postMessage", status=200, error="fatal_error", times=None)
+    clock.advance(seconds=20)
+    await tick_during_outage(h)
+    assert reminder_messages(ws, incident.channel_id) == []
+    ws.faults.clear()
+    clock.advance(seconds=2)  # past the outbox's retry backoff
+    await h.settle()
+    assert len(reminder_messages(ws, incident.channel_id)) == 1  # retried, not lost
+    ws.faults.inject("chat.postMessage", status=200, error="fatal_error", times=None)
+    clock.advance(seconds=10)
+    await tick_during_outage(h)  # the escalation is queued while Slack is down …
+    with h.bot.session() as session:  # … and the notification goes out meanwhile
+        deadlines.complete(session, incident=h.incident(incident.id),
+                           kind=DeadlineKind.EXECUTIVE_NOTIFICATION, now=h.bot.now(),
+                           actor="U_BOB")
+    ws.faults.clear()
+    clock.advance(seconds=2)
+    await h.settle()
+    assert len(reminder_messages(ws, incident.channel_id)) == 1  # no stale "Overdue"
+
+
+async def tick_during_outage(h: Harness) -> None:
+    await reminders.check(h.bot)
+    await h.stack.drain()

@@ -56,8 +56,9 @@ async def test_healthz_reports_a_stopped_scheduler(harness):
     from bot.keys import SCHEDULER
 
     harness.stack.app[SCHEDULER].shutdown(wait=False)
-    async with aiohttp.ClientSession() as http:
-        async with http.get(f"{harness.stack.url}/healthz") as response:
-            assert response.status == 503
-            body = await response.json()
+    async with aiohttp.ClientSession() as http, http.get(
+        f"{harness.stack.url}/healthz"
+    ) as response:
+        assert response.status == 503
+        body = await response.json()
     assert body["checks"]["scheduler"] == "not running"

@@ -15,8 +15,6 @@ from bot.slack.mrkdwn import escape, user
 from incidents.deadlines import NOTIFICATIONS, TASKS, TITLES, Stage
 from incidents.types import DeadlineKind, DeadlineState
 
-# Opened by the documents feature's handler (the notification modal); we only place it.
-DRAFT_NOTIFICATION = "incident.draft_notification"
 SNOOZES = ((Action.DEADLINE_SNOOZE_15M, "Snooze 15 min", 15 * 60),
            (Action.DEADLINE_SNOOZE_1H, "Snooze 1 h", 60 * 60))
 
@@ -70,7 +68,8 @@ def _buttons(view: ReminderView, kind: DeadlineKind) -> list[ButtonElement]:
     ]
     if kind in NOTIFICATIONS:
         buttons.append(ButtonElement(text=plain("Draft notification"),
-                                     action_id=DRAFT_NOTIFICATION, value=str(view.incident_id)))
+                                     action_id=Action.DRAFT_NOTIFICATION,
+                                     value=str(view.incident_id)))
     return buttons
 
 

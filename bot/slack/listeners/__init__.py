@@ -11,6 +11,7 @@ from bot.slack.listeners import (
     commands,
     comms,
     deadlines,
+    drills,
     events,
     mitigate,
     oncall,
@@ -35,5 +36,6 @@ def register_all(app: AsyncApp, bot: Bot) -> None:
         mitigate,
         comms,
         review,
+        drills,
     ):
         module.register(app, bot)

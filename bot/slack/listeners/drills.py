@@ -1,0 +1,147 @@
+"""`/incident drill`: practise on a scenario (incidents/scenarios.py) in any workspace.
+
+The core stores the drill and its injects; a timer check plays what fell due and debriefs
+drills that are over; outbox handlers post the briefing, the injects and the debrief; a
+hook on the Web API client marks every message in a drill's channel DRILL.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.container import Bot
+from bot.slack import drill_marking
+from bot.slack.blocks.drills import briefing, debrief_blocks, inject_message, scenario_list
+from bot.slack.listeners import context
+from bot.slack.listeners.changes import apply_change
+from bot.slack.mrkdwn import escape
+from bot.slack.subcommands import Invocation
+from incidents import drills, scenarios, service
+from incidents.drill_debrief import Debrief
+from incidents.models import Drill, Incident, Outbox, TimelineEvent
+
+log = logging.getLogger(__name__)
+CHECK_SECONDS = 1.0
+
+
+async def check(bot: Bot) -> int:
+    """Play the injects that fell due, then debrief drills that are over."""
+    with bot.session() as session:
+        played = drills.play_due(session, now=bot.now(), catalog=bot.catalog)
+        finished = drills.finish_due(session, now=bot.now(), catalog=bot.catalog)
+    return len(played) + len(finished)
+
+
+def register(app: AsyncApp, bot: Bot) -> None:
+    drill_marking.install(bot)
+    bot.timer_checks.append(("drills", check, CHECK_SECONDS))
+    bot.outbox_handlers[drills.DRILL_BRIEFING] = _post_briefing
+    bot.outbox_handlers[drills.DRILL_MESSAGE] = _post_inject
+    bot.outbox_handlers[drills.DRILL_DEBRIEF] = _post_debrief
+
+    def listing() -> tuple[str, list]:
+        where = {s.key: drills.choose_system(s, bot.catalog) for s in scenarios.SCENARIOS}
+        return scenario_list(scenarios.SCENARIOS, systems=where)
+
+    @bot.subcommands.add(
+        "drill", usage="drill [scenario] [speed=N] | drill end",
+        help="practise: a practice incident marked DRILL plays a scenario's alerts and "
+             "messages over time, then debriefs; alone, lists the scenarios")
+    async def drill(call: Invocation) -> None:
+        args = call.args.strip()
+        if not args or args.lower() in ("list", "help"):
+            text, blocks = listing()
+            await call.reply(text, blocks=blocks)
+            return
+        if args.lower() in ("end", "stop"):
+            await _end(bot, call)
+            return
+        try:
+            request = drills.parse_request(args)
+        except ValueError as exc:
+            text, blocks = listing()
+            await call.reply(f"{escape(str(exc))} {text}", blocks=blocks)
+            return
+        try:
+            with bot.session() as session:
+                started = drills.start(
+                    session, scenario=request.scenario, speed=request.speed,
+                    system=request.system, started_by=call.user, now=bot.now(),
+                    catalog=bot.catalog,
+                )
+                incident_id = started.incident_id
+        except service.Refused as refused:
+            await call.reply(str(refused))
+            return
+        pace = "" if request.speed == 1 else f" at {request.speed:g}× speed"
+        await call.reply(
+            f":performing_arts: Drill started{pace}: practice incident #{incident_id}, "
+            f"{escape(request.scenario.failure_mode)}. Its channel is being created and you "
+            "are invited."
+        )
+
+
+async def _end(bot: Bot, call: Invocation) -> None:
+    incident = context.incident_in_channel(bot, call.channel)
+    if incident is None or not incident.is_drill:
+        await call.reply("Run `/incident drill end` in the channel of a drill.")
+        return
+    if not await context.is_member(bot, call.channel, call.user):
+        await call.reply(context.NOT_A_MEMBER)
+        return
+    ended = await apply_change(
+        bot, incident_id=incident.id, user=call.user, channel=call.channel,
+        respond=call.respond,
+        change=lambda s, inc, now: drills.end(s, incident=inc, actor=call.user, now=now,
+                                              policy=bot.catalog.policy),
+    )
+    if ended:
+        bot.spawn(check(bot))  # the debrief now, not at the next tick
+
+
+def _channel_of(incident: Incident) -> str:
+    if incident.channel_id is None:
+        raise RuntimeError("the incident has no channel yet")
+    return incident.channel_id
+
+
+async def _post(bot: Bot, channel: str, text: str, blocks: list) -> None:
+    await bot.client.chat_postMessage(channel=channel, text=text, blocks=blocks,
+                                      unfurl_links=False)
+
+
+async def _post_briefing(bot: Bot, item: Outbox) -> None:
+    with bot.session() as session:
+        drill = session.get(Drill, item.payload["drill"])
+        incident = session.get(Incident, item.incident_id)
+        count = len(drills.injects(session, drill.id))
+    scenario = scenarios.get(drill.scenario)
+    if scenario is None:
+        return
+    text, blocks = briefing(scenario=scenario, system_label=bot.system_label(incident.system),
+                            speed=drill.speed, injects=count)
+    await _post(bot, _channel_of(incident), text, blocks)
+
+
+async def _post_inject(bot: Bot, item: Outbox) -> None:
+    with bot.session() as session:
+        event = session.get(TimelineEvent, item.payload["event"])
+        incident = session.get(Incident, item.incident_id)
+    if event is None:
+        return
+    data = event.data or {}
+    text, blocks = inject_message(kind=data.get("kind", "message"), source=data.get("source"),
+                                  text=event.text)
+    await _post(bot, _channel_of(incident), text, blocks)
+
+
+async def _post_debrief(bot: Bot, item: Outbox) -> None:
+    with bot.session() as session:
+        drill = session.get(Drill, item.payload["drill"])
+        incident = session.get(Incident, item.incident_id)
+    if drill is None or not drill.debrief:
+        return
+    text, blocks = debrief_blocks(Debrief.from_dict(drill.debrief), incident_id=incident.id)
+    await _post(bot, _channel_of(incident), text, blocks)
