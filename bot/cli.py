@@ -53,6 +53,8 @@ def _logging(verbose: bool) -> None:
     # slack_sdk logs request bodies at DEBUG; keep tokens and user text out of logs.
     logging.getLogger("slack_sdk").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # Timer checks run every second; their "job executed" lines would drown everything.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 @cli.command()
@@ -140,6 +142,35 @@ def drift(
         label=label, exclude=list(exclude or []), as_json=as_json, out=sys.stdout,
     )
     raise typer.Exit(code)
+
+
+@cli.command()
+def report(
+    since: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD (default: 90 "
+                                              "days before the end).")] = None,
+    until: Annotated[str | None, typer.Option(help="Last day, included, YYYY-MM-DD "
+                                              "(default: now).")] = None,
+    client: Annotated[str | None, typer.Option(help="Only this client (catalog key).")] = None,
+    system: Annotated[str | None, typer.Option(help="Only this AI system (catalog key).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    csv_file: Annotated[Path | None, typer.Option(
+        "--csv", metavar="FILE", help="Also write the incident log, one row per incident.")] = None,
+    tz: Annotated[str | None, typer.Option("--tz", help="Time zone of days, months and "
+                                           "quarters, e.g. Europe/Berlin (default UTC).")] = None,
+) -> None:
+    """Incident metrics: counts, detection/response/resolution times, deadline compliance,
+    follow-ups, recurring patterns, quarter over quarter."""
+    from bot.report_cli import ReportError, run_report
+
+    settings = _settings()
+    try:
+        written = run_report(database_url=settings.database_url, since=since, until=until,
+                             client=client, system=system, zone_name=tz, as_json=as_json,
+                             csv_path=csv_file, out=sys.stdout)
+    except ReportError as exc:
+        fail(str(exc))
+    if written is not None:
+        typer.echo(f"incident log ({written} incidents) written to {csv_file}", err=True)
 
 
 def main() -> None:

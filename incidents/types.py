@@ -116,6 +116,8 @@ class EventKind(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     DRILL_INJECT = "drill_inject"  # a drill scenario's metric reading or message arrived
     DRILL_DEBRIEF = "drill_debrief"
+    ROOT_CAUSE_CHANGED = "root_cause_changed"  # often after resolution, at the review
+    IMPACT_CHANGED = "business_impact_changed"
 
 
 class DeadlineKind(StrEnum):

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+# Statistics that live between 0 and 1 without being shares of anything.
+_NOT_SHARES = ("psi", "ks", "wasserstein", "statistic", "p_value", "auc")
 
-def _is_share(*values: float | None) -> bool:
+
+def _is_share(name: str, *values: float | None) -> bool:
+    if any(name.lower().endswith(suffix) for suffix in _NOT_SHARES):
+        return False
     present = [v for v in values if v is not None]
     return bool(present) and all(0 <= v <= 1 for v in present)
 
@@ -13,7 +18,7 @@ def _is_share(*values: float | None) -> bool:
 def _fmt(value: float, share: bool) -> str:
     if share:
         return f"{value * 100:.1f}%"
-    if abs(value) >= 100 or value == int(value):
+    if abs(value) >= 100 or (value == int(value) and abs(value) >= 1):
         return f"{value:,.0f}"
     return f"{value:,.3g}"
 
@@ -32,8 +37,9 @@ def describe_metric(metric: dict[str, Any] | None) -> str | None:
         threshold = None if metric.get("threshold") is None else float(metric["threshold"])
     except (TypeError, ValueError):
         return None
-    share = _is_share(value, baseline, threshold)
-    name = metric_name(str(metric.get("name") or "metric"))
+    raw_name = str(metric.get("name") or "metric")
+    share = _is_share(raw_name, value, baseline, threshold)
+    name = metric_name(raw_name)
     text = f"{name} {_fmt(baseline, share)} → {_fmt(value, share)}" if baseline is not None \
         else f"{name} {_fmt(value, share)}"
     if threshold is not None:

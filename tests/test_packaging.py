@@ -23,6 +23,8 @@ def test_wheel_ships_data_files():
     assert any(n.startswith("incidents/templates/") and n.endswith(".j2") for n in names)
     assert any(n.startswith("bot/migrations/versions/") for n in names)
     assert "bot/migrations/script.py.mako" in names
+    assert {"bot/sandbox/static/index.html", "bot/sandbox/static/app.js",
+            "bot/sandbox/static/app.css"} <= names  # the sandbox page
 
 
 def test_console_script_is_declared():

@@ -32,13 +32,17 @@ def banner(base: str, catalog: Catalog, database_url: str) -> str:
     systems = ", ".join(catalog.systems) or "(none)"
     return f"""incidentbot sandbox is running — no Slack account needed.
 
+  Sandbox page              {base}/
   Slack-compatible Web API  {base}/api/
   Slack events endpoint     {base}/slack/events
   Health / metrics          {base}/healthz  {base}/metrics
   Database                  {database_url.split('@')[-1]}
   AI systems in catalog     {systems}
 
-Fire a sample alert:
+Open the page to see the channels, click through incidents, type /incident commands and
+fire a sample alert for one of the seed's failure modes; `/incident drill` lists drills.
+
+Or fire a sample alert from a shell:
   curl -s -X POST {base}/alerts -H 'Content-Type: application/json' \\
     -d '{{"system": "fraud-detector", "title": "Fraud flag rate 40%",
          "signal": "prediction_distribution",
@@ -50,10 +54,18 @@ Press Ctrl+C to stop."""
 SANDBOX_DATABASE = "sqlite:///./incidentbot-sandbox.db"
 
 
+def _fresh_sandbox_database(settings: Settings) -> Settings:
+    """Keep practice incidents out of a real bot's database in the same folder. The
+    workspace lives in memory, so its database starts afresh too: otherwise old incidents
+    would point at channels that no longer exist."""
+    if "database_url" in settings.model_fields_set:
+        return settings
+    for suffix in ("", "-wal", "-shm"):
+        Path(SANDBOX_DATABASE.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+    return settings.model_copy(update={"database_url": SANDBOX_DATABASE})
+
+
 async def _serve(settings: Settings, port: int) -> None:
-    if "database_url" not in settings.model_fields_set:
-        # Keep practice incidents out of a real bot's database in the same folder.
-        settings = settings.model_copy(update={"database_url": SANDBOX_DATABASE})
     catalog = sandbox_catalog(settings)
     workspace = Workspace.default()
     sock = bind(settings.host, port)
@@ -76,4 +88,4 @@ async def _serve(settings: Settings, port: int) -> None:
 
 
 def run_sandbox(settings: Settings, *, port: int) -> None:
-    asyncio.run(_serve(settings, port))
+    asyncio.run(_serve(_fresh_sandbox_database(settings), port))

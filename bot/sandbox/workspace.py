@@ -172,8 +172,9 @@ class Workspace:
 
     # ------------------------------------------------------------------ events
 
-    def emit(self, kind: str, **data: Any) -> dict[str, Any]:
-        """Record a state change for live views; listeners must not raise."""
+    def emit(self, kind: str, /, **data: Any) -> dict[str, Any]:
+        """Record a state change for live views; listeners must not raise. (`kind` is
+        positional-only: events such as delivery_failed carry a `kind` of their own.)"""
         event = {"seq": len(self.events) + 1, "type": kind, "at": self.now(), **data}
         self.events.append(event)
         for listener in list(self.listeners):

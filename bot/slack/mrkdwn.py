@@ -12,6 +12,11 @@ def escape(text: object) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape(text: str) -> str:
+    """Slack's escaped text back to what was typed; the inverse of `escape`."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def user(user_id: str | None, *, none: str = "nobody yet") -> str:
     """A mention for a Slack user id we trust (validated), else plain escaped text."""
     if not user_id:

@@ -36,3 +36,15 @@ def test_parse_commands():
     assert parse("NOTE  rolled back ").args == "rolled back"
     assert parse_severity_arg("sev2") == 2 and parse_severity_arg("5") is None
     assert parse_incident_ref("#12") == 12 and parse_incident_ref("x") is None
+
+
+def test_statistics_are_not_shown_as_percentages():
+    assert describe_metric({"name": "amount.psi", "value": 0.521, "baseline": 0.0,
+                            "threshold": 0.25}) == "amount.psi 0 → 0.521 (threshold 0.25)"
+
+
+def test_unescape_inverts_escape():
+    from bot.slack.mrkdwn import unescape
+
+    text = "a < b & c > d &amp; e"
+    assert unescape(escape(text)) == text

@@ -11,12 +11,15 @@ from bot.slack.listeners import (
     commands,
     comms,
     deadlines,
+    drift,
     drills,
     events,
+    findings,
     mitigate,
     oncall,
     review,
     shortcuts,
+    stats,
     triage,
     views,
 )
@@ -37,5 +40,8 @@ def register_all(app: AsyncApp, bot: Bot) -> None:
         comms,
         review,
         drills,
+        drift,
+        findings,
+        stats,
     ):
         module.register(app, bot)

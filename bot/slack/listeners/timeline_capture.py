@@ -8,6 +8,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.container import Bot
 from bot.slack.listeners import context
+from bot.slack.mrkdwn import unescape
 from incidents import service
 from incidents.models import Incident
 
@@ -38,7 +39,8 @@ async def add_message_to_incident(
             incident=session.get(Incident, incident_id),
             ts=message["ts"],
             author=message.get("user") or message.get("bot_id"),
-            text=message.get("text", ""),
+            # Slack sends text escaped; the timeline keeps what the person wrote.
+            text=unescape(message.get("text", "")),
             actor=actor,
             now=bot.now(),
             how=how,

@@ -1,0 +1,86 @@
+"""`/incident stats [period]`: the incident report with a chart, posted in the channel.
+
+Posted in the channel, not ephemerally: the figures are for the team's regular look back
+(the seed's quarterly analysis), and a chart needs a file upload, which an ephemeral answer
+cannot carry. Because the figures cover every client, they are never posted where a client
+can read them (a catalog client channel, or any channel shared outside the workspace); and
+where the bot cannot post, the person gets the figures privately, without the chart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from zoneinfo import ZoneInfo
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from bot.container import Bot
+from bot.slack.blocks.stats import stats_message
+from bot.slack.listeners.review import viewer_zone
+from bot.slack.subcommands import Invocation
+from incidents import analytics_query
+from incidents.analytics import Report
+from incidents.periods import PERIOD_HELP, Period, PeriodError, parse_period
+
+log = logging.getLogger(__name__)
+USAGE = f"Usage: `/incident stats [period]`, with {PERIOD_HELP} (default: the last 90 days)."
+CLIENT_CAN_SEE = ("These stats cover every client, and clients can read this channel. Run "
+                  "`/incident stats` in an internal channel.")
+
+
+def register(app: AsyncApp, bot: Bot) -> None:
+    @bot.subcommands.add("stats", usage="stats [30d|90d|2026-Q4]",
+                         help="incident metrics for a period (default 90 days) with a chart, "
+                         "posted in this channel")
+    async def stats(call: Invocation) -> None:
+        await post_stats(bot, channel=call.channel, user=call.user, args=call.args,
+                         reply=call.reply)
+
+
+async def post_stats(bot: Bot, *, channel: str | None, user: str, args: str, reply) -> None:
+    zone = await viewer_zone(bot, user) or ZoneInfo("UTC")
+    try:
+        period = parse_period(args, now=bot.now(), zone=zone)
+    except PeriodError as exc:
+        await reply(f"{exc} {USAGE}")
+        return
+    if channel is None or await _clients_can_see(bot, channel):
+        await reply(CLIENT_CAN_SEE)
+        return
+    report, png, alt = await asyncio.to_thread(_report_and_chart, bot, period)
+    text = stats_message(report, requested_by=user, command=f"/incident stats {args}".strip())
+    try:
+        await bot.client.files_upload_v2(
+            channel=channel, file=png, filename=f"incident-stats-{_slug(period)}.png",
+            title=f"Incident stats, {period.label}", alt_txt=alt,
+            initial_comment=text,
+        )
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        log.info("stats not posted in %s: %s", channel, error)
+        await reply(f"{text}\n\n_I could not post here ({error}), so only you see this, "
+                    "without the chart. Invite me to the channel to share it._")
+
+
+def _report_and_chart(bot: Bot, period: Period) -> tuple[Report, bytes, str]:
+    from bot.charts import alt_text, stats_chart  # matplotlib loads here, off the event loop
+
+    report = analytics_query.report(bot.engine, period=period, now=bot.now())
+    return report, stats_chart(report), alt_text(report)
+
+
+def _slug(period: Period) -> str:
+    return "".join(c if c.isalnum() else "-" for c in period.label.lower()).strip("-")
+
+
+async def _clients_can_see(bot: Bot, channel: str) -> bool:
+    client_channels = {c.channel for c in bot.catalog.clients.values() if c.channel}
+    if channel in client_channels:
+        return True
+    try:
+        info = (await bot.client.conversations_info(channel=channel))["channel"]
+    except SlackApiError:
+        return False  # a direct message, or a channel we cannot see: the upload will tell
+    return bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))

@@ -1,0 +1,86 @@
+"""Monitor findings as alerts: stable fingerprints, repeats dropped while firing, a new
+episode after the incident is closed, resolutions of what went away."""
+
+from datetime import timedelta
+
+import numpy as np
+from sqlmodel import select
+
+from incidents import service
+from incidents.alerts import ingest_many
+from incidents.drift import analyse_drift
+from incidents.drift_alerts import MonitorRun, fingerprint, plan_alerts
+from incidents.models import Alert, Incident
+from incidents.types import AlertStatus, Status
+from tests.service.conftest import NOW
+
+
+def report(*, drifted: bool, seed: int = 1):
+    rng = np.random.default_rng(seed)
+    n = 1000
+    reference = {"amount": rng.normal(0, 1, n), "hour": rng.integers(0, 24, n),
+                 "score": rng.beta(1, 20, n)}
+    current = {"amount": rng.normal(1.5 if drifted else 0, 1, n),
+               "hour": rng.integers(0, 24, n),
+               "score": rng.beta(1, 4 if drifted else 20, n)}
+    return analyse_drift(reference, current, prediction="score")
+
+
+def run(found, monitor="fraud-detector#1"):
+    return MonitorRun(system="fraud-detector", monitor=monitor, report=found,
+                      reference="ref.parquet", current="cur/*.parquet", every="15m")
+
+
+def send(session, alerts, now, catalog):
+    return [r.outcome for r in ingest_many(session, alerts=[(a, "monitor") for a in alerts],
+                                           now=now, catalog=catalog)]
+
+
+def test_findings_open_one_incident_and_repeats_are_dropped(session, catalog):
+    system = catalog.systems["fraud-detector"]
+    found = report(drifted=True)
+    alerts = plan_alerts(session, run=run(found), system=system, now=NOW)
+    fingerprints = [a.fingerprint for a in alerts]
+    assert fingerprints[0] == "drift:fraud-detector:prediction_distribution:score"
+    assert set(fingerprints) == {fingerprint("fraud-detector", s) for s in found.signals()}
+    assert "drift:fraud-detector:feature_distribution:amount" in fingerprints
+    assert all(a.started_at == NOW and a.labels["monitor"] == "fraud-detector#1"
+               for a in alerts)
+    assert send(session, alerts, NOW, catalog) == ["opened"] + ["joined"] * (len(alerts) - 1)
+    incident = session.exec(select(Incident)).one()
+    assert incident.title == alerts[0].title  # the most severe finding names the incident
+
+    later = NOW + timedelta(minutes=15)
+    again = plan_alerts(session, run=run(report(drifted=True, seed=2)), system=system,
+                        now=later)
+    assert {a.started_at for a in again} == {NOW}
+    assert send(session, again, later, catalog) == ["duplicate"] * len(again)
+
+    # Closed: the same drift later is a new episode, and a new incident.
+    service.decline(session, incident=incident, actor="U_ALICE", now=later)
+    next_day = NOW + timedelta(days=1)
+    fresh = plan_alerts(session, run=run(found), system=system, now=next_day)
+    assert {a.started_at for a in fresh} == {next_day}
+    assert send(session, fresh, next_day, catalog)[0] == "opened"
+    assert session.exec(select(Incident).where(Incident.status == Status.TRIAGE)).one()
+
+
+def test_findings_that_went_away_are_resolved_by_their_own_monitor(session, catalog):
+    system = catalog.systems["fraud-detector"]
+    alerts = plan_alerts(session, run=run(report(drifted=True)), system=system, now=NOW)
+    send(session, alerts, NOW, catalog)
+    later = NOW + timedelta(minutes=15)
+
+    # Another monitor of the system sees nothing: it does not resolve what it did not raise.
+    assert plan_alerts(session, run=run(report(drifted=False), monitor="fraud-detector#2"),
+                       system=system, now=later) == []
+
+    calm = plan_alerts(session, run=run(report(drifted=False)), system=system, now=later)
+    assert {a.status for a in calm} == {AlertStatus.RESOLVED}
+    assert {(a.fingerprint, a.started_at) for a in calm} == {
+        (a.fingerprint, NOW) for a in alerts}
+    assert send(session, calm, later, catalog) == ["resolved"] * len(alerts)
+    assert plan_alerts(session, run=run(report(drifted=False)), system=system,
+                       now=later + timedelta(minutes=15)) == []
+    rows = session.exec(select(Alert).where(Alert.status == AlertStatus.RESOLVED)).all()
+    assert len(rows) == len(alerts) and {r.incident_id for r in rows} != {None}
