@@ -10,10 +10,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from incidents import outbox, service
-from incidents.models import Alert, Incident
+from incidents.models import Alert, Incident, TimelineEvent
 from incidents.severity import Metric, parse_severity, propose_severity
 from incidents.types import OPEN_STATUSES, AlertStatus, EventKind, Severity, Signal
 from incidents.wording import describe_metric
@@ -130,9 +131,9 @@ def ingest_many(
         fresh.append(row)
         results.append((outcome, row))
     session.flush()
-    for row in fresh:
-        if row.incident_id is not None:
-            _record(session, incident=touched[row.incident_id], alert=row, now=now)
+    events = _timeline_rows(fresh, now)
+    if events:
+        session.execute(insert(TimelineEvent), events)
     outbox.alerts_for(session, list(touched))
     return [Ingested(outcome, row.id, row.incident_id) for outcome, row in results]
 
@@ -151,7 +152,7 @@ def ingest_drill(
     row.incident_id = incident.id
     session.add(row)
     session.flush()
-    _record(session, incident=incident, alert=row, now=now)
+    session.execute(insert(TimelineEvent), _timeline_rows([row], now))
     outbox.alerts(session, incident)
     return Ingested("joined", row.id, incident.id)
 
@@ -210,20 +211,31 @@ def _incident_of_firing(session: Session, fingerprint: str) -> Incident | None:
     return session.get(Incident, firing.incident_id) if firing else None
 
 
-def _record(session: Session, *, incident: Incident, alert: Alert, now: datetime) -> None:
-    resolved = alert.status == AlertStatus.RESOLVED
-    detail = describe_metric(alert.metric)
-    service.record(
-        session,
-        incident=incident,
-        kind=EventKind.ALERT_RESOLVED if resolved else EventKind.ALERT,
-        now=now,
-        actor=alert.source,
-        occurred_at=alert.starts_at if not resolved else now,
-        text=("Alert resolved: " if resolved else "Alert fired: ") + alert.title
-        + (f" ({detail})" if detail else ""),
-        data={"alert": alert.id, "severity": alert.severity, "signal": alert.signal},
-    )
+def _timeline_rows(alerts: list[Alert], now: datetime) -> list[dict]:
+    """Timeline events for alerts that joined incidents, as rows for one bulk insert:
+    during a storm these are most of what is written."""
+    rows = []
+    for alert in alerts:
+        if alert.incident_id is None:
+            continue
+        resolved = alert.status == AlertStatus.RESOLVED
+        detail = describe_metric(alert.metric)
+        rows.append({
+            "incident_id": alert.incident_id,
+            "kind": EventKind.ALERT_RESOLVED if resolved else EventKind.ALERT,
+            "occurred_at": now if resolved else alert.starts_at,
+            "recorded_at": now,
+            "actor": alert.source,
+            "text": ("Alert resolved: " if resolved else "Alert fired: ") + alert.title
+            + (f" ({detail})" if detail else ""),
+            "data": {"alert": alert.id, "severity": alert.severity, "signal": alert.signal},
+        })
+    return rows
+
+
+def mark_posted(session: Session, alert_ids: list[int]) -> None:
+    if alert_ids:
+        session.execute(update(Alert).where(col(Alert.id).in_(alert_ids)).values(posted=True))
 
 
 def unposted(session: Session, incident_id: int, limit: int = 1000) -> list[Alert]:

@@ -10,7 +10,8 @@ check that the SQL parts give what these definitions say.
   (else the first alert's start) → incident opened (declared, or its first alert received),
   never negative; acknowledge = opened → commander assigned; mitigate = opened → mitigated;
   resolve = opened → resolved. An incident without both ends has no figure (not a zero).
-- Median and p90 interpolate linearly between ranks (numpy's default, Excel PERCENTILE.INC).
+- Mean, median and p90 of each; median and p90 interpolate linearly between ranks (numpy's
+  default, Excel PERCENTILE.INC).
 - Deadline compliance, from Deadline rows: met = done no later than due; late = done after
   due; missed = not done and due (the timer marks it missed, or has yet to), or cancelled
   after it was missed; open = not due yet, left out of the rate; cancelled before it fell due
@@ -35,8 +36,8 @@ from incidents.periods import Bucket, Period, months, quarters
 from incidents.types import DeadlineKind, DeadlineState, Severity, Status
 
 TIMES = ("detect", "acknowledge", "mitigate", "resolve")
-TIME_LABELS = {"detect": "Time to detect", "acknowledge": "Time to acknowledge",
-               "mitigate": "Time to mitigate", "resolve": "Time to resolve"}
+TIME_LABELS = {"detect": "Time to detect (MTTD)", "acknowledge": "Time to acknowledge (MTTA)",
+               "mitigate": "Time to mitigate (MTTM)", "resolve": "Time to resolve (MTTR)"}
 COUNTED_STATUSES = (Status.TRIAGE, Status.INVESTIGATING, Status.MITIGATED, Status.RESOLVED,
                     Status.CLOSED)
 EXCLUDED_STATUSES = (Status.DECLINED, Status.MERGED)
@@ -112,8 +113,12 @@ def compliance(outcomes: Iterable[tuple[Outcome | str, int]]) -> Compliance:
 
 @dataclass(frozen=True)
 class Stat:
+    """One response time over the incidents that have it, in seconds. The mean is the "M" of
+    MTTD/MTTR; the median and p90 are what to read, as one slow incident moves the mean."""
+
     count: int
-    median: float | None  # seconds
+    mean: float | None
+    median: float | None
     p90: float | None
 
 
@@ -121,9 +126,10 @@ def stat(values: Sequence[float] | np.ndarray) -> Stat:
     array = np.asarray(values, dtype=float)
     array = array[~np.isnan(array)]
     if not array.size:
-        return Stat(0, None, None)
+        return Stat(0, None, None, None)
     median, p90 = np.percentile(array, [50, 90])
-    return Stat(int(array.size), round(float(median), 3), round(float(p90), 3))
+    return Stat(int(array.size), round(float(array.mean()), 3), round(float(median), 3),
+                round(float(p90), 3))
 
 
 # ---------------------------------------------------------------- the report

@@ -57,7 +57,9 @@ def _epoch_sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
 @compiles(epoch_seconds, "mysql")
 @compiles(epoch_seconds, "mariadb")
 def _epoch_mysql(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
-    return f"UNIX_TIMESTAMP({compiler.process(element.clauses, **kw)})"
+    # Not UNIX_TIMESTAMP: it reads the stored (UTC) value in the session's time zone.
+    return (f"(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', "
+            f"{compiler.process(element.clauses, **kw)}) / 1000000.0)")
 
 
 def bucket_index(column: ColumnElement, bounds: Sequence[datetime], offset: int = 0) -> Any:

@@ -68,7 +68,8 @@ def _counts(items, none_label: str) -> str:
 
 
 def _stat(s: Stat) -> dict[str, Any]:
-    return {"count": s.count, "median_seconds": s.median, "p90_seconds": s.p90}
+    return {"count": s.count, "mean_seconds": s.mean, "median_seconds": s.median,
+            "p90_seconds": s.p90}
 
 
 def _compliance(c: Compliance) -> dict[str, Any]:
@@ -143,12 +144,12 @@ def text(report: Report) -> str:
         "By system:      " + _counts(report.by_system, NOT_RECORDED),
         "By root cause:  " + _counts(report.by_root_cause, NOT_RECORDED),
         "",
-        f"{'Response times':<24}{'incidents':>10}  {'median':>13}  {'p90':>13}",
+        f"{'Response times':<30}{'incidents':>10}  {'mean':>13}  {'median':>13}  {'p90':>13}",
     ]
     for name in TIMES:
         s = report.times[name]
-        lines.append(f"  {TIME_LABELS[name]:<22}{s.count:>10}  {duration(s.median):>13}  "
-                     f"{duration(s.p90):>13}")
+        lines.append(f"  {TIME_LABELS[name]:<28}{s.count:>10}  {duration(s.mean):>13}  "
+                     f"{duration(s.median):>13}  {duration(s.p90):>13}")
     lines += ["", f"{'Deadlines':<40}{'met':>7}{'late':>7}{'missed':>8}{'open':>7}"
                   f"{'on time':>9}"]
     rows = [(TITLES[DeadlineKind(k)], c) for k, c in report.deadlines.items()]

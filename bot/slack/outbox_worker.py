@@ -17,7 +17,7 @@ from bot.slack.blocks.announce import announcement
 from bot.slack.sync import sync_incident
 from incidents import alerts as alert_service
 from incidents import outbox
-from incidents.models import Alert, Incident, Outbox, TimelineEvent
+from incidents.models import Incident, Outbox, TimelineEvent
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
@@ -142,8 +142,7 @@ async def _alerts(bot: Bot, item: Outbox) -> None:
         channel=incident.channel_id, text=text, blocks=blocks, unfurl_links=False
     )
     with bot.session() as session:
-        for alert in batch:
-            session.get(Alert, alert.id).posted = True
+        alert_service.mark_posted(session, [alert.id for alert in batch])
         # More may have arrived while we posted; they go in the next batch.
         if alert_service.unposted(session, item.incident_id, limit=1):
             later = Outbox(kind=outbox.ALERTS, incident_id=item.incident_id,

@@ -24,11 +24,11 @@ EXPECTED = """\
 *Systems:* fraud-detector 4 · recommender 1
 *Root causes:* data_pipeline 3 · data_drift 1 · not recorded 1
 
-*Response times* (median / p90, incidents with the figure):
-• Time to detect: 15m 00s / 19m 00s (3)
-• Time to acknowledge: 10m 00s / 18m 30s (4)
-• Time to mitigate: 1h 30m 00s / 3h 30m 00s (3)
-• Time to resolve: 3h 30m 00s / 4h 42m 00s (4)
+*Response times* (mean / median / p90, incidents with the figure):
+• Time to detect (MTTD): 15m 00s / 15m 00s / 19m 00s (3)
+• Time to acknowledge (MTTA): 10m 30s / 10m 00s / 18m 30s (4)
+• Time to mitigate (MTTM): 2h 10m 00s / 1h 30m 00s / 3h 30m 00s (3)
+• Time to resolve (MTTR): 3h 18m 45s / 3h 30m 00s / 4h 42m 00s (4)
 
 *Deadlines on time:* 50% (5 of 10, 1 still open)
 • Client executive notification: 100% (1 met, 0 late, 0 missed)

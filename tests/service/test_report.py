@@ -46,8 +46,8 @@ def h2(since=date(2026, 7, 1), until=date(2026, 12, 31), zone=BERLIN):
     return period_from_dates(since=since, until=until, now=NOW, zone=zone)
 
 
-def stat(count, median, p90):
-    return {"count": count, "median_seconds": median, "p90_seconds": p90}
+def stat(count, mean, median, p90):
+    return {"count": count, "mean_seconds": mean, "median_seconds": median, "p90_seconds": p90}
 
 
 def comp(met, late, missed, open_, rate):
@@ -74,10 +74,10 @@ def test_every_figure_of_the_report(engine, data):
                                        {"root_cause": "data_drift", "count": 2},
                                        {"root_cause": None, "count": 1}]
     assert report["times"] == {
-        "detect": stat(3, 900.0, 1140.0),
-        "acknowledge": stat(5, 600.0, 1080.0),
-        "mitigate": stat(3, 5400.0, 12600.0),
-        "resolve": stat(5, 14400.0, 24480.0),
+        "detect": stat(3, 900.0, 900.0, 1140.0),
+        "acknowledge": stat(5, 624.0, 600.0, 1080.0),
+        "mitigate": stat(3, 7800.0, 5400.0, 12600.0),
+        "resolve": stat(5, 15300.0, 14400.0, 24480.0),
     }
     assert report["deadline_compliance"] == {
         "executive_notification": comp(1, 0, 0, 0, 1.0),
@@ -107,16 +107,17 @@ def test_every_figure_of_the_report(engine, data):
         "2026-Q3", "2026-06-30T22:00:00Z", "2026-09-30T22:00:00Z", False)
     assert q3["incidents"] == 2 and q3["by_severity"] == {"sev1": 0, "sev2": 1, "sev3": 0,
                                                           "sev4": 1}
-    assert q3["times"] == {"detect": stat(1, 600.0, 600.0), "acknowledge": stat(2, 450.0, 570.0),
-                           "mitigate": stat(1, 3600.0, 3600.0),
-                           "resolve": stat(2, 19800.0, 27000.0)}
+    assert q3["times"] == {"detect": stat(1, 600.0, 600.0, 600.0),
+                           "acknowledge": stat(2, 450.0, 450.0, 570.0),
+                           "mitigate": stat(1, 3600.0, 3600.0, 3600.0),
+                           "resolve": stat(2, 19800.0, 19800.0, 27000.0)}
     assert q3["deadline_compliance"] == comp(3, 0, 0, 0, 1.0) and q3["change"] is None
     assert q4["incidents"] == 4 and q4["by_severity"] == {"sev1": 1, "sev2": 1, "sev3": 2,
                                                           "sev4": 0}
-    assert q4["times"] == {"detect": stat(2, 1050.0, 1170.0),
-                           "acknowledge": stat(3, 900.0, 1140.0),
-                           "mitigate": stat(2, 9900.0, 13500.0),
-                           "resolve": stat(3, 14400.0, 17280.0)}
+    assert q4["times"] == {"detect": stat(2, 1050.0, 1050.0, 1170.0),
+                           "acknowledge": stat(3, 740.0, 900.0, 1140.0),
+                           "mitigate": stat(2, 9900.0, 9900.0, 13500.0),
+                           "resolve": stat(3, 12300.0, 14400.0, 17280.0)}
     assert q4["deadline_compliance"] == comp(2, 2, 3, 1, 0.2857)
     assert q4["change"] == {"incidents": 2, "incidents_pct": 100.0,
                             "median_resolve_seconds": -5400.0, "compliance_points": -71.4}
@@ -134,14 +135,14 @@ def test_last_90_days_and_filters(engine, data):
     period = parse_period("90d", now=NOW, zone=BERLIN)
     report = analytics_query.report(engine, period=period, now=NOW)
     assert report.incidents == 5  # J (20 August) is more than 90 days back
-    assert report.times["acknowledge"] == analytics.Stat(4, 600.0, 1110.0)
-    assert report.times["resolve"] == analytics.Stat(4, 12600.0, 16920.0)
+    assert report.times["acknowledge"] == analytics.Stat(4, 630.0, 600.0, 1110.0)
+    assert report.times["resolve"] == analytics.Stat(4, 11925.0, 12600.0, 16920.0)
     assert [(q.bucket.label, q.bucket.partial, q.incidents) for q in report.quarters] == [
         ("2026-Q3", True, 1), ("2026-Q4", True, 4)]
 
     globex = analytics_query.report(engine, period=h2(), now=NOW, client="globex-retail")
     assert (globex.incidents, globex.excluded) == (2, {"declined": 1, "merged": 1, "drill": 0})
-    assert globex.times["resolve"] == analytics.Stat(2, 16650.0, 26370.0)  # C and J
+    assert globex.times["resolve"] == analytics.Stat(2, 16650.0, 16650.0, 26370.0)  # C, J
     assert globex.deadlines_total == analytics.Compliance(met=1)
     assert globex.follow_ups == analytics.FollowUps()
     fraud = analytics_query.report(engine, period=h2(), now=NOW, system="fraud-detector")
@@ -160,10 +161,10 @@ def test_text_report(engine, data):
         "By client:      acme-bank 4, globex-retail 2",
         "By system:      fraud-detector 4, maintenance-predictor 1, recommender 1",
         "By root cause:  data_pipeline 3, data_drift 2, (not recorded) 1",
-        "  Time to detect                 3        15m 00s        19m 00s",
-        "  Time to acknowledge            5        10m 00s        18m 00s",
-        "  Time to mitigate               3     1h 30m 00s     3h 30m 00s",
-        "  Time to resolve                5     4h 00m 00s     6h 48m 00s",
+        "  Time to detect (MTTD)                3        15m 00s        15m 00s        19m 00s",
+        "  Time to acknowledge (MTTA)           5        10m 24s        10m 00s        18m 00s",
+        "  Time to mitigate (MTTM)              3     2h 10m 00s     1h 30m 00s     3h 30m 00s",
+        "  Time to resolve (MTTR)               5     4h 15m 00s     4h 00m 00s     6h 48m 00s",
         "  Client executive notification               1      0       0      0     100%",
         "  Status update                               1      1       1      0      33%",
         "  All deadlines                               5      2       3      1      50%",
@@ -246,7 +247,7 @@ def test_cli_json_and_csv(engine, data, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
     assert figures["incidents"] == 6 and figures["deadline_compliance"]["all"]["rate"] == 0.5
-    assert figures["times"]["resolve"] == stat(5, 14400.0, 24480.0)
+    assert figures["times"]["resolve"] == stat(5, 15300.0, 14400.0, 24480.0)
     assert list(csv.reader(log.open(encoding="utf-8")))[1:] == EXPECTED_LOG
     assert f"incident log (6 incidents) written to {log}" in result.stderr
 
@@ -254,7 +255,8 @@ def test_cli_json_and_csv(engine, data, tmp_path, monkeypatch):
                 "--tz", "Europe/Berlin"], engine)
     assert text.exit_code == 0
     assert "Incidents: 1 (not counted: 0 declined, 1 merged, 0 drills)" in text.stdout
-    assert "  Time to resolve                1     1h 15m 00s     1h 15m 00s" in text.stdout
+    assert ("  Time to resolve (MTTR)               1     1h 15m 00s     1h 15m 00s     "
+            "1h 15m 00s") in text.stdout.splitlines()
 
     default = run([], engine)  # the last 90 days, in UTC
     assert default.exit_code == 0 and "Incidents: 5 " in default.stdout

@@ -72,11 +72,11 @@ def test_compliance_rate_leaves_open_deadlines_out():
 
 
 def test_median_and_p90_interpolate_between_ranks():
-    assert stat([600, 900, 1200]) == analytics.Stat(3, 900.0, 1140.0)
-    assert stat([120, 300, 600, 900, 1200]) == analytics.Stat(5, 600.0, 1080.0)
-    assert stat([7.0]) == analytics.Stat(1, 7.0, 7.0)
-    assert stat([math.nan, 10, 20]) == analytics.Stat(2, 15.0, 19.0)
-    assert stat([]) == analytics.Stat(0, None, None)
+    assert stat([600, 900, 1200]) == analytics.Stat(3, 900.0, 900.0, 1140.0)
+    assert stat([120, 300, 600, 900, 1200]) == analytics.Stat(5, 624.0, 600.0, 1080.0)
+    assert stat([7.0]) == analytics.Stat(1, 7.0, 7.0, 7.0)
+    assert stat([math.nan, 10, 20]) == analytics.Stat(2, 15.0, 15.0, 19.0)
+    assert stat([]) == analytics.Stat(0, None, None, None)
 
 
 class Timed:
@@ -167,7 +167,7 @@ def test_summarize_counts_excludes_and_compares_quarters():
     assert report.by_severity == {1: 1, 2: 1, 3: 0, 4: 0}
     assert report.by_status["resolved"] == 2 and set(report.by_status) == {
         "triage", "investigating", "mitigated", "resolved", "closed"}
-    assert report.times["resolve"] == analytics.Stat(2, 5400.0, 6840.0)
+    assert report.times["resolve"] == analytics.Stat(2, 5400.0, 5400.0, 6840.0)
     assert report.deadlines["status_update"] == analytics.Compliance(0, 0, 1, 0)
     assert report.deadlines_total.rate == pytest.approx(2 / 3)
     assert [q.bucket.label for q in report.quarters] == ["2026-Q3", "2026-Q4"]
@@ -186,14 +186,16 @@ def test_summarize_with_no_incidents():
     period = parse_period("30d", now=T)
     report = summarize(period=period, now=T, cube=[], incidents=np.empty((0, 6)),
                        deadlines=[], follow_ups=FollowUps())
-    assert report.incidents == 0 and report.times["detect"] == analytics.Stat(0, None, None)
+    assert report.incidents == 0
+    assert report.times["detect"] == analytics.Stat(0, None, None, None)
     assert report.deadlines_total.rate is None
     text = report_format.text(report)
     # 28 October – 27 November lies in one quarter: nothing to compare.
     assert "Incidents: 0 (not counted: 0 declined, 0 merged, 0 drills)" in text
     assert len(report.quarters) == 1 and "Quarter over quarter" not in text
     data = report_format.as_json(report)
-    assert data["times"]["resolve"] == {"count": 0, "median_seconds": None, "p90_seconds": None}
+    assert data["times"]["resolve"] == {"count": 0, "mean_seconds": None,
+                                        "median_seconds": None, "p90_seconds": None}
     assert data["deadline_compliance"]["all"]["rate"] is None
 
 

@@ -60,12 +60,12 @@ def stats_message(report: Report, *, requested_by: str, command: str) -> str:
         "*Systems:* " + _breakdown(report.by_system, "unknown"),
         "*Root causes:* " + _breakdown(report.by_root_cause, "not recorded"),
         "",
-        "*Response times* (median / p90, incidents with the figure):",
+        "*Response times* (mean / median / p90, incidents with the figure):",
     ]
     for name in TIMES:
         s = report.times[name]
-        lines.append(f"• {TIME_LABELS[name]}: {duration(s.median)} / {duration(s.p90)} "
-                     f"({s.count})")
+        lines.append(f"• {TIME_LABELS[name]}: {duration(s.mean)} / {duration(s.median)} / "
+                     f"{duration(s.p90)} ({s.count})")
     total = report.deadlines_total
     lines += ["", f"*Deadlines on time:* {percent(total.rate)} ({total.met} of {total.decided}"
                   f"{f', {total.open} still open' if total.open else ''})"]

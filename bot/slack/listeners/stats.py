@@ -49,7 +49,12 @@ async def post_stats(bot: Bot, *, channel: str | None, user: str, args: str, rep
     if channel is None or await _clients_can_see(bot, channel):
         await reply(CLIENT_CAN_SEE)
         return
-    report, png, alt = await asyncio.to_thread(_report_and_chart, bot, period)
+    try:
+        report, png, alt = await asyncio.to_thread(_report_and_chart, bot, period)
+    except Exception:
+        log.exception("stats for %s failed", period.label)
+        await reply("I could not work out the stats; the bot's log has the details.")
+        return
     text = stats_message(report, requested_by=user, command=f"/incident stats {args}".strip())
     try:
         await bot.client.files_upload_v2(
