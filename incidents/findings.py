@@ -15,10 +15,9 @@ from datetime import datetime
 from sqlmodel import Session
 
 from incidents import outbox, service
-from incidents.models import Incident, Outbox, TimelineEvent
+from incidents.models import Incident, TimelineEvent
 from incidents.types import EventKind, Status
 
-POSTED = "findings.posted"  # outbox: tell the incident channel what changed
 MAX_TEXT = 1000
 
 
@@ -38,8 +37,7 @@ def _clean(text: str | None) -> str:
 
 def _posted(session: Session, event: TimelineEvent) -> TimelineEvent:
     session.flush()
-    outbox._add(session, Outbox(kind=POSTED, incident_id=event.incident_id,
-                                payload={"event": event.id}))
+    outbox.announce(session, event)
     return event
 
 

@@ -6,6 +6,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 
 from bot.slack.blocks.common import md, severity_label, slack_date
 from bot.slack.blocks.comms import resolution_offer
+from bot.slack.blocks.modals import ROOT_CAUSE_CATEGORIES
 from bot.slack.mrkdwn import escape, user
 from incidents.models import TimelineEvent
 from incidents.types import EventKind, Role, Severity
@@ -36,6 +37,17 @@ def announcement(event: TimelineEvent) -> tuple[str, list[Block]] | None:
             text = f"{who} merged this incident into incident #{data['into']}."
         case EventKind.MERGED_IN:
             text = f"{who} merged incident #{data['merged']} into this incident."
+        case EventKind.ROOT_CAUSE_CHANGED:
+            after, before = data.get("to") or {}, data.get("from") or {}
+            text = f":mag: {who} recorded the root cause: *{escape(data.get('label', ''))}*"
+            if after.get("text"):
+                text += f": {escape(after['text'])}"
+            previous = before.get("category")
+            if previous and previous != after.get("category"):
+                text += f" (was {escape(ROOT_CAUSE_CATEGORIES.get(previous, previous))})"
+        case EventKind.IMPACT_CHANGED:
+            text = (f":chart_with_downwards_trend: {who} recorded the business impact: "
+                    f"{escape(data.get('to', ''))}")
         case _:
             return None
     blocks: list[Block] = [

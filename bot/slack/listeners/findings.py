@@ -5,17 +5,13 @@ timeline event, announced in the incident channel."""
 from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.models.blocks import ContextBlock, SectionBlock
 
 from bot.container import Bot
-from bot.slack.blocks.common import md, slack_date
 from bot.slack.blocks.modals import ROOT_CAUSE_CATEGORIES
 from bot.slack.listeners.changes import apply_change
-from bot.slack.mrkdwn import escape, user
+from bot.slack.mrkdwn import escape
 from bot.slack.subcommands import Invocation
 from incidents import findings
-from incidents.models import Incident, Outbox, TimelineEvent
-from incidents.types import EventKind
 
 ROOT_CAUSE_USAGE = (
     "Usage: `/incident rootcause <category> [what happened]`, for example `/incident "
@@ -27,7 +23,6 @@ IMPACT_USAGE = ("Usage: `/incident impact <what it cost the client>`, for exampl
 
 
 def register(app: AsyncApp, bot: Bot) -> None:
-    bot.outbox_handlers[findings.POSTED] = post_finding
     add = bot.subcommands.add
 
     @add("rootcause", usage="rootcause <category> [what happened]", needs_incident=True,
@@ -62,35 +57,3 @@ def register(app: AsyncApp, bot: Bot) -> None:
             change=lambda s, inc, now: findings.set_business_impact(
                 s, incident=inc, text=call.args, actor=call.user, now=now),
         )
-
-
-def announcement(event: TimelineEvent) -> str:
-    data = event.data or {}
-    who = user(event.actor, none="incidentbot")
-    if event.kind == EventKind.ROOT_CAUSE_CHANGED:
-        after, before = data.get("to") or {}, data.get("from") or {}
-        text = f":mag: {who} recorded the root cause: *{escape(data.get('label', ''))}*"
-        if after.get("text"):
-            text += f": {escape(after['text'])}"
-        previous = before.get("category")
-        if previous and previous != after.get("category"):
-            text += f" (was {escape(ROOT_CAUSE_CATEGORIES.get(previous, previous))})"
-        return text
-    return f":chart_with_downwards_trend: {who} recorded the business impact: " \
-           f"{escape(data.get('to', ''))}"
-
-
-async def post_finding(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
-        event = session.get(TimelineEvent, item.payload["event"])
-        incident = session.get(Incident, item.incident_id)
-    if event is None or incident is None:
-        return
-    if incident.channel_id is None:
-        raise RuntimeError("the incident has no channel yet")
-    text = announcement(event)
-    await bot.client.chat_postMessage(
-        channel=incident.channel_id, text=text.replace("*", ""), unfurl_links=False,
-        blocks=[SectionBlock(text=md(text)),
-                ContextBlock(elements=[md(slack_date(event.occurred_at))])],
-    )
