@@ -94,7 +94,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     bot.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     # In the background: the server is not listening yet, and Slack may be down.
     bot.spawn(_identify(bot))
-    worker = OutboxWorker(bot, handlers=bot.outbox_handlers)
+    worker = OutboxWorker(bot, handlers=bot.outbox_handlers, storm=app[ALERT_WRITER].busy)
     app[WORKER] = worker
     scheduler = AsyncIOScheduler(timezone="UTC")
     app[SCHEDULER] = scheduler

@@ -63,6 +63,7 @@ def serve(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> 
     from aiohttp import web
 
     from bot.app import create_app
+    from bot.heap import freeze_after_startup
 
     settings = _settings()
     try:
@@ -72,6 +73,7 @@ def serve(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> 
     catalog = _catalog(settings)
     _logging(verbose)
     app = create_app(settings, catalog)
+    freeze_after_startup(app)
     mode = "Socket Mode" if settings.socket_mode else "POST /slack/events"
     print(f"incidentbot listening on http://{settings.host}:{settings.port} ({mode})", flush=True)
     web.run_app(app, host=settings.host, port=settings.port, print=None)

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from incidents import outbox, service
@@ -89,53 +89,59 @@ def ingest_many(
     session: Session, *, alerts: list[tuple[AlertIn, str]], now: datetime, catalog: Any
 ) -> list[Ingested]:
     """Store a batch of alerts in one transaction, with a handful of queries for the batch
-    rather than per alert: a storm of thousands a second is many alerts, few incidents."""
+    rather than per alert: a storm of thousands a second is many alerts, few incidents.
+    Alerts and their timeline events go in with one bulk insert each: the ORM's bookkeeping
+    per object cost more than the database did."""
     keys = [(a.derived_fingerprint(), a.started_at or now, a.status) for a, _ in alerts]
-    seen = _existing(session, keys)
+    stored = _existing(session, keys)  # key -> (alert id, incident id)
     open_by_system = _open_incidents(session, {a.system for a, _ in alerts})
-    results: list[tuple[Outcome, Alert]] = []
-    fresh: list[Alert] = []
-    touched: dict[int, Incident] = {}
+    firing: dict[str, int] = {}  # fingerprint -> incident, for a resolution in the same batch
+    results: list[tuple[Outcome, tuple]] = []
+    fresh: dict[tuple, dict] = {}
     for (alert, source), key in zip(alerts, keys, strict=True):
-        if key in seen:
-            results.append(("duplicate", seen[key]))
+        if key in stored or key in fresh:
+            results.append(("duplicate", key))
             continue
-        row = _row(alert, source, key, now, catalog)
+        row = fresh[key] = _row(alert, source, key, now, catalog)
         if alert.status == AlertStatus.RESOLVED:
-            incident = _incident_of_firing(session, key[0]) or open_by_system.get(alert.system)
+            incident_id = firing.get(key[0]) or _incident_of_firing(session, key[0]) \
+                or open_by_system.get(alert.system)
             outcome: Outcome = "resolved"
+        elif alert.system in open_by_system:
+            incident_id, outcome = open_by_system[alert.system], "joined"
         else:
-            incident = open_by_system.get(alert.system)
-            outcome = "joined"
-            if incident is None:
-                incident = service.declare(
-                    session,
-                    title=alert.title,
-                    system=alert.system,
-                    severity=Severity(row.severity),
-                    description=alert.description,
-                    now=now,
-                    catalog=catalog,
-                    impact_started_at=row.starts_at,
-                    kind=EventKind.OPENED_BY_ALERT,
-                )
-                open_by_system[alert.system] = incident
-                outcome = "opened"
-        if incident is None:
-            row.posted = True  # a resolution for nothing we know: recorded, nothing to show
-        else:
-            row.incident_id = incident.id
-            touched[incident.id] = incident
-        session.add(row)
-        seen[key] = row
-        fresh.append(row)
-        results.append((outcome, row))
-    session.flush()
-    events = _timeline_rows(fresh, now)
+            incident = service.declare(
+                session, title=alert.title, system=alert.system,
+                severity=Severity(row["severity"]), description=alert.description, now=now,
+                catalog=catalog, impact_started_at=row["starts_at"],
+                kind=EventKind.OPENED_BY_ALERT,
+            )
+            incident_id = open_by_system[alert.system] = incident.id
+            outcome = "opened"
+        if alert.status != AlertStatus.RESOLVED:
+            firing[key[0]] = incident_id
+        # A resolution for nothing we know is recorded, with nothing to show.
+        row["incident_id"], row["posted"] = incident_id, incident_id is None
+        results.append((outcome, key))
+    ids = _insert(session, list(fresh.values()))
+    for (key, row), alert_id in zip(fresh.items(), ids, strict=True):
+        row["id"] = alert_id
+        stored[key] = (alert_id, row["incident_id"])
+    events = _timeline_rows(list(fresh.values()), now)
     if events:
-        session.execute(insert(TimelineEvent), events)
-    outbox.alerts_for(session, list(touched))
-    return [Ingested(outcome, row.id, row.incident_id) for outcome, row in results]
+        session.connection().execute(TimelineEvent.__table__.insert(), events)
+    outbox.alerts_for(session, list(dict.fromkeys(
+        row["incident_id"] for row in fresh.values() if row["incident_id"] is not None)))
+    return [Ingested(outcome, *stored[key]) for outcome, key in results]
+
+
+def _insert(session: Session, rows: list[dict]) -> list[int]:
+    """Insert alert rows in one statement; their ids in the order given."""
+    if not rows:
+        return []
+    table = Alert.__table__
+    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    return list(session.connection().execute(statement, rows).scalars())
 
 
 def ingest_drill(
@@ -147,34 +153,40 @@ def ingest_drill(
     key = (alert.derived_fingerprint(), alert.started_at or now, alert.status)
     existing = _existing(session, [key]).get(key)
     if existing is not None:
-        return Ingested("duplicate", existing.id, existing.incident_id)
+        return Ingested("duplicate", *existing)
     row = _row(alert, source, key, now, catalog)
-    row.incident_id = incident.id
-    session.add(row)
-    session.flush()
+    row["incident_id"], row["posted"] = incident.id, False
+    [row["id"]] = _insert(session, [row])
     session.execute(insert(TimelineEvent), _timeline_rows([row], now))
     outbox.alerts(session, incident)
-    return Ingested("joined", row.id, incident.id)
+    return Ingested("joined", row["id"], incident.id)
 
 
-def _existing(session: Session, keys: list[tuple]) -> dict[tuple, Alert]:
-    fingerprints = {fingerprint for fingerprint, _, _ in keys}
-    rows = session.exec(select(Alert).where(col(Alert.fingerprint).in_(fingerprints))).all()
-    return {(r.fingerprint, r.starts_at, r.status): r for r in rows}
+# Built once: constructing a statement costs more than running it on a batch of ten.
+_STORED = select(Alert.fingerprint, Alert.starts_at, Alert.status, Alert.id, Alert.incident_id) \
+    .where(col(Alert.fingerprint).in_(bindparam("fingerprints", expanding=True)))
+_OPEN = (
+    select(Incident.system, Incident.id)
+    .where(col(Incident.system).in_(bindparam("systems", expanding=True)))
+    .where(col(Incident.status).in_(list(OPEN_STATUSES)), col(Incident.is_drill).is_(False))
+    .order_by(col(Incident.id).desc())
+)
 
 
-def _open_incidents(session: Session, systems: set[str]) -> dict[str, Incident]:
+def _existing(session: Session, keys: list[tuple]) -> dict[tuple, tuple[int, int | None]]:
+    """The stored alerts among these delivery keys: key -> (alert id, incident id)."""
+    rows = session.exec(_STORED, params={"fingerprints": list({key[0] for key in keys})})
+    return {(fingerprint, starts_at, status): (alert_id, incident_id)
+            for fingerprint, starts_at, status, alert_id, incident_id in rows}
+
+
+def _open_incidents(session: Session, systems: set[str]) -> dict[str, int]:
     """The oldest open, non-drill incident of each system, in one query for the batch."""
-    query = (
-        select(Incident)
-        .where(col(Incident.system).in_(systems), col(Incident.status).in_(list(OPEN_STATUSES)))
-        .where(col(Incident.is_drill).is_(False))
-        .order_by(col(Incident.id).desc())
-    )
-    return {incident.system: incident for incident in session.exec(query)}
+    return dict(session.exec(_OPEN, params={"systems": list(systems)}).all())
 
 
-def _row(alert: AlertIn, source: str, key: tuple, now: datetime, catalog: Any) -> Alert:
+def _row(alert: AlertIn, source: str, key: tuple, now: datetime, catalog: Any) -> dict:
+    """The alert as a row of the `alert` table, less its incident."""
     system = catalog.systems.get(alert.system)
     metric = alert.metric.model_dump() if alert.metric else {}
     proposal = propose_severity(
@@ -184,51 +196,52 @@ def _row(alert: AlertIn, source: str, key: tuple, now: datetime, catalog: Any) -
         stated=alert.severity,
     )
     fingerprint, starts_at, status = key
-    return Alert(
-        source=source,
-        fingerprint=fingerprint,
-        starts_at=starts_at,
-        status=status,
-        system=alert.system,
-        title=alert.title,
-        signal=alert.signal,
-        severity=int(proposal.severity),
-        description=alert.description,
-        metric=metric,
-        links=alert.links,
-        labels={**alert.labels, "severity_reason": proposal.reason},
-        received_at=now,
-    )
+    return {
+        "source": source,
+        "fingerprint": fingerprint,
+        "starts_at": starts_at,
+        "status": str(status),
+        "system": alert.system,
+        "title": alert.title,
+        "signal": alert.signal and str(alert.signal),
+        "severity": int(proposal.severity),
+        "description": alert.description,
+        "metric": metric,
+        "links": alert.links,
+        "labels": {**alert.labels, "severity_reason": proposal.reason},
+        "received_at": now,
+    }
 
 
-def _incident_of_firing(session: Session, fingerprint: str) -> Incident | None:
-    firing = session.exec(
-        select(Alert)
+def _incident_of_firing(session: Session, fingerprint: str) -> int | None:
+    """The incident the firing alert of this fingerprint joined, if any."""
+    return session.exec(
+        select(Alert.incident_id)
         .where(Alert.fingerprint == fingerprint, Alert.status == AlertStatus.FIRING)
         .where(col(Alert.incident_id).is_not(None))
         .order_by(col(Alert.id).desc())
     ).first()
-    return session.get(Incident, firing.incident_id) if firing else None
 
 
-def _timeline_rows(alerts: list[Alert], now: datetime) -> list[dict]:
+def _timeline_rows(alerts: list[dict], now: datetime) -> list[dict]:
     """Timeline events for alerts that joined incidents, as rows for one bulk insert:
     during a storm these are most of what is written."""
     rows = []
     for alert in alerts:
-        if alert.incident_id is None:
+        if alert["incident_id"] is None:
             continue
-        resolved = alert.status == AlertStatus.RESOLVED
-        detail = describe_metric(alert.metric)
+        resolved = alert["status"] == AlertStatus.RESOLVED
+        detail = describe_metric(alert["metric"])
         rows.append({
-            "incident_id": alert.incident_id,
+            "incident_id": alert["incident_id"],
             "kind": EventKind.ALERT_RESOLVED if resolved else EventKind.ALERT,
-            "occurred_at": now if resolved else alert.starts_at,
+            "occurred_at": now if resolved else alert["starts_at"],
             "recorded_at": now,
-            "actor": alert.source,
-            "text": ("Alert resolved: " if resolved else "Alert fired: ") + alert.title
+            "actor": alert["source"],
+            "text": ("Alert resolved: " if resolved else "Alert fired: ") + alert["title"]
             + (f" ({detail})" if detail else ""),
-            "data": {"alert": alert.id, "severity": alert.severity, "signal": alert.signal},
+            "data": {"alert": alert["id"], "severity": alert["severity"],
+                     "signal": alert["signal"]},
         })
     return rows
 
@@ -238,13 +251,37 @@ def mark_posted(session: Session, alert_ids: list[int]) -> None:
         session.execute(update(Alert).where(col(Alert.id).in_(alert_ids)).values(posted=True))
 
 
-def unposted(session: Session, incident_id: int, limit: int = 1000) -> list[Alert]:
-    return list(session.exec(
-        select(Alert)
+@dataclass(frozen=True)
+class Unposted:
+    """Alerts of an incident not yet shown in its channel: all their ids, the oldest few in
+    full. A batch message lists only a few, so a storm never loads thousands of rows."""
+
+    ids: list[int]
+    firing: int
+    resolved: int
+    shown: list[Alert]
+
+
+def unposted(session: Session, incident_id: int, *, limit: int = 1000,
+             shown: int = 10) -> Unposted:
+    rows = session.exec(
+        select(Alert.id, Alert.status)
         .where(Alert.incident_id == incident_id, col(Alert.posted).is_(False))
         .order_by(col(Alert.id))
         .limit(limit)
-    ))
+    ).all()
+    ids = [alert_id for alert_id, _ in rows]
+    resolved = sum(1 for _, status in rows if status == AlertStatus.RESOLVED)
+    full = session.exec(select(Alert).where(col(Alert.id).in_(ids[:shown]))
+                        .order_by(col(Alert.id))).all() if ids else []
+    return Unposted(ids=ids, firing=len(ids) - resolved, resolved=resolved, shown=list(full))
+
+
+def has_unposted(session: Session, incident_id: int) -> bool:
+    return session.exec(
+        select(Alert.id).where(Alert.incident_id == incident_id, col(Alert.posted).is_(False))
+        .limit(1)
+    ).first() is not None
 
 
 def opening_severity(alert: Alert) -> Severity:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
-from incidents.models import Incident, Outbox, TimelineEvent, utcnow
+from incidents.models import Incident, Outbox, TimelineEvent
 
 SYNC = "sync"  # bring the channel, topic, invites, summary and bookmarks up to date
 ANNOUNCE = "announce"  # post one timeline event in the channel
@@ -47,18 +48,19 @@ def alerts(session: Session, incident: Incident) -> None:
     alerts_for(session, [incident.id])
 
 
+_WAITING_ALERTS = select(Outbox.incident_id).where(
+    Outbox.kind == ALERTS,
+    col(Outbox.incident_id).in_(bindparam("incidents", expanding=True)),
+    col(Outbox.done_at).is_(None),
+    col(Outbox.claimed_at).is_(None),
+)
+
+
 def alerts_for(session: Session, incident_ids: list[int]) -> None:
     """One waiting alert batch per incident, however many alerts joined it meanwhile."""
     if not incident_ids:
         return
-    waiting = set(session.exec(
-        select(Outbox.incident_id).where(
-            Outbox.kind == ALERTS,
-            col(Outbox.incident_id).in_(incident_ids),
-            col(Outbox.done_at).is_(None),
-            col(Outbox.claimed_at).is_(None),
-        )
-    ))
+    waiting = set(session.exec(_WAITING_ALERTS, params={"incidents": incident_ids}))
     for incident_id in incident_ids:
         if incident_id not in waiting:
             _add(session, Outbox(kind=ALERTS, incident_id=incident_id))
@@ -100,13 +102,19 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** max(attempts - 1, 0), 60))
 
 
-def mark_failed(item: Outbox, *, error: str, now: datetime | None = None) -> None:
-    item.claimed_at = None
-    item.attempts += 1
-    item.last_error = error[:500]
-    item.next_attempt_at = (now or utcnow()) + backoff(item.attempts)
+def claim(session: Session, item: Outbox, *, now: datetime) -> None:
+    """Mark the item as being delivered: a change made meanwhile queues a fresh item."""
+    session.execute(update(Outbox).where(col(Outbox.id) == item.id).values(claimed_at=now))
 
 
-def mark_done(item: Outbox, *, now: datetime | None = None) -> None:
-    item.claimed_at = None
-    item.done_at = now or utcnow()
+def mark_failed(session: Session, item: Outbox, *, error: str, now: datetime) -> None:
+    attempts = item.attempts + 1
+    session.execute(update(Outbox).where(col(Outbox.id) == item.id).values(
+        claimed_at=None, attempts=attempts, last_error=error[:500],
+        next_attempt_at=now + backoff(attempts),
+    ))
+
+
+def mark_done(session: Session, item: Outbox, *, now: datetime) -> None:
+    session.execute(update(Outbox).where(col(Outbox.id) == item.id)
+                    .values(claimed_at=None, done_at=now))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.heap import freeze_after_startup
 from bot.sandbox.stack import bind, sandbox_app
 from bot.sandbox.workspace import Workspace
 from bot.settings import Settings
@@ -72,6 +73,7 @@ async def _serve(settings: Settings, port: int) -> None:
     base = f"http://{settings.host}:{sock.getsockname()[1]}"
     app = sandbox_app(settings, catalog, workspace, base_url=base,
                       signing_secret=secrets.token_hex(16))
+    freeze_after_startup(app)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     await web.SockSite(runner, sock).start()

@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from bot.container import Bot
-from bot.slack.blocks.alerts import alert_blocks
+from bot.slack.blocks.alerts import BATCH_LISTED, alert_blocks
 from bot.slack.blocks.announce import announcement
 from bot.slack.sync import sync_incident
 from incidents import alerts as alert_service
@@ -21,15 +21,21 @@ from incidents.models import Incident, Outbox, TimelineEvent
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
-# Slack allows about one message per second per channel.
-CHANNEL_INTERVAL = timedelta(seconds=1)
+# Slack allows about one message per second per channel; during a storm one alert message
+# every few seconds is also what people can read.
+ALERT_BATCH_SPACING = timedelta(seconds=5)
+# While alerts pour in, the worker pauses this long between deliveries: accepting alerts
+# comes first (each answer waits for its commit) and Slack hears a moment later.
+STORM_PACE_SECONDS = 0.01
 
 Handler = Callable[[Bot, Outbox], Awaitable[None]]
 
 
 class OutboxWorker:
-    def __init__(self, bot: Bot, handlers: dict[str, Handler] | None = None) -> None:
+    def __init__(self, bot: Bot, handlers: dict[str, Handler] | None = None,
+                 storm: Callable[[], bool] = lambda: False) -> None:
         self.bot = bot
+        self._storm = storm
         self.handlers: dict[str, Handler] = {
             outbox.SYNC: _sync,
             outbox.ANNOUNCE: _announce,
@@ -78,6 +84,8 @@ class OutboxWorker:
                 blocked.add(item.incident_id)
             else:
                 delivered += 1
+            if self._storm():
+                await asyncio.sleep(STORM_PACE_SECONDS)
         return delivered
 
     async def _deliver(self, item: Outbox) -> bool:
@@ -87,7 +95,7 @@ class OutboxWorker:
             return self._finish(item, error=None)
         # Claimed before reading state: a change made while we work queues a fresh sync.
         with self.bot.session() as session:
-            session.get(Outbox, item.id).claimed_at = self.bot.now()
+            outbox.claim(session, item, now=self.bot.now())
         try:
             await handler(self.bot, item)
         except BaseException as exc:  # cancelled mid-delivery too: release, then re-raise
@@ -100,11 +108,10 @@ class OutboxWorker:
 
     def _finish(self, item: Outbox, *, error: str | None) -> bool:
         with self.bot.session() as session:
-            row = session.get(Outbox, item.id)
             if error is None:
-                outbox.mark_done(row, now=self.bot.now())
+                outbox.mark_done(session, item, now=self.bot.now())
             else:
-                outbox.mark_failed(row, error=error, now=self.bot.now())
+                outbox.mark_failed(session, item, error=error, now=self.bot.now())
         return error is None
 
 
@@ -132,8 +139,8 @@ async def _alerts(bot: Bot, item: Outbox) -> None:
     becomes a handful of messages, at most one a second per channel."""
     with bot.session() as session:
         incident = session.get(Incident, item.incident_id)
-        batch = alert_service.unposted(session, item.incident_id)
-    if not batch:
+        batch = alert_service.unposted(session, item.incident_id, shown=BATCH_LISTED)
+    if not batch.ids:
         return
     if incident.channel_id is None:
         raise RuntimeError("the incident has no channel yet")
@@ -142,11 +149,11 @@ async def _alerts(bot: Bot, item: Outbox) -> None:
         channel=incident.channel_id, text=text, blocks=blocks, unfurl_links=False
     )
     with bot.session() as session:
-        alert_service.mark_posted(session, [alert.id for alert in batch])
+        alert_service.mark_posted(session, batch.ids)
         # More may have arrived while we posted; they go in the next batch.
-        if alert_service.unposted(session, item.incident_id, limit=1):
+        if alert_service.has_unposted(session, item.incident_id):
             later = Outbox(kind=outbox.ALERTS, incident_id=item.incident_id,
-                           next_attempt_at=bot.now() + CHANNEL_INTERVAL)
+                           next_attempt_at=bot.now() + ALERT_BATCH_SPACING)
             session.add(later)
 
 

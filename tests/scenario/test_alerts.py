@@ -1,5 +1,6 @@
 """Alerts from Alertmanager, Grafana and generic JSON open and join incidents, exactly once."""
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -101,6 +102,21 @@ async def test_alerts_of_one_system_join_its_incident(harness):
     assert kinds.count(EventKind.ALERT) == 31
     batch = [m for m in ws.messages(fraud.channel_id) if "30 alerts" in str(m.blocks)]
     assert len(batch) == 1 and "and 20 more" in str(batch[0].blocks)
+
+
+async def test_alerts_arriving_together_share_commits(harness):
+    """Group commit: forty alerts sent at once are each answered after their commit, in
+    fewer transactions than alerts."""
+    answers = await asyncio.gather(*(
+        harness.post("/alerts", generic(title=f"Flag rate {i}", fingerprint=f"g{i}"))
+        for i in range(40)
+    ))
+    assert sorted(status for status, _ in answers) == [201] + [202] * 39
+    assert len(alerts(harness)) == 40
+    sizes = harness.bot.metrics.alert_batch_size
+    assert sizes._sum.get() == 40
+    batches = sum(bucket.get() for bucket in sizes._buckets)
+    assert batches < 40
 
 
 async def test_unknown_system_opens_an_incident_flagged_not_in_catalog(harness):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -17,6 +15,7 @@ from slack_sdk.models.blocks import (
 from bot.slack.blocks.common import md, plain, severity_label, severity_options, slack_date
 from bot.slack.ids import Action, encode
 from bot.slack.mrkdwn import escape, link, truncate
+from incidents.alerts import Unposted
 from incidents.models import Alert
 from incidents.types import AlertStatus
 from incidents.wording import describe_metric
@@ -32,20 +31,19 @@ def _line(alert: Alert) -> str:
     return f"{icon}: *{escape(truncate(alert.title, 200))}*{extra} · {slack_date(alert.starts_at)}"
 
 
-def alert_blocks(alerts: list[Alert], *, incident_id: int, open_: bool) -> tuple[str, list[Block]]:
+def alert_blocks(batch: Unposted, *, incident_id: int, open_: bool) -> tuple[str, list[Block]]:
     """One message for everything that arrived since the last one."""
-    if len(alerts) == 1:
-        return _single(alerts[0], incident_id=incident_id, open_=open_)
-    counts = Counter(a.status for a in alerts)
-    heading = f"*{len(alerts)} alerts* ({counts[AlertStatus.FIRING]} firing, " \
-        f"{counts[AlertStatus.RESOLVED]} resolved)"
-    lines = [_line(a) for a in alerts[:BATCH_LISTED]]
-    if len(alerts) > BATCH_LISTED:
-        lines.append(f"…and {len(alerts) - BATCH_LISTED} more in the timeline.")
+    total = len(batch.ids)
+    if total == 1:
+        return _single(batch.shown[0], incident_id=incident_id, open_=open_)
+    heading = f"*{total} alerts* ({batch.firing} firing, {batch.resolved} resolved)"
+    lines = [_line(a) for a in batch.shown[:BATCH_LISTED]]
+    if total > len(lines):
+        lines.append(f"…and {total - len(lines)} more in the timeline.")
     blocks: list[Block] = [SectionBlock(text=md(heading + "\n" + "\n".join(lines)))]
     if open_:
         blocks.append(_buttons(incident_id))
-    return f"{len(alerts)} alerts for incident #{incident_id}", blocks
+    return f"{total} alerts for incident #{incident_id}", blocks
 
 
 def _single(alert: Alert, *, incident_id: int, open_: bool) -> tuple[str, list[Block]]:

@@ -1,0 +1,59 @@
+"""One batch of alerts, as the group commit writes it: duplicates inside the batch, a firing
+alert and its resolution together, and what the channel's batch message reads."""
+
+from sqlmodel import select
+
+from incidents import outbox
+from incidents.alerts import AlertIn, ingest_many, unposted
+from incidents.models import Alert, Outbox, TimelineEvent
+from incidents.types import EventKind
+from tests.service.conftest import NOW
+
+
+def alert(**fields) -> AlertIn:
+    return AlertIn.model_validate({"system": "fraud-detector", "title": "Flag rate 40%",
+                                   "fingerprint": "fp-1", **fields})
+
+
+def ingest(session, catalog, alerts):
+    return ingest_many(session, alerts=[(a, "generic") for a in alerts], now=NOW,
+                       catalog=catalog)
+
+
+def test_a_batch_opens_one_incident_and_answers_duplicates_with_the_stored_row(session, catalog):
+    results = ingest(session, catalog, [alert(), alert(fingerprint="fp-2"), alert()])
+    assert [r.outcome for r in results] == ["opened", "joined", "duplicate"]
+    assert results[2].alert_id == results[0].alert_id
+    assert len({r.incident_id for r in results}) == 1
+    rows = session.exec(select(Alert).order_by(Alert.id)).all()
+    assert [(r.fingerprint, r.incident_id, r.posted) for r in rows] == [
+        ("fp-1", results[0].incident_id, False), ("fp-2", results[0].incident_id, False)]
+    events = session.exec(select(TimelineEvent).where(
+        TimelineEvent.kind == EventKind.ALERT)).all()
+    assert sorted(e.data["alert"] for e in events) == [r.id for r in rows]
+    # One waiting alert message for the incident, however many alerts joined it.
+    assert len(session.exec(select(Outbox).where(Outbox.kind == outbox.ALERTS)).all()) == 1
+    # Redelivered later, the whole batch changes nothing.
+    again = ingest(session, catalog, [alert(), alert(fingerprint="fp-2")])
+    assert [(r.outcome, r.alert_id) for r in again] == [
+        ("duplicate", results[0].alert_id), ("duplicate", results[1].alert_id)]
+
+
+def test_a_resolution_in_the_same_batch_joins_the_incident_its_alert_opened(session, catalog):
+    results = ingest(session, catalog, [
+        alert(), alert(status="resolved"),
+        alert(system="churn-model", status="resolved", fingerprint="unknown"),
+    ])
+    assert [r.outcome for r in results] == ["opened", "resolved", "resolved"]
+    assert results[1].incident_id == results[0].incident_id
+    assert results[2].incident_id is None  # nothing to show it in: recorded only
+    orphan = session.get(Alert, results[2].alert_id)
+    assert orphan.posted and orphan.status == "resolved"
+
+
+def test_the_batch_message_lists_a_few_and_counts_all(session, catalog):
+    firing = [alert(fingerprint=f"f{i}") for i in range(25)]
+    results = ingest(session, catalog, [*firing, alert(fingerprint="f3", status="resolved")])
+    batch = unposted(session, results[0].incident_id, shown=10)
+    assert (len(batch.ids), batch.firing, batch.resolved) == (26, 25, 1)
+    assert [a.fingerprint for a in batch.shown] == [f"f{i}" for i in range(10)]
