@@ -2,7 +2,9 @@
 
 Prints accepted alerts per second, answer times, incidents opened and the Slack calls the
 storm caused. Targets on the 2-core machine: at least 1,000 alerts/s accepted, p99 under
-100 ms, exactly 20 incidents. The bot runs as `incidentbot serve` in its own process.
+100 ms, exactly 20 incidents. Three processes, as in production where the monitors, the
+bot and Slack are apart: the bot (`incidentbot serve`), this one playing Slack, and a
+sender firing the alerts, so the time Slack's fake takes never counts as the bot's.
 Run: python benchmarks/alert_storm.py [--alerts N]
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import sqlite3
 import time
 
@@ -31,29 +34,50 @@ def alert(i: int) -> dict:
     }
 
 
+async def fire(url: str, total: int) -> tuple[float, list[float], dict[int, int]]:
+    """The sender: every alert, CONCURRENCY at a time; returns wall time, answer times and
+    HTTP statuses."""
+    times: list[float] = []
+    statuses: dict[int, int] = {}
+    pending = iter(range(total))
+
+    async def worker(http: aiohttp.ClientSession) -> None:
+        for i in pending:
+            started = time.perf_counter()
+            async with http.post(f"{url}/alerts", json=alert(i)) as response:
+                await response.read()
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+            times.append(time.perf_counter() - started)
+
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(http) for _ in range(CONCURRENCY)))
+        return time.perf_counter() - started, times, statuses
+
+
+def sender(url: str, total: int, results: multiprocessing.Queue) -> None:
+    results.put(asyncio.run(fire(url, total)))
+
+
 async def main(total: int) -> None:
     async with running_bot() as bench:
-        times: list[float] = []
-        statuses: dict[int, int] = {}
-        queue: asyncio.Queue[int] = asyncio.Queue()
-        for i in range(total):
-            queue.put_nowait(i)
-
-        async def worker(http: aiohttp.ClientSession) -> None:
-            while not queue.empty():
-                i = queue.get_nowait()
-                started = time.perf_counter()
-                async with http.post(f"{bench.url}/alerts", json=alert(i)) as response:
-                    await response.read()
-                    statuses[response.status] = statuses.get(response.status, 0) + 1
-                times.append(time.perf_counter() - started)
-
-        connector = aiohttp.TCPConnector(limit=CONCURRENCY)
-        async with aiohttp.ClientSession(connector=connector) as http:
-            started = time.perf_counter()
-            await asyncio.gather(*(worker(http) for _ in range(CONCURRENCY)))
-            wall = time.perf_counter() - started
-        calls_during = len(bench.workspace.calls)
+        async with aiohttp.ClientSession() as http:
+            # A running bot has seen an alert before: the first one compiles the queries
+            # of the alert path. It opens an incident of its own, not counted below.
+            warm_up = {"system": "warm-up", "title": "Warm-up", "fingerprint": "warm-up"}
+            async with http.post(f"{bench.url}/alerts", json=warm_up) as response:
+                assert response.status == 201, await response.text()
+        await asyncio.sleep(1)
+        calls_before = len(bench.workspace.calls)
+        context = multiprocessing.get_context("spawn")
+        results = context.Queue()
+        process = context.Process(target=sender, args=(bench.url, total, results))
+        process.start()
+        # Waiting in a thread keeps this loop serving Slack's side while the sender runs.
+        wall, times, statuses = await asyncio.to_thread(results.get)
+        process.join()
+        calls_during = len(bench.workspace.calls) - calls_before
         # Let the outbox finish posting what the storm queued.
         for _ in range(100):
             await asyncio.sleep(0.5)
@@ -62,18 +86,27 @@ async def main(total: int) -> None:
             if backlog == 0:
                 break
         db = sqlite3.connect(bench.database)
-        incidents = db.execute("select count(*) from incident").fetchone()[0]
-        stored = db.execute("select count(*) from alert").fetchone()[0]
+        incidents = db.execute(
+            "select count(*) from incident where system like 'model-%'").fetchone()[0]
+        stored = db.execute(
+            "select count(*) from alert where system like 'model-%'").fetchone()[0]
+        async with aiohttp.ClientSession() as http, http.get(f"{bench.url}/metrics") as response:
+            scraped = dict(line.rsplit(" ", 1) for line in (await response.text()).splitlines()
+                           if line.startswith("incidentbot_alert_batch_size_"))
+        calls = bench.workspace.calls[calls_before:]
         methods: dict[str, int] = {}
-        for call in bench.workspace.calls:
+        for call in calls:
             methods[call.method] = methods.get(call.method, 0) + 1
         print(f"{total} alerts over {SYSTEMS} systems, {CONCURRENCY} at a time: "
               f"{wall:.2f} s, {total / wall:.0f} alerts/s accepted")
         print(f"HTTP statuses: {statuses}")
         print(summary("answer time", times))
-        print(f"alerts stored: {stored}; incidents opened: {incidents}")
+        per_commit = (float(scraped["incidentbot_alert_batch_size_sum"])
+                      / float(scraped["incidentbot_alert_batch_size_count"]))
+        print(f"alerts stored: {stored}; incidents opened: {incidents}; "
+              f"alerts per commit: {per_commit:.1f}")
         print(f"Slack calls during the storm: {calls_during}; after the outbox drained: "
-              f"{len(bench.workspace.calls)} {dict(sorted(methods.items()))}")
+              f"{len(calls)} {dict(sorted(methods.items()))}")
 
 
 if __name__ == "__main__":

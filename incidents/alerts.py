@@ -123,6 +123,9 @@ def ingest_many(
         # A resolution for nothing we know is recorded, with nothing to show.
         row["incident_id"], row["posted"] = incident_id, incident_id is None
         results.append((outcome, key))
+    # Core statements skip the ORM's autoflush: write what declaring incidents added first,
+    # so their timeline events come before the alerts' ones.
+    session.flush()
     ids = _insert(session, list(fresh.values()))
     for (key, row), alert_id in zip(fresh.items(), ids, strict=True):
         row["id"] = alert_id

@@ -231,11 +231,16 @@ def _met(session: Session, *, incident: Incident, deadline: Deadline, now: datet
 
 def reconcile(
     session: Session, *, incident: Incident, now: datetime, policy: Policy | None = None,
-    start_clocks: bool = False, actor: str | None = None,
+    start_clocks: bool = False, actor: str | None = None, new: bool = False,
 ) -> Plan:
-    """Bring the incident's deadlines in line with its severity and status."""
-    session.flush()
-    return _apply(session, incident=incident, existing=of_incident(session, incident.id),
+    """Bring the incident's deadlines in line with its severity and status. `new`: the
+    incident was opened in this transaction and has none yet (saves a query per incident
+    when a storm opens many at once)."""
+    existing = []
+    if not new:
+        session.flush()
+        existing = of_incident(session, incident.id)
+    return _apply(session, incident=incident, existing=existing,
                   now=now, policy=_policy(policy), start_clocks=start_clocks, actor=actor)
 
 

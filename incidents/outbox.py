@@ -33,8 +33,12 @@ def _pending(session: Session, kind: str, incident_id: int | None) -> Outbox | N
     return session.exec(query).first()
 
 
-def sync(session: Session, incident: Incident) -> None:
-    """Queue a sync unless one is already waiting: a sync always renders the latest state."""
+def sync(session: Session, incident: Incident, *, new: bool = False) -> None:
+    """Queue a sync unless one is already waiting: a sync always renders the latest state.
+    `new`: the incident was opened in this transaction, so nothing can be waiting yet."""
+    if new:
+        _add(session, Outbox(kind=SYNC, incident_id=incident.id))
+        return
     session.flush()
     if _pending(session, SYNC, incident.id) is None:
         _add(session, Outbox(kind=SYNC, incident_id=incident.id))

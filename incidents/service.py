@@ -97,8 +97,8 @@ def declare(
         data={"severity": int(severity), "system": system},
     )
     deadlines.reconcile(session, incident=incident, now=now,
-                        policy=getattr(catalog, "policy", None), start_clocks=True)
-    outbox.sync(session, incident)
+                        policy=getattr(catalog, "policy", None), start_clocks=True, new=True)
+    outbox.sync(session, incident, new=True)
     if incident.severity == Severity.SEV1:
         _emergency_response(session, incident=incident, actor=declared_by, now=now)
     paging.start(session, incident=incident, catalog=catalog, now=now, page=page)

@@ -20,7 +20,7 @@ MAX_BATCH = 500
 # Under load (a batch was written moments ago) the writer waits this long before the next
 # one, so the requests already on their way join it: batches of ten became batches of
 # fifty in the storm benchmark. A lone alert after a quiet spell is written at once.
-BATCH_WINDOW = 0.003
+BATCH_WINDOW = 0.006
 BUSY_WITHIN = 0.05
 
 Submission = tuple[list[tuple[AlertIn, str]], asyncio.Future]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -152,8 +153,11 @@ async def _alerts(bot: Bot, item: Outbox) -> None:
         alert_service.mark_posted(session, batch.ids)
         # More may have arrived while we posted; they go in the next batch.
         if alert_service.has_unposted(session, item.incident_id):
+            # Up to a second later at random: channels opened by one storm drift apart
+            # instead of all posting in the same moment every five seconds.
+            spacing = ALERT_BATCH_SPACING * (1 + random.random() / 5)
             later = Outbox(kind=outbox.ALERTS, incident_id=item.incident_id,
-                           next_attempt_at=bot.now() + ALERT_BATCH_SPACING)
+                           next_attempt_at=bot.now() + spacing)
             session.add(later)
 
 
