@@ -249,9 +249,15 @@ def _timeline_rows(alerts: list[dict], now: datetime) -> list[dict]:
     return rows
 
 
-def mark_posted(session: Session, alert_ids: list[int]) -> None:
-    if alert_ids:
-        session.execute(update(Alert).where(col(Alert.id).in_(alert_ids)).values(posted=True))
+def mark_posted(session: Session, incident_id: int, *, up_to: int) -> None:
+    """The incident's alerts up to this id are in its channel now (one range, not a list of
+    a thousand ids: a storm's batches are that large)."""
+    session.execute(
+        update(Alert)
+        .where(Alert.incident_id == incident_id, col(Alert.posted).is_(False),
+               col(Alert.id) <= up_to)
+        .values(posted=True)
+    )
 
 
 @dataclass(frozen=True)

@@ -52,11 +52,12 @@ def alerts(session: Session, incident: Incident) -> None:
     alerts_for(session, [incident.id])
 
 
+# Being delivered counts as waiting: when it has posted, the delivery itself queues the
+# next batch for whatever joined meanwhile, a few seconds later (the channel's pace).
 _WAITING_ALERTS = select(Outbox.incident_id).where(
     Outbox.kind == ALERTS,
     col(Outbox.incident_id).in_(bindparam("incidents", expanding=True)),
     col(Outbox.done_at).is_(None),
-    col(Outbox.claimed_at).is_(None),
 )
 
 

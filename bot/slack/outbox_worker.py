@@ -137,7 +137,7 @@ async def _announce(bot: Bot, item: Outbox) -> None:
 
 async def _alerts(bot: Bot, item: Outbox) -> None:
     """Everything that arrived since the last post, in one message: a storm of thousands
-    becomes a handful of messages, at most one a second per channel."""
+    becomes a handful of messages, one every few seconds per channel."""
     with bot.session() as session:
         incident = session.get(Incident, item.incident_id)
         batch = alert_service.unposted(session, item.incident_id, shown=BATCH_LISTED)
@@ -150,7 +150,7 @@ async def _alerts(bot: Bot, item: Outbox) -> None:
         channel=incident.channel_id, text=text, blocks=blocks, unfurl_links=False
     )
     with bot.session() as session:
-        alert_service.mark_posted(session, batch.ids)
+        alert_service.mark_posted(session, item.incident_id, up_to=batch.ids[-1])
         # More may have arrived while we posted; they go in the next batch.
         if alert_service.has_unposted(session, item.incident_id):
             # Up to a second later at random: channels opened by one storm drift apart
