@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -27,11 +28,13 @@ from bot.slack.listeners import register_all
 from bot.slack.outbox_worker import OutboxWorker
 from incidents import outbox
 from incidents.catalog import Catalog
-from incidents.db import make_engine
+from incidents.db import checkpoint, make_engine, uses_wal
 from incidents.models import Incident, utcnow
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
+# The write-ahead log is copied into the database this often, from a worker thread.
+CHECKPOINT_SECONDS = 1.0
 
 
 def create_app(
@@ -47,7 +50,7 @@ def create_app(
     bot = Bot(
         settings=settings,
         catalog=catalog,
-        engine=make_engine(settings.database_url),
+        engine=make_engine(settings.database_url, checkpoint_on_commit=False),
         client=client,
         metrics=metrics,
         clock=clock,
@@ -65,6 +68,8 @@ def create_app(
         logger=logging.getLogger("bot.slack"),
     )
     register_all(bolt, bot)
+    if uses_wal(settings.database_url):
+        bot.timer_checks.append(("wal_checkpoint", _checkpoint, CHECKPOINT_SECONDS))
 
     app = web.Application(client_max_size=MAX_BODY)
     app[BOT] = bot
@@ -142,6 +147,12 @@ async def _identify(bot: Bot) -> None:
         bot.bot_user_id = response.get("user_id")
     except Exception as exc:
         log.warning("auth.test failed, continuing without the bot's user id: %s", exc)
+
+
+async def _checkpoint(bot: Bot) -> int:
+    """Off the event loop: SQLite lets go of the GIL while it copies pages."""
+    await asyncio.to_thread(checkpoint, bot.engine)
+    return 0
 
 
 def _database_gauges(bot: Bot) -> dict:
