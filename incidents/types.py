@@ -140,3 +140,20 @@ class EscalationState(StrEnum):
     ACTIVE = "active"  # paging; `next_at` is when the current level's wait runs out
     ACKNOWLEDGED = "acknowledged"
     CANCELLED = "cancelled"  # the incident ended (resolved, declined, merged) first
+
+
+# Where an incident came from, as the review and the quarterly report group them (the
+# seed's failure modes, plus plain infrastructure).
+ROOT_CAUSE_CATEGORIES = {
+    "data_pipeline": "Data pipeline",
+    "data_drift": "Data drift",
+    "concept_drift": "Concept drift",
+    "model_or_deployment": "Model or deployment",
+    "environment": "Environment",
+    "business_context": "Business context",
+    "adversarial_input": "Adversarial input",
+    "feedback_loop": "Feedback loop",
+    "catastrophic_forgetting": "Catastrophic forgetting",
+    "infrastructure": "Infrastructure",
+    "other": "Other",
+}

@@ -5,10 +5,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.slack.blocks.modals import ROOT_CAUSE_CATEGORIES
 from incidents import findings, outbox, review, service
 from incidents.models import Outbox
-from incidents.types import EventKind, Severity, Status
+from incidents.types import ROOT_CAUSE_CATEGORIES, EventKind, Severity, Status
 from tests.service.conftest import NOW
 
 

@@ -6,10 +6,9 @@ from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 
 from bot.slack.blocks.common import md, severity_label, slack_date
 from bot.slack.blocks.comms import resolution_offer
-from bot.slack.blocks.modals import ROOT_CAUSE_CATEGORIES
 from bot.slack.mrkdwn import escape, user
 from incidents.models import TimelineEvent
-from incidents.types import EventKind, Role, Severity
+from incidents.types import ROOT_CAUSE_CATEGORIES, EventKind, Role, Severity
 
 
 def announcement(event: TimelineEvent) -> tuple[str, list[Block]] | None:

@@ -19,21 +19,7 @@ from slack_sdk.models.views import View
 from bot.slack.blocks.common import md, option, plain, severity_options
 from bot.slack.ids import VALUE, Field, ViewId
 from bot.slack.mrkdwn import escape
-from incidents.types import Role, Severity
-
-ROOT_CAUSE_CATEGORIES = {
-    "data_pipeline": "Data pipeline",
-    "data_drift": "Data drift",
-    "concept_drift": "Concept drift",
-    "model_or_deployment": "Model or deployment",
-    "environment": "Environment",
-    "business_context": "Business context",
-    "adversarial_input": "Adversarial input",
-    "feedback_loop": "Feedback loop",
-    "catastrophic_forgetting": "Catastrophic forgetting",
-    "infrastructure": "Infrastructure",
-    "other": "Other",
-}
+from incidents.types import ROOT_CAUSE_CATEGORIES, Role, Severity
 
 
 def _modal(callback_id: str, title: str, submit: str, blocks: list, metadata: dict) -> View:

@@ -7,11 +7,11 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.container import Bot
-from bot.slack.blocks.modals import ROOT_CAUSE_CATEGORIES
 from bot.slack.listeners.changes import apply_change
 from bot.slack.mrkdwn import escape
 from bot.slack.subcommands import Invocation
 from incidents import findings
+from incidents.types import ROOT_CAUSE_CATEGORIES
 
 ROOT_CAUSE_USAGE = (
     "Usage: `/incident rootcause <category> [what happened]`, for example `/incident "
