@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from incidents import outbox, service
@@ -123,28 +123,29 @@ def ingest_many(
         # A resolution for nothing we know is recorded, with nothing to show.
         row["incident_id"], row["posted"] = incident_id, incident_id is None
         results.append((outcome, key))
-    # Core statements skip the ORM's autoflush: write what declaring incidents added first,
-    # so their timeline events come before the alerts' ones.
-    session.flush()
-    ids = _insert(session, list(fresh.values()))
-    for (key, row), alert_id in zip(fresh.items(), ids, strict=True):
-        row["id"] = alert_id
-        stored[key] = (alert_id, row["incident_id"])
-    events = _timeline_rows(list(fresh.values()), now)
-    if events:
-        session.connection().execute(TimelineEvent.__table__.insert(), events)
+    _store(session, list(fresh.values()), now)
+    for key, row in fresh.items():
+        stored[key] = (row["id"], row["incident_id"])
     outbox.alerts_for(session, list(dict.fromkeys(
         row["incident_id"] for row in fresh.values() if row["incident_id"] is not None)))
     return [Ingested(outcome, *stored[key]) for outcome, key in results]
 
 
-def _insert(session: Session, rows: list[dict]) -> list[int]:
-    """Insert alert rows in one statement; their ids in the order given."""
+def _store(session: Session, rows: list[dict], now: datetime) -> None:
+    """Insert alert rows (setting their "id") and their timeline events, one statement each."""
     if not rows:
-        return []
+        return
+    # Core statements skip the ORM's autoflush: write what declaring incidents added first,
+    # so their timeline events come before the alerts' ones.
+    session.flush()
     table = Alert.__table__
     statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-    return list(session.connection().execute(statement, rows).scalars())
+    ids = session.connection().execute(statement, rows).scalars()
+    for row, alert_id in zip(rows, ids, strict=True):
+        row["id"] = alert_id
+    events = _timeline_rows(rows, now)
+    if events:
+        session.connection().execute(TimelineEvent.__table__.insert(), events)
 
 
 def ingest_drill(
@@ -159,8 +160,7 @@ def ingest_drill(
         return Ingested("duplicate", *existing)
     row = _row(alert, source, key, now, catalog)
     row["incident_id"], row["posted"] = incident.id, False
-    [row["id"]] = _insert(session, [row])
-    session.execute(insert(TimelineEvent), _timeline_rows([row], now))
+    _store(session, [row], now)
     outbox.alerts(session, incident)
     return Ingested("joined", row["id"], incident.id)
 

@@ -108,7 +108,8 @@ def backoff(attempts: int) -> timedelta:
 
 
 def claim(session: Session, item: Outbox, *, now: datetime) -> None:
-    """Mark the item as being delivered: a change made meanwhile queues a fresh item."""
+    """Mark the item as being delivered. A change made meanwhile queues a fresh sync; an
+    alert batch being delivered queues its own follow-up (see `_WAITING_ALERTS`)."""
     session.execute(update(Outbox).where(col(Outbox.id) == item.id).values(claimed_at=now))
 
 
