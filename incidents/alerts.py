@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+import sqlalchemy as sa
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from incidents import outbox, service
@@ -94,8 +95,12 @@ def ingest_many(
     per object cost more than the database did."""
     keys = [(a.derived_fingerprint(), a.started_at or now, a.status) for a, _ in alerts]
     stored = _existing(session, keys)  # key -> (alert id, incident id)
-    open_by_system = _open_incidents(session, {a.system for a, _ in alerts})
-    firing: dict[str, int] = {}  # fingerprint -> incident, for a resolution in the same batch
+    # system -> its open incident: an id, or a draft opened by this batch (no id until the
+    # drafts are stored together below)
+    open_by_system: dict[str, int | Incident] = _open_incidents(
+        session, {a.system for a, _ in alerts})
+    drafts: list[Incident] = []
+    firing: dict[str, int | Incident] = {}  # fingerprint -> incident, for a resolution below
     results: list[tuple[Outcome, tuple]] = []
     fresh: dict[tuple, dict] = {}
     for (alert, source), key in zip(alerts, keys, strict=True):
@@ -104,25 +109,29 @@ def ingest_many(
             continue
         row = fresh[key] = _row(alert, source, key, now, catalog)
         if alert.status == AlertStatus.RESOLVED:
-            incident_id = firing.get(key[0]) or _incident_of_firing(session, key[0]) \
+            incident = firing.get(key[0]) or _incident_of_firing(session, key[0]) \
                 or open_by_system.get(alert.system)
             outcome: Outcome = "resolved"
         elif alert.system in open_by_system:
-            incident_id, outcome = open_by_system[alert.system], "joined"
+            incident, outcome = open_by_system[alert.system], "joined"
         else:
-            incident = service.declare(
-                session, title=alert.title, system=alert.system,
-                severity=Severity(row["severity"]), description=alert.description, now=now,
-                catalog=catalog, impact_started_at=row["starts_at"],
-                kind=EventKind.OPENED_BY_ALERT,
+            incident = open_by_system[alert.system] = service.draft(
+                title=alert.title, system=alert.system, severity=Severity(row["severity"]),
+                description=alert.description, now=now, catalog=catalog,
+                impact_started_at=row["starts_at"],
             )
-            incident_id = open_by_system[alert.system] = incident.id
+            drafts.append(incident)
             outcome = "opened"
         if alert.status != AlertStatus.RESOLVED:
-            firing[key[0]] = incident_id
-        # A resolution for nothing we know is recorded, with nothing to show.
-        row["incident_id"], row["posted"] = incident_id, incident_id is None
+            firing[key[0]] = incident
+        row["incident_id"] = incident
         results.append((outcome, key))
+    service.open_all(session, drafts, now=now, catalog=catalog, kind=EventKind.OPENED_BY_ALERT)
+    for row in fresh.values():
+        incident = row["incident_id"]
+        row["incident_id"] = incident.id if isinstance(incident, Incident) else incident
+        # A resolution for nothing we know is recorded, with nothing to show.
+        row["posted"] = row["incident_id"] is None
     _store(session, list(fresh.values()), now)
     for key, row in fresh.items():
         stored[key] = (row["id"], row["incident_id"])
@@ -249,15 +258,28 @@ def _timeline_rows(alerts: list[dict], now: datetime) -> list[dict]:
     return rows
 
 
+# Statements of the outbox's alert batches, built once and run on the connection: the ORM's
+# per-statement work was most of a batch delivery's time, which the event loop shares with
+# alerts still arriving.
+_ALERT = Alert.__table__.c
+_UNPOSTED = (
+    sa.select(_ALERT.id, _ALERT.status)
+    .where(_ALERT.incident_id == bindparam("incident"), _ALERT.posted.is_(False))
+    .order_by(_ALERT.id)
+)
+_MARK_POSTED = (
+    sa.update(Alert.__table__)
+    .where(_ALERT.incident_id == bindparam("incident"), _ALERT.posted.is_(False),
+           _ALERT.id <= bindparam("up_to"))
+    .values(posted=True)
+)
+_HAS_UNPOSTED = _UNPOSTED.with_only_columns(_ALERT.id).limit(1)
+
+
 def mark_posted(session: Session, incident_id: int, *, up_to: int) -> None:
     """The incident's alerts up to this id are in its channel now (one range, not a list of
     a thousand ids: a storm's batches are that large)."""
-    session.execute(
-        update(Alert)
-        .where(Alert.incident_id == incident_id, col(Alert.posted).is_(False),
-               col(Alert.id) <= up_to)
-        .values(posted=True)
-    )
+    session.connection().execute(_MARK_POSTED, {"incident": incident_id, "up_to": up_to})
 
 
 @dataclass(frozen=True)
@@ -273,12 +295,7 @@ class Unposted:
 
 def unposted(session: Session, incident_id: int, *, limit: int = 1000,
              shown: int = 10) -> Unposted:
-    rows = session.exec(
-        select(Alert.id, Alert.status)
-        .where(Alert.incident_id == incident_id, col(Alert.posted).is_(False))
-        .order_by(col(Alert.id))
-        .limit(limit)
-    ).all()
+    rows = session.connection().execute(_UNPOSTED.limit(limit), {"incident": incident_id}).all()
     ids = [alert_id for alert_id, _ in rows]
     resolved = sum(1 for _, status in rows if status == AlertStatus.RESOLVED)
     full = session.exec(select(Alert).where(col(Alert.id).in_(ids[:shown]))
@@ -287,10 +304,8 @@ def unposted(session: Session, incident_id: int, *, limit: int = 1000,
 
 
 def has_unposted(session: Session, incident_id: int) -> bool:
-    return session.exec(
-        select(Alert.id).where(Alert.incident_id == incident_id, col(Alert.posted).is_(False))
-        .limit(1)
-    ).first() is not None
+    return session.connection().execute(
+        _HAS_UNPOSTED, {"incident": incident_id}).first() is not None
 
 
 def opening_severity(alert: Alert) -> Severity:

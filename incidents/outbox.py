@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, update
+import sqlalchemy as sa
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from incidents.models import Incident, Outbox, TimelineEvent
@@ -107,20 +108,23 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** max(attempts - 1, 0), 60))
 
 
+# Each delivery changes its row two or three times: built once, run on the connection.
+_ITEM = sa.update(Outbox.__table__).where(Outbox.__table__.c.id == bindparam("item"))
+
+
 def claim(session: Session, item: Outbox, *, now: datetime) -> None:
     """Mark the item as being delivered. A change made meanwhile queues a fresh sync; an
     alert batch being delivered queues its own follow-up (see `_WAITING_ALERTS`)."""
-    session.execute(update(Outbox).where(col(Outbox.id) == item.id).values(claimed_at=now))
+    session.connection().execute(_ITEM, {"item": item.id, "claimed_at": now})
 
 
 def mark_failed(session: Session, item: Outbox, *, error: str, now: datetime) -> None:
     attempts = item.attempts + 1
-    session.execute(update(Outbox).where(col(Outbox.id) == item.id).values(
-        claimed_at=None, attempts=attempts, last_error=error[:500],
-        next_attempt_at=now + backoff(attempts),
-    ))
+    session.connection().execute(_ITEM, {
+        "item": item.id, "claimed_at": None, "attempts": attempts, "last_error": error[:500],
+        "next_attempt_at": now + backoff(attempts),
+    })
 
 
 def mark_done(session: Session, item: Outbox, *, now: datetime) -> None:
-    session.execute(update(Outbox).where(col(Outbox.id) == item.id)
-                    .values(claimed_at=None, done_at=now))
+    session.connection().execute(_ITEM, {"item": item.id, "claimed_at": None, "done_at": now})

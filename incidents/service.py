@@ -70,8 +70,21 @@ def declare(
     page: bool | None = None,
 ) -> Incident:
     """Open an incident. `page`: page the on-call (default: unless it is a drill)."""
+    incident = draft(title=title, system=system, severity=severity, now=now, catalog=catalog,
+                     declared_by=declared_by, description=description, private=private,
+                     is_drill=is_drill, impact_started_at=impact_started_at)
+    open_all(session, [incident], now=now, catalog=catalog, kind=kind, page=page)
+    return incident
+
+
+def draft(
+    *, title: str, system: str, severity: Severity, now: datetime, catalog: Any,
+    declared_by: str | None = None, description: str = "", private: bool = False,
+    is_drill: bool = False, impact_started_at: datetime | None = None,
+) -> Incident:
+    """A new incident, not stored yet: `open_all` stores and opens it."""
     entry = catalog.systems.get(system)
-    incident = Incident(
+    return Incident(
         title=title.strip() or "Untitled incident",
         description=description,
         system=system,
@@ -85,24 +98,33 @@ def declare(
         created_at=now,
         impact_started_at=impact_started_at,
     )
-    session.add(incident)
+
+
+def open_all(
+    session: Session, incidents: list[Incident], *, now: datetime, catalog: Any,
+    kind: EventKind = EventKind.DECLARED, page: bool | None = None,
+) -> None:
+    """Store drafted incidents with one flush, then start each one's timeline, deadlines,
+    Slack work and paging. An alert storm opens many at once; a flush each cost more than
+    the rest of opening them."""
+    session.add_all(incidents)
     session.flush()
-    record(
-        session,
-        incident=incident,
-        kind=kind,
-        now=now,
-        actor=declared_by,
-        text=f"{Severity(severity).label} incident declared: {incident.title}",
-        data={"severity": int(severity), "system": system},
-    )
-    deadlines.reconcile(session, incident=incident, now=now,
-                        policy=getattr(catalog, "policy", None), start_clocks=True, new=True)
-    outbox.sync(session, incident, new=True)
-    if incident.severity == Severity.SEV1:
-        _emergency_response(session, incident=incident, actor=declared_by, now=now)
-    paging.start(session, incident=incident, catalog=catalog, now=now, page=page)
-    return incident
+    for incident in incidents:
+        record(
+            session,
+            incident=incident,
+            kind=kind,
+            now=now,
+            actor=incident.declared_by,
+            text=f"{Severity(incident.severity).label} incident declared: {incident.title}",
+            data={"severity": incident.severity, "system": incident.system},
+        )
+        deadlines.reconcile(session, incident=incident, now=now,
+                            policy=getattr(catalog, "policy", None), start_clocks=True, new=True)
+        outbox.sync(session, incident, new=True)
+        if incident.severity == Severity.SEV1:
+            _emergency_response(session, incident=incident, actor=incident.declared_by, now=now)
+        paging.start(session, incident=incident, catalog=catalog, now=now, page=page)
 
 
 def get(session: Session, incident_id: int) -> Incident | None:

@@ -17,10 +17,13 @@ from incidents.alerts import AlertIn, Ingested, ingest_many
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 500
-# Under load (a batch was written moments ago) the writer waits this long before the next
-# one, so the requests already on their way join it: 10 alerts per commit became 33 in
-# the storm benchmark. A lone alert after a quiet spell is written at once.
+# Under load (a batch was written moments ago) the writer waits, up to BATCH_WINDOW, while
+# alerts keep arriving, so requests already on their way join the next batch: 10 alerts
+# per commit became 33 in the storm benchmark. It stops waiting after QUIET with none new
+# (a fixed 6 ms wait left the loop idle; stopping early took the storm from 1,250 to 1,380
+# alerts/s). A lone alert after a quiet spell is written at once.
 BATCH_WINDOW = 0.006
+QUIET = 0.001
 BUSY_WITHIN = 0.05
 
 Submission = tuple[list[tuple[AlertIn, str]], asyncio.Future]
@@ -58,7 +61,7 @@ class AlertWriter:
                 self._wake.clear()
                 await self._wake.wait()
             # Also lets the answers of the last batch go out before the next is written.
-            await asyncio.sleep(BATCH_WINDOW if self.busy() else 0)
+            await self._gather()
             batch, taken = [], 0
             while self._queue and taken < MAX_BATCH:
                 submission = self._queue.pop(0)
@@ -68,6 +71,17 @@ class AlertWriter:
                 self.bot.metrics.alert_batch_size.observe(taken)
                 self._write(batch)
                 self._last_write = time.monotonic()
+
+    async def _gather(self) -> None:
+        if not self.busy():
+            await asyncio.sleep(0)
+            return
+        deadline = time.monotonic() + BATCH_WINDOW
+        while time.monotonic() < deadline:
+            queued = len(self._queue)
+            await asyncio.sleep(QUIET)
+            if len(self._queue) == queued:
+                return
 
     def busy(self) -> bool:
         """Alerts are arriving: a batch was written moments ago."""

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -25,11 +26,20 @@ POLL_SECONDS = 1.0
 # Slack allows about one message per second per channel; during a storm one alert message
 # every few seconds is also what people can read.
 ALERT_BATCH_SPACING = timedelta(seconds=5)
-# While alerts pour in, the worker pauses this long between deliveries: accepting alerts
-# comes first (each answer waits for its commit) and Slack hears a moment later.
-STORM_PACE_SECONDS = 0.01
+# While alerts pour in, Slack work gets at most this share of the event loop: after each
+# delivery the worker rests in proportion to how long it took. Accepting alerts comes first
+# (each answer waits for its commit); Slack hears a moment later.
+STORM_SHARE = 0.25
+# The rest is capped: a delivery that was slow because Slack was (a 429's Retry-After) must
+# not park the outbox for minutes.
+STORM_REST_MAX = 1.0
 
 Handler = Callable[[Bot, Outbox], Awaitable[None]]
+
+
+def storm_rest(took: float) -> float:
+    """Seconds to rest after a delivery that took `took` while alerts pour in."""
+    return min(took * (1 / STORM_SHARE - 1), STORM_REST_MAX)
 
 
 class OutboxWorker:
@@ -81,12 +91,13 @@ class OutboxWorker:
         for item in items:
             if item.incident_id in blocked:
                 continue  # keep each incident's messages in order behind a failed one
+            started = time.monotonic()
             if not await self._deliver(item):
                 blocked.add(item.incident_id)
             else:
                 delivered += 1
             if self._storm():
-                await asyncio.sleep(STORM_PACE_SECONDS)
+                await asyncio.sleep(storm_rest(time.monotonic() - started))
         return delivered
 
     async def _deliver(self, item: Outbox) -> bool:

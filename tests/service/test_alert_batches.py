@@ -3,9 +3,9 @@ alert and its resolution together, and what the channel's batch message reads.""
 
 from sqlmodel import select
 
-from incidents import outbox
+from incidents import deadlines, outbox
 from incidents.alerts import AlertIn, ingest_many, unposted
-from incidents.models import Alert, Outbox, TimelineEvent
+from incidents.models import Alert, Incident, Outbox, TimelineEvent
 from incidents.types import EventKind
 from tests.service.conftest import NOW
 
@@ -58,3 +58,28 @@ def test_the_batch_message_lists_a_few_and_counts_all(session, catalog):
     batch = unposted(session, results[0].incident_id, shown=10)
     assert (len(batch.ids), batch.firing, batch.resolved) == (26, 25, 1)
     assert [a.fingerprint for a in batch.shown] == [f"f{i}" for i in range(10)]
+
+
+def test_a_batch_opening_several_incidents_starts_each_one_like_a_declaration(session, catalog):
+    # A storm's first batch opens every system's incident in one flush; each still gets its
+    # opening event, its deadlines, its channel sync and its alert message.
+    systems = ["fraud-detector", "recommender", "not-in-catalog"]
+    results = ingest(session, catalog, [
+        alert(system=system, fingerprint=f"{system}-{i}") for i in range(2) for system in systems
+    ])
+    assert [r.outcome for r in results] == ["opened"] * 3 + ["joined"] * 3
+    incidents = [session.get(Incident, r.incident_id) for r in results[:3]]
+    assert [i.system for i in incidents] == systems
+    assert [r.incident_id for r in results[3:]] == [i.id for i in incidents]
+    assert [i.in_catalog for i in incidents] == [True, True, False]
+    paged = []
+    for incident in incidents:
+        events = session.exec(select(TimelineEvent).where(
+            TimelineEvent.incident_id == incident.id).order_by(TimelineEvent.id)).all()
+        assert [e.kind for e in events] == [EventKind.OPENED_BY_ALERT, EventKind.ALERT,
+                                            EventKind.ALERT]
+        assert deadlines.open_deadlines(session, incident_id=incident.id)
+        kinds = session.exec(select(Outbox.kind).where(Outbox.incident_id == incident.id)).all()
+        assert {outbox.SYNC, outbox.ALERTS} <= set(kinds)
+        paged.append("page" in kinds)
+    assert paged == [True, True, False]  # the catalog's on-call; nobody for an unknown system
