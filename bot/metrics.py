@@ -54,6 +54,10 @@ class Metrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 3, 5),
             registry=self.registry,
         )
+        self.outbox_given_up = Counter(
+            "incidentbot_outbox_given_up", "Slack work given up after a permanent error",
+            ["kind"], registry=self.registry,
+        )
         self.alert_batch_size = Histogram(
             "incidentbot_alert_batch_size", "Alerts committed together (group commit)",
             buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500), registry=self.registry,

@@ -128,3 +128,11 @@ def mark_failed(session: Session, item: Outbox, *, error: str, now: datetime) ->
 
 def mark_done(session: Session, item: Outbox, *, now: datetime) -> None:
     session.connection().execute(_ITEM, {"item": item.id, "claimed_at": None, "done_at": now})
+
+
+def give_up(session: Session, item: Outbox, *, error: str, now: datetime) -> None:
+    """Done without being delivered: Slack refused it for good. `last_error` keeps why."""
+    session.connection().execute(_ITEM, {
+        "item": item.id, "claimed_at": None, "attempts": item.attempts + 1, "done_at": now,
+        "last_error": f"given up: {error}"[:500],
+    })

@@ -11,6 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from slack_sdk.errors import SlackApiError
 from sqlmodel import col, select
 
 from bot.container import Bot
@@ -18,8 +19,9 @@ from bot.slack.blocks.alerts import BATCH_LISTED, alert_blocks
 from bot.slack.blocks.announce import announcement
 from bot.slack.sync import sync_incident
 from incidents import alerts as alert_service
-from incidents import outbox
+from incidents import outbox, service
 from incidents.models import Incident, Outbox, TimelineEvent
+from incidents.types import EventKind
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
@@ -34,7 +36,24 @@ STORM_SHARE = 0.25
 # not park the outbox for minutes.
 STORM_REST_MAX = 1.0
 
+# Slack errors a retry cannot fix. Each is still retried a few times (a channel just created
+# can be "not found" for a moment), then given up so the incident's later messages go out.
+PERMANENT_ERRORS = frozenset({
+    "is_archived", "channel_not_found", "not_in_channel", "invalid_blocks",
+    "invalid_blocks_format", "msg_too_long", "no_text", "invalid_arguments",
+})
+GIVE_UP_AFTER = 5
+
 Handler = Callable[[Bot, Outbox], Awaitable[None]]
+
+
+def _permanent(exc: BaseException) -> str | None:
+    """The Slack error code when a retry cannot fix it."""
+    if isinstance(exc, SlackApiError):
+        code = exc.response.get("error")
+        if code in PERMANENT_ERRORS:
+            return code
+    return None
 
 
 def storm_rest(took: float) -> float:
@@ -112,6 +131,9 @@ class OutboxWorker:
             await handler(self.bot, item)
         except BaseException as exc:  # cancelled mid-delivery too: release, then re-raise
             log.warning("outbox item %s (%s) failed: %s", item.id, item.kind, exc)
+            if _permanent(exc) and item.attempts + 1 >= GIVE_UP_AFTER:
+                self._give_up(item, _permanent(exc))
+                return True  # what comes after it for the incident may still go through
             self._finish(item, error=f"{type(exc).__name__}: {exc}")
             if not isinstance(exc, Exception):
                 raise
@@ -125,6 +147,25 @@ class OutboxWorker:
             else:
                 outbox.mark_failed(session, item, error=error, now=self.bot.now())
         return error is None
+
+    def _give_up(self, item: Outbox, error: str) -> None:
+        """Slack keeps refusing for a reason a retry cannot fix (someone archived the
+        channel): stop retrying, and say so in the incident's timeline."""
+        log.error("outbox item %s (%s) given up after %d attempts: %s", item.id, item.kind,
+                  item.attempts + 1, error)
+        now = self.bot.now()
+        with self.bot.session() as session:
+            outbox.give_up(session, item, error=error, now=now)
+            incident = session.get(Incident, item.incident_id) if item.incident_id else None
+            if incident is not None:
+                service.record(
+                    session, incident=incident, kind=EventKind.NOTE, now=now,
+                    actor="incidentbot",
+                    text=f"Slack refused a message for this incident ({error}) "
+                         f"{item.attempts + 1} times; incidentbot stopped retrying it.",
+                    data={"outbox": item.id, "kind": item.kind, "error": error},
+                )
+        self.bot.metrics.outbox_given_up.labels(item.kind).inc()
 
 
 async def _sync(bot: Bot, item: Outbox) -> None:

@@ -6,6 +6,7 @@ from pydantic import SecretStr
 from sqlmodel import select
 
 from bot.sandbox.stack import start_stack
+from bot.slack.outbox_worker import GIVE_UP_AFTER
 from incidents.models import Outbox
 from tests.scenario.conftest import Harness
 
@@ -98,3 +99,34 @@ async def test_restart_after_accepting_resumes_from_the_database(settings, catal
 async def test_other_endpoints_are_guarded_too(guarded, path):
     status, _ = await guarded.post(path, {"alerts": []})
     assert status == 401
+
+
+async def test_a_channel_someone_archived_stops_being_retried_and_the_timeline_says_so(harness):
+    ws = harness.workspace
+    await harness.post("/alerts", alert())
+    await harness.settle()
+    incident = harness.incident()
+    ws.channels[incident.channel_id].archived = True  # someone archived it in Slack
+
+    status, _ = await harness.post("/alerts", alert(title="More nulls", fingerprint="nulls-2"))
+    assert status == 202
+    await harness.stack.drain()
+    (item,) = alert_items(harness)
+    assert item.done_at is None and "is_archived" in item.last_error  # retried at first
+    for _ in range(GIVE_UP_AFTER - 1):
+        make_due_now(harness)
+        await harness.stack.drain()
+    (item,) = alert_items(harness)
+    assert item.done_at is not None and item.attempts == GIVE_UP_AFTER
+    assert item.last_error == "given up: is_archived"
+    assert harness.due() == 0  # nothing left retrying every minute
+    notes = [e for e in harness.timeline(incident.id) if "stopped retrying" in e.text]
+    assert len(notes) == 1 and "is_archived" in notes[0].text
+    given_up = harness.bot.metrics.outbox_given_up.labels("alerts")._value.get()
+    assert given_up == 1
+
+
+def alert_items(harness):
+    with harness.bot.session() as session:
+        return session.exec(select(Outbox).where(Outbox.kind == "alerts",
+                                                 Outbox.attempts > 0)).all()
