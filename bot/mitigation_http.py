@@ -2,12 +2,14 @@
 
 Exactly one request per call: a rollback is not something to repeat behind a person's
 back, so failures are reported and retried only when someone presses Retry. Headers may
-carry credentials and URLs may carry tokens: neither is logged nor shown; only the host is.
+carry credentials (best as `${ENV_VAR}` references, expanded here) and URLs may carry
+tokens: neither is logged nor shown; only the host is.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +17,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from incidents.catalog_models import HttpAction
+from incidents.env_refs import MissingVariable, expand
 from incidents.mitigation import CallResult
 
 log = logging.getLogger(__name__)
@@ -39,10 +42,15 @@ async def call_action(action: HttpAction, body: dict[str, Any]) -> CallResult:
                           elapsed=time.perf_counter() - started)
 
     try:
+        headers = {name: expand(value, os.environ) for name, value in action.headers.items()}
+    except MissingVariable as missing:
+        return result(False, None, f"its headers need the environment variable "
+                                   f"{missing.name}, which is not set")
+    try:
         async with aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=seconds)
         ) as http, http.request(
-            action.method, action.url, json=body, headers=action.headers, allow_redirects=False
+            action.method, action.url, json=body, headers=headers, allow_redirects=False
         ) as response:
             raw = await response.content.read(DETAIL_BYTES)
             status = response.status

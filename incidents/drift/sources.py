@@ -11,6 +11,7 @@ worker thread.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from incidents.drift.columns import DriftDataError
 from incidents.drift.loading import Table, columns_from_frame, load_table
 from incidents.drift.report import DriftReport, analyse_drift
 from incidents.drift.settings import DriftSettings
+from incidents.env_refs import MissingVariable, expand
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,10 @@ def query_table(query: CurrentQuery, *, role: str = "current") -> Table:
     from sqlalchemy.pool import NullPool
 
     try:
-        url = make_url(query.url)
+        url = make_url(expand(query.url, os.environ))
+    except MissingVariable as missing:
+        raise DriftDataError(f"{role} query URL needs the environment variable "
+                             f"{missing.name}, which is not set") from None
     except ArgumentError:
         raise DriftDataError(
             f"{role} query URL is not an SQLAlchemy database URL "

@@ -207,3 +207,19 @@ async def test_call_action_reports_timeouts_and_unreachable_hosts(receiver):
     result = await call_action(gone, {"action": "rollback"})
     assert not result.ok and result.status is None and "could not reach it" in result.detail
     assert "token" not in result.detail and result.target == f"127.0.0.1:{port}"
+
+
+async def test_header_credentials_come_from_the_environment(receiver, monkeypatch):
+    action = HttpAction(url=f"{receiver.url}/rollback",
+                        headers={"Authorization": "Bearer ${MLOPS_TOKEN}", "X-Team": "ml"})
+    monkeypatch.delenv("MLOPS_TOKEN", raising=False)
+    result = await call_action(action, {"action": "rollback"})
+    assert not result.ok and receiver.calls == []  # nothing sent without its credential
+    assert result.detail == ("its headers need the environment variable MLOPS_TOKEN, "
+                             "which is not set")
+    monkeypatch.setenv("MLOPS_TOKEN", "t0ken-from-env")
+    result = await call_action(action, {"action": "rollback"})
+    assert result.ok
+    assert receiver.calls[0]["headers"]["Authorization"] == "Bearer t0ken-from-env"
+    assert receiver.calls[0]["headers"]["X-Team"] == "ml"
+    assert "${MLOPS_TOKEN}" in action.headers["Authorization"]  # the catalog keeps the name

@@ -144,3 +144,15 @@ def test_summary_escapes_names_and_chart_is_a_png():
     nothing = analyse_drift({"x": np.array([None] * 300, dtype=object)},
                             {"x": np.array([None] * 300, dtype=object)})
     assert drift_chart(nothing, {}, {}, title="t") is None
+
+
+def test_a_query_url_names_its_password_by_environment_variable(warehouse, monkeypatch):
+    query = CurrentQuery(url="sqlite:///${WAREHOUSE_DIR}/warehouse.db",
+                         sql="select amount from scoring_log")
+    monkeypatch.delenv("WAREHOUSE_DIR", raising=False)
+    with pytest.raises(DriftDataError) as missing:
+        query_table(query)
+    assert str(missing.value) == ("current query URL needs the environment variable "
+                                  "WAREHOUSE_DIR, which is not set")
+    monkeypatch.setenv("WAREHOUSE_DIR", str(warehouse))
+    assert query_table(query).rows == 1500
