@@ -76,6 +76,9 @@ class Incident(SQLModel, table=True):
     channel_name: str | None = None
     summary_ts: str | None = None
     summary_pinned: bool = False
+    # The triage checklist the channel works from: posting a new one retires the old one,
+    # which would otherwise keep showing answers as they were.
+    checklist_ts: str | None = None
     slack_topic: str | None = None
     invited: list = Field(default_factory=_empty_list, sa_type=sa.JSON)
     bookmarks_done: bool = False

@@ -177,3 +177,23 @@ async def test_runbook_command_lists_and_opens(harness):
     assert any("No runbook matches `frobnicate`" in s for s in said)
     assert any(m.text.startswith("Runbook: Emergency model rollback")
                for m in ws.messages(incident.channel_id))
+
+
+async def test_posting_the_checklist_again_retires_the_older_copy(harness):
+    ws = harness.workspace
+    incident = await harness.declare()
+    channel = incident.channel_id
+    await harness.actor.command("/incident", "triage", channel=channel)
+    await harness.settle()
+    first = checklist(ws, channel)
+    await answer(harness, first, incident.id, "impact", "material")
+    await harness.actor.command("/incident", "triage", channel=channel)  # scrolled away
+    await harness.settle()
+
+    latest = checklist(ws, channel)
+    assert latest.ts != first.ts
+    assert "Material" in block_text(latest, "triage-item-impact")  # today's answers
+    retired = next(m for m in ws.messages(channel) if m.ts == first.ts)
+    assert retired.text.startswith("This triage checklist was replaced by a newer one")
+    assert not buttons(retired)  # nothing left to click on the stale copy
+    assert harness.incident(incident.id).checklist_ts == latest.ts

@@ -34,10 +34,14 @@ def test_existing_database_upgrades_and_keeps_its_data(tmp_path, catalog):
     url = f"sqlite:///{tmp_path}/old.db"
     engine = make_engine(url)
     migrate.upgrade(engine, revision="20261127_0001")
-    with session_scope(engine) as session:
-        # A bare row, not service.declare: today's services touch tables and columns that
-        # later revisions add, which an old schema does not have yet.
-        session.add(Incident(title="Kept", system="fraud-detector", severity=3, created_at=NOW))
+    with engine.begin() as connection:
+        # Raw SQL with the first revision's columns: today's model has columns that later
+        # revisions add, which an old schema does not have yet.
+        connection.exec_driver_sql(
+            "INSERT INTO incident (title, description, system, in_catalog, severity, status, "
+            "is_drill, private, summary_pinned, invited, bookmarks_done, created_at) "
+            "VALUES ('Kept', '', 'fraud-detector', 1, 3, 'triage', 0, 0, 0, '[]', 0, ?)",
+            (NOW.strftime("%Y-%m-%d %H:%M:%S.%f"),))
     engine.dispose()
     engine = make_engine(url)
     migrate.upgrade(engine)

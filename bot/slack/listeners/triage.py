@@ -28,6 +28,8 @@ from incidents.templating import make_environment
 from incidents.types import Severity
 
 log = logging.getLogger(__name__)
+REPLACED_CHECKLIST = ("This triage checklist was replaced by a newer one further down the "
+                      "channel; answer there.")
 
 
 def _value(body: dict) -> str:
@@ -251,7 +253,18 @@ async def _post_checklist(bot: Bot, item: Outbox) -> None:
         outcome=outcome_for(bot, incident, answers, alert.signal if alert else None),
         open_=incident.status_enum.is_open,
     )
-    await _post_or_update(bot, incident, item.payload, text, blocks)
+    if item.payload.get("ts"):
+        await _post_or_update(bot, incident, item.payload, text, blocks)
+        return
+    posted = await bot.client.chat_postMessage(channel=incident.channel_id, text=text,
+                                               blocks=blocks, unfurl_links=False)
+    with bot.session() as session:
+        stored = session.get(Incident, incident.id)
+        previous, stored.checklist_ts = stored.checklist_ts, posted["ts"]
+    if previous and previous != posted["ts"]:
+        # The older copy would keep showing answers as they were, with live buttons.
+        await bot.client.chat_update(channel=incident.channel_id, ts=previous,
+                                     text=REPLACED_CHECKLIST, blocks=[])
 
 
 async def _post_runbook(books: Runbooks, bot: Bot, item: Outbox) -> None:
