@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from incidents import outbox, service
 from incidents.models import Escalation, Incident, Outbox, Page
@@ -212,6 +212,28 @@ def run_due(session: Session, *, catalog: Any, now: datetime) -> int:
         advance(session, escalation=escalation, incident=incident, catalog=catalog, now=now)
         changed += 1
     return changed
+
+
+def rescale_waits(session: Session, *, incident: Incident, catalog: Any, now: datetime) -> None:
+    """The severity changed: the level being paged waits as long as the new severity says,
+    counted from its page. Raised to Sev1 half an hour into a Sev3's hour-long wait, the
+    next level is paged at the next check instead of half an hour later."""
+    for escalation in active(session, incident.id):
+        chain = levels(catalog, escalation, incident)
+        if not chain:
+            continue
+        index = min(escalation.level, len(chain) - 1)
+        paged_at = session.exec(
+            select(func.max(Page.created_at)).where(
+                Page.escalation_id == escalation.id, Page.level == index,
+                Page.repeat == escalation.repeat)
+        ).one()
+        if paged_at is None:  # nobody to page at this level: keep the wait it has
+            continue
+        wait = chain[index].wait
+        if index == len(chain) - 1 and wait <= timedelta(0):
+            wait = DEFAULT_WAIT
+        escalation.next_at = max(paged_at + wait, now)
 
 
 def advance(

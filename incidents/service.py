@@ -152,8 +152,9 @@ def open_incident_for_system(session: Session, system: str) -> Incident | None:
 
 def change_severity(
     session: Session, *, incident: Incident, severity: Severity, actor: str | None, now: datetime,
-    policy: Any = None,
+    policy: Any = None, catalog: Any = None,
 ) -> None:
+    """`catalog`: also give a running escalation the new severity's wait."""
     if not incident.status_enum.is_open:
         raise Refused(f"The incident is {incident.status}; its severity can no longer change.")
     if incident.severity == severity:
@@ -177,6 +178,8 @@ def change_severity(
     outbox.sync(session, incident)
     if incident.severity == Severity.SEV1:
         _emergency_response(session, incident=incident, actor=actor, now=now)
+    if catalog is not None:
+        paging.rescale_waits(session, incident=incident, catalog=catalog, now=now)
 
 
 def _emergency_response(

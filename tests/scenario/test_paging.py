@@ -142,6 +142,20 @@ async def test_no_acknowledgement_escalates_and_says_so_in_the_channel(paged, cl
     assert users == ["U_BOB", "U_DAVE", "U_DAVE"]
 
 
+async def test_raising_the_severity_shortens_the_wait_already_running(paged, clock):
+    ws = paged.workspace
+    incident = await alert(paged)  # Sev2: Bob has 30 s
+    clock.skip(seconds=12)
+    await tick(paged)
+    assert dms(ws, "U_DAVE") == []
+    await paged.actor.command("/incident", "severity 1", channel=incident.channel_id,
+                              user="U_ALICE")
+    await paged.settle()
+    await tick(paged)  # a Sev1 gives Bob 10 s, and 12 have passed
+    [page] = dms(ws, "U_DAVE")
+    assert "Nobody at level 1 acknowledged within 10s" in str(page.blocks)
+
+
 async def test_acknowledging_the_page_stops_escalation_and_sets_the_commander(paged, clock):
     ws = paged.workspace
     incident = await alert(paged, severity="sev1")

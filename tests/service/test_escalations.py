@@ -53,6 +53,24 @@ def test_sev1_waits_less_before_escalating(session, catalog):
     assert chain(session, incident).next_at == NOW + timedelta(minutes=5)
 
 
+def test_a_severity_change_gives_the_running_wait_the_new_severitys_length(session, catalog):
+    incident = declare(session, catalog, severity=Severity.SEV3)  # fraud-policy: 30 min
+    assert chain(session, incident).next_at == NOW + timedelta(minutes=30)
+    service.change_severity(session, incident=incident, severity=Severity.SEV2, actor="U_BOB",
+                            now=NOW + timedelta(minutes=5), catalog=catalog)
+    assert chain(session, incident).next_at == NOW + timedelta(minutes=15)  # from the page
+    # Raised to Sev1 after its 5 minutes have passed: the next level is due at once.
+    service.change_severity(session, incident=incident, severity=Severity.SEV1, actor="U_BOB",
+                            now=NOW + timedelta(minutes=8), catalog=catalog)
+    assert chain(session, incident).next_at == NOW + timedelta(minutes=8)
+    assert paging.run_due(session, catalog=catalog, now=NOW + timedelta(minutes=8)) == 1
+    assert pages(session) == [("U_CAROL", 0, 0), ("U_DAVE", 1, 0)]
+    # Lowered again, the level now being paged (Dave's, 10 min at any severity) keeps its wait.
+    service.change_severity(session, incident=incident, severity=Severity.SEV4, actor="U_BOB",
+                            now=NOW + timedelta(minutes=9), catalog=catalog)
+    assert chain(session, incident).next_at == NOW + timedelta(minutes=18)
+
+
 def test_nobody_acknowledging_escalates_then_repeats_the_last_level(session, catalog):
     incident = declare(session, catalog)
     assert paging.run_due(session, catalog=catalog, now=NOW + timedelta(minutes=14)) == 0

@@ -30,7 +30,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
             bot, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
             change=lambda s, inc, now: service.change_severity(
                 s, incident=inc, severity=Severity(int(severity)), actor=user, now=now,
-                policy=bot.catalog.policy),
+                policy=bot.catalog.policy, catalog=bot.catalog),
         )
 
     @app.action(Action.SET_STATUS)

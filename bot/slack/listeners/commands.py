@@ -68,7 +68,7 @@ def _register_core(bot: Bot) -> None:
             return
         await change(call, lambda s, inc, now: service.change_severity(
             s, incident=inc, severity=Severity(level), actor=call.user, now=now,
-            policy=bot.catalog.policy))
+            policy=bot.catalog.policy, catalog=bot.catalog))
 
     @add("status", usage="status [status]", needs_incident=True,
          help="show the status and open deadlines; with a status, move the incident to "

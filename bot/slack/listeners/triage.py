@@ -190,7 +190,8 @@ def register(app: AsyncApp, bot: Bot) -> None:
 
         def change(session, incident, now) -> None:
             service.change_severity(session, incident=incident, severity=Severity(int(level)),
-                                    actor=user, now=now, policy=bot.catalog.policy)
+                                    actor=user, now=now, policy=bot.catalog.policy,
+                                    catalog=bot.catalog)
             response.refresh_checklist(session, incident=incident, message=_message_ref(body))
 
         await apply_change(bot, incident_id=incident_id, user=user, channel=_channel(body),
