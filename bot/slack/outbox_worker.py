@@ -131,8 +131,9 @@ class OutboxWorker:
             await handler(self.bot, item)
         except BaseException as exc:  # cancelled mid-delivery too: release, then re-raise
             log.warning("outbox item %s (%s) failed: %s", item.id, item.kind, exc)
-            if _permanent(exc) and item.attempts + 1 >= GIVE_UP_AFTER:
-                self._give_up(item, _permanent(exc))
+            refused = _permanent(exc)
+            if refused and item.attempts + 1 >= GIVE_UP_AFTER:
+                self._give_up(item, refused)
                 return True  # what comes after it for the incident may still go through
             self._finish(item, error=f"{type(exc).__name__}: {exc}")
             if not isinstance(exc, Exception):

@@ -1,5 +1,8 @@
 """The triage checklist, its proposal, applying it, and runbooks, through signed requests."""
 
+from sqlmodel import select
+
+from incidents.models import Outbox
 from incidents.types import EventKind
 
 ANSWER = "incident.triage_answer"
@@ -197,3 +200,22 @@ async def test_posting_the_checklist_again_retires_the_older_copy(harness):
     assert retired.text.startswith("This triage checklist was replaced by a newer one")
     assert not buttons(retired)  # nothing left to click on the stale copy
     assert harness.incident(incident.id).checklist_ts == latest.ts
+
+
+async def test_a_deleted_older_copy_does_not_make_the_new_checklist_post_twice(harness):
+    ws = harness.workspace
+    incident = await harness.declare()
+    channel = incident.channel_id
+    await harness.actor.command("/incident", "triage", channel=channel)
+    await harness.settle()
+    first = checklist(ws, channel)
+    ws.channels[channel].messages.remove(first)  # someone deleted it in Slack
+    await harness.actor.command("/incident", "triage", channel=channel)
+    await harness.settle()
+    with harness.bot.session() as session:  # a retry, had the delivery failed, is due now
+        for row in session.exec(select(Outbox).where(Outbox.done_at == None)):  # noqa: E711
+            row.next_attempt_at = harness.bot.now()
+    await harness.settle()
+    copies = [m for m in ws.messages(channel)
+              if m.text.startswith(("Triage checklist", "This triage checklist"))]
+    assert len(copies) == 1 and harness.incident(incident.id).checklist_ts == copies[0].ts

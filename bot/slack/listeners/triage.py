@@ -13,6 +13,7 @@ from datetime import datetime
 
 from jinja2 import Environment, TemplateError
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 
 from bot.container import Bot
 from bot.slack.blocks.runbook import runbook_blocks, runbook_list_blocks
@@ -264,8 +265,12 @@ async def _post_checklist(bot: Bot, item: Outbox) -> None:
         previous, stored.checklist_ts = stored.checklist_ts, posted["ts"]
     if previous and previous != posted["ts"]:
         # The older copy would keep showing answers as they were, with live buttons.
-        await bot.client.chat_update(channel=incident.channel_id, ts=previous,
-                                     text=REPLACED_CHECKLIST, blocks=[])
+        try:
+            await bot.client.chat_update(channel=incident.channel_id, ts=previous,
+                                         text=REPLACED_CHECKLIST, blocks=[])
+        except SlackApiError as exc:  # deleted meanwhile, say; failing would post again
+            log.warning("could not retire checklist %s of incident %s: %s", previous,
+                        incident.id, exc.response.get("error"))
 
 
 async def _post_runbook(books: Runbooks, bot: Bot, item: Outbox) -> None:
