@@ -182,13 +182,17 @@ async def test_runbook_command_lists_and_opens(harness):
                for m in ws.messages(incident.channel_id))
 
 
+async def posted_checklist(harness):
+    """A declared incident, its channel and the checklist posted there."""
+    incident = await harness.declare()
+    await harness.actor.command("/incident", "triage", channel=incident.channel_id)
+    await harness.settle()
+    return incident, incident.channel_id, checklist(harness.workspace, incident.channel_id)
+
+
 async def test_posting_the_checklist_again_retires_the_older_copy(harness):
     ws = harness.workspace
-    incident = await harness.declare()
-    channel = incident.channel_id
-    await harness.actor.command("/incident", "triage", channel=channel)
-    await harness.settle()
-    first = checklist(ws, channel)
+    incident, channel, first = await posted_checklist(harness)
     await answer(harness, first, incident.id, "impact", "material")
     await harness.actor.command("/incident", "triage", channel=channel)  # scrolled away
     await harness.settle()
@@ -204,11 +208,7 @@ async def test_posting_the_checklist_again_retires_the_older_copy(harness):
 
 async def test_a_deleted_older_copy_does_not_make_the_new_checklist_post_twice(harness):
     ws = harness.workspace
-    incident = await harness.declare()
-    channel = incident.channel_id
-    await harness.actor.command("/incident", "triage", channel=channel)
-    await harness.settle()
-    first = checklist(ws, channel)
+    incident, channel, first = await posted_checklist(harness)
     ws.channels[channel].messages.remove(first)  # someone deleted it in Slack
     await harness.actor.command("/incident", "triage", channel=channel)
     await harness.settle()
