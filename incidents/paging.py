@@ -162,9 +162,7 @@ def _page_level(
     for page in pages:
         _queue(session, kind=PAGE, incident_id=incident.id, now=now, payload={"page": page.id})
     last = index == len(chain) - 1
-    wait = level.wait
-    if last and wait <= timedelta(0):
-        wait = DEFAULT_WAIT  # a zero wait would page the last level on every check
+    wait = _wait(chain, index)
     _queue(session, kind=PAGE_NOTICE, incident_id=incident.id, now=now, payload={
         "escalation": escalation.id, "level": index, "repeat": escalation.repeat,
         "why": str(reason(escalation, level=index, repeat=escalation.repeat)),
@@ -172,6 +170,13 @@ def _page_level(
     })
     escalation.next_at = now + wait
     return pages
+
+
+def _wait(chain: list[Level], index: int) -> timedelta:
+    wait = chain[index].wait
+    if index == len(chain) - 1 and wait <= timedelta(0):
+        return DEFAULT_WAIT  # a zero wait would page the last level on every check
+    return wait
 
 
 def _queue(session: Session, *, kind: str, incident_id: int, now: datetime, payload: dict) -> None:
@@ -230,10 +235,7 @@ def rescale_waits(session: Session, *, incident: Incident, catalog: Any, now: da
         ).one()
         if paged_at is None:  # nobody to page at this level: keep the wait it has
             continue
-        wait = chain[index].wait
-        if index == len(chain) - 1 and wait <= timedelta(0):
-            wait = DEFAULT_WAIT
-        escalation.next_at = max(paged_at + wait, now)
+        escalation.next_at = max(paged_at + _wait(chain, index), now)
 
 
 def advance(
