@@ -20,6 +20,7 @@ from bot import migrate, timers
 from bot.alerts.writer import AlertWriter
 from bot.container import Bot
 from bot.http import alerts, health
+from bot.http.body import MAX_BODY
 from bot.keys import ALERT_WRITER, BOLT, BOT, SCHEDULER, WORKER
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -32,7 +33,6 @@ from incidents.db import checkpoint, make_engine, uses_wal
 from incidents.models import Incident, utcnow
 
 log = logging.getLogger(__name__)
-MAX_BODY = 1024 * 1024
 # The write-ahead log is copied into the database this often, from a worker thread.
 CHECKPOINT_SECONDS = 1.0
 
