@@ -14,14 +14,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from incidents.catalog_models import CurrentQuery, DataSources
 from incidents.drift.columns import DriftDataError
-from incidents.drift.loading import Table, columns_from_frame, load_table
 from incidents.drift.report import DriftReport, analyse_drift
 from incidents.drift.settings import DriftSettings
 from incidents.env_refs import MissingVariable, expand
+
+if TYPE_CHECKING:
+    # pyarrow (behind `loading`) is imported by the first read, in the worker thread that
+    # does it: the bot's start-up does not pay for it (README, "Performance").
+    from incidents.drift.loading import Table
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ def load_sources(data: DataSources) -> SystemData:
     """Reference and current tables of a system (see `missing_sources` first)."""
     if data.reference is None or not data.has_current:
         raise DriftDataError("the catalog names no reference or no current data")
+    from incidents.drift.loading import load_table
+
     reference = load_table(data.reference, role="reference")
     if data.current_query is not None:
         current = query_table(data.current_query, role="current")
@@ -85,6 +91,7 @@ def query_table(query: CurrentQuery, *, role: str = "current") -> Table:
     """
     # Imported here: only systems with a query need pandas' SQL layer.
     import pandas as pd
+    from incidents.drift.loading import Table, columns_from_frame
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError

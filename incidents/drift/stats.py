@@ -3,6 +3,11 @@
 Numeric helpers take *sorted*, NaN-free float arrays so that one sort per sample serves
 the KS test, the Wasserstein distance and the PSI bins together; at a million rows the
 sorts and merges dominate the run time, and scipy's own functions would sort again each.
+
+p-values come from `scipy.special`, imported when first needed: `scipy.stats` takes about
+a second to import, longer than analysing a 100,000-row table, and `incidentbot --help`
+or `serve` should not pay for SciPy at all until a drift is computed (README,
+"Performance"). Only KS tests of small samples (exact mode) import `scipy.stats`.
 """
 
 from __future__ import annotations
@@ -10,8 +15,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import warnings
+
 import numpy as np
-from scipy import stats as sps
+
+from incidents.drift.kolmogorov import kstwo_sf
 
 # scipy.stats.ks_2samp switches from the exact distribution to Smirnov's asymptotic one
 # above this sample size (method="auto"); we mirror the switch so p-values are identical.
@@ -90,7 +98,13 @@ def compare_sorted(ref: np.ndarray, cur: np.ndarray) -> SortedComparison:
     if max(n1, n2) <= KS_EXACT_MAX_N:
         # Small samples: scipy's exact distribution; cheap at this size, and calling it
         # guarantees the same answer including its exact-mode edge cases.
-        result = sps.ks_2samp(ref, cur)
+        from scipy.stats import ks_2samp
+
+        with warnings.catch_warnings():
+            # On some sizes scipy falls back from the exact distribution and says so; the
+            # p-value is still the one ks_2samp returns.
+            warnings.filterwarnings("ignore", message="ks_2samp: Exact calculation")
+            result = ks_2samp(ref, cur)
         return SortedComparison(float(result.statistic), float(result.pvalue), wasserstein)
     return SortedComparison(statistic, ks_asymptotic_p(statistic, n1, n2), wasserstein)
 
@@ -103,12 +117,19 @@ def ks_asymptotic_p(statistic: float, n1: int, n2: int) -> float:
     inequality (P(D ≥ d) ≤ 2·exp(−2nd²)) both its value and Kolmogorov's limiting one
     lie in [0, TINY_P), so they differ by less than TINY_P.
     """
+    from scipy.special import kolmogorov
+
     m, n = sorted([float(n1), float(n2)], reverse=True)
     en = np.round(m * n / (m + n))
     if 2 * math.exp(-2 * en * statistic**2) < TINY_P:
-        limit = float(sps.kstwobign.sf(math.sqrt(en) * statistic))
+        limit = float(kolmogorov(math.sqrt(en) * statistic))  # scipy's kstwobign.sf
         return min(limit, 2 * math.exp(-2 * en * statistic**2))
-    return float(np.clip(sps.kstwo.sf(statistic, en), 0, 1))
+    p = kstwo_sf(statistic, int(en))
+    if p is None:  # tiny effective sample: scipy's Pomeranz branch, from scipy itself
+        from scipy.stats import kstwo
+
+        p = float(kstwo.sf(statistic, en))
+    return float(np.clip(p, 0, 1))
 
 
 def ks_test(ref: np.ndarray, cur: np.ndarray) -> KsResult:
@@ -214,8 +235,15 @@ def chi_square(ref_counts: np.ndarray, cur_counts: np.ndarray) -> ChiSquareResul
     table = table[:, table.sum(axis=0) > 0]
     if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():
         return ChiSquareResult(0.0, 1.0, 0)
-    res = sps.chi2_contingency(table, correction=False)
-    return ChiSquareResult(float(res.statistic), float(res.pvalue), int(res.dof))
+    from scipy.special import chdtrc
+
+    # As scipy.stats.chi2_contingency(table, correction=False) computes it: expected
+    # counts from the margins (its expected_freq), Pearson's sum, chi2.sf = chdtrc.
+    expected = np.multiply(table.sum(axis=1, keepdims=True), table.sum(axis=0, keepdims=True))
+    expected /= table.sum()
+    statistic = float(((table - expected) ** 2 / expected).sum())
+    dof = table.shape[1] - 1
+    return ChiSquareResult(statistic, float(chdtrc(dof, statistic)), dof)
 
 
 def bh_adjust(p_values: np.ndarray | list[float]) -> np.ndarray:
@@ -223,7 +251,14 @@ def bh_adjust(p_values: np.ndarray | list[float]) -> np.ndarray:
     ps = np.asarray(p_values, dtype=float)
     if ps.size == 0:
         return ps
-    return sps.false_discovery_control(ps, method="bh")
+    # p_(i) · m / i, made monotone from the largest p down, as
+    # scipy.stats.false_discovery_control(ps, method="bh") computes it.
+    order = np.argsort(ps)
+    scaled = ps[order] * (ps.size / np.arange(1, ps.size + 1))
+    scaled = np.minimum.accumulate(scaled[::-1])[::-1]
+    adjusted = np.empty_like(scaled)
+    adjusted[order] = scaled
+    return np.clip(adjusted, 0, 1)
 
 
 def two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
@@ -234,5 +269,7 @@ def two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
     se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
     if se == 0:
         return 1.0
+    from scipy.special import ndtr
+
     z = (k1 / n1 - k2 / n2) / se
-    return float(2 * sps.norm.sf(abs(z)))
+    return float(2 * ndtr(-abs(z)))  # scipy.stats.norm.sf(|z|) is ndtr(−|z|)

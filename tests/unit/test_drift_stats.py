@@ -167,3 +167,88 @@ def test_sorted_quantiles_match_numpy() -> None:
     values = np.sort(np.round(rng.normal(size=1_001), 2))
     probs = np.arange(1, 10) / 10
     np.testing.assert_array_equal(stats.sorted_quantiles(values, probs), np.quantile(values, probs))
+
+
+# --- the same numbers as SciPy, from scipy.special alone ----------------------------
+
+
+@pytest.mark.parametrize("n", [141, 500, 5_000, 50_000, 100_000, 100_001, 250_000])
+def test_kstwo_sf_matches_scipy_on_every_branch(n: int) -> None:
+    # x from "p = 1" through the Durbin matrix, Pelz–Good, Smirnov's sum and 0.
+    from incidents.drift.kolmogorov import kstwo_sf
+
+    xs = np.concatenate((
+        [0.4 / n, 0.7 / n, 1.0 / n, 1.5 / n],
+        np.geomspace(2.0 / n, 0.999, 30),
+        np.sqrt(np.array([0.1, 0.5, 0.754, 1.0, 2.19, 2.21, 10.0, 369.0, 371.0]) / n),
+        [(n - 0.5) / n, 0.5, 0.75],
+    ))
+    for x in xs[(xs > 0) & (xs < 1)]:
+        expected = float(sps.kstwo.sf(x, n))
+        got = kstwo_sf(float(x), n)
+        assert got is not None
+        assert abs(got - expected) <= 1e-12, (n, x, got, expected)
+
+
+def test_kstwo_sf_leaves_small_n_to_scipy() -> None:
+    from incidents.drift.kolmogorov import kstwo_sf
+
+    assert kstwo_sf(0.1, 140) is None
+
+
+@pytest.mark.parametrize(
+    ("n1", "n2", "shift", "decimals"),
+    [
+        (7, 5, 0.0, None),  # exact, tiny
+        (200, 200, 0.5, None),  # exact, equal sizes
+        (3_000, 2_999, 0.05, 1),  # exact, tied
+        (10_001, 150, 0.0, None),  # asymptotic with en ≤ 140: scipy's own branch
+        (12_000, 400, 0.3, None),  # asymptotic, small en, Durbin matrix region
+        (200_000, 150_000, 0.0, None),  # asymptotic, Pelz–Good (en > 100,000)
+        (200_000, 150_000, 0.01, 2),  # asymptotic, tied
+        (50_000, 60_000, 0.02, None),  # asymptotic, Smirnov's sum
+    ],
+)
+def test_ks_two_sided_matches_scipy_to_1e_9(n1, n2, shift, decimals) -> None:
+    rng = np.random.default_rng(n1 * 7 + n2)
+    ref = rng.standard_t(5, size=n1)
+    cur = rng.standard_t(5, size=n2) + shift
+    if decimals is not None:
+        ref, cur = np.round(ref, decimals), np.round(cur, decimals)
+    expected = sps.ks_2samp(ref, cur)
+    got = stats.ks_test(ref, cur)
+    assert got.statistic == float(expected.statistic)
+    assert abs(got.p_value - float(expected.pvalue)) <= 1e-9
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_chi_square_matches_scipy_contingency(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(2, 30))
+    ref = rng.integers(0, 500, size=k)
+    cur = rng.integers(0, 5000, size=k)
+    ref[0] += 1
+    cur[-1] += 1
+    expected = sps.chi2_contingency(np.vstack((ref, cur)), correction=False)
+    got = stats.chi_square(ref, cur)
+    assert got.statistic == pytest.approx(float(expected.statistic), rel=1e-12)
+    assert abs(got.p_value - float(expected.pvalue)) <= 1e-12
+    assert got.dof == int(expected.dof)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_benjamini_hochberg_matches_scipy(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    ps = np.concatenate((rng.random(30) ** 3, [0.0, 1.0, 0.5, 0.5]))
+    np.testing.assert_allclose(
+        stats.bh_adjust(ps), sps.false_discovery_control(ps, method="bh"), rtol=1e-14
+    )
+
+
+def test_two_proportion_matches_scipy_normal() -> None:
+    k1, n1, k2, n2 = 40, 1000, 75, 1200
+    pooled = (k1 + k2) / (n1 + n2)
+    z = (k1 / n1 - k2 / n2) / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    assert stats.two_proportion_p(k1, n1, k2, n2) == pytest.approx(
+        2 * float(sps.norm.sf(abs(z))), rel=1e-14
+    )
