@@ -5,19 +5,25 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from bot.settings import Settings, SettingsError, load_settings
+if TYPE_CHECKING:
+    # Each command imports what it needs when it runs: `incidentbot drift` never needs
+    # the settings (pydantic-settings), and `--help` needs nothing (README, "Performance").
+    from bot.settings import Settings
 
 cli = typer.Typer(
     help="A Slack incident bot for teams that run AI systems for clients.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: typer's rich help writes "<bool>" after every flag (its
+    # TyperOption.display_type_rich ignores is_flag), and --help starts faster without rich.
+    rich_markup_mode=None,
 )
-db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True, rich_markup_mode=None)
 cli.add_typer(db_cli, name="db")
 
 
@@ -27,6 +33,8 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def _settings(**overrides: object) -> Settings:
+    from bot.settings import SettingsError, load_settings
+
     try:
         settings = load_settings(**overrides)
         settings.require_catalog_exists()
@@ -64,6 +72,7 @@ def serve(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> 
 
     from bot.app import create_app
     from bot.heap import freeze_after_startup
+    from bot.settings import SettingsError
 
     settings = _settings()
     try:
@@ -128,20 +137,28 @@ def export(
 
 @cli.command()
 def drift(
-    reference: Annotated[Path, typer.Option(help="Reference data (CSV or Parquet; a glob works).")],
-    current: Annotated[Path, typer.Option(help="Current data (CSV or Parquet; a glob works).")],
-    prediction: Annotated[str | None, typer.Option(help="Column holding predictions.")] = None,
-    confidence: Annotated[str | None, typer.Option(help="Column holding confidences.")] = None,
-    label: Annotated[str | None, typer.Option(help="Column holding true labels.")] = None,
-    exclude: Annotated[list[str] | None, typer.Option(help="Column to leave out.")] = None,
+    reference: Annotated[Path, typer.Option(metavar="FILE", help="Reference data (CSV or "
+                                            "Parquet; a glob works).")],
+    current: Annotated[Path, typer.Option(metavar="FILE", help="Current data (CSV or "
+                                          "Parquet; a glob works).")],
+    prediction: Annotated[str | None, typer.Option(metavar="COLUMN",
+                                                   help="Column holding predictions.")] = None,
+    confidence: Annotated[str | None, typer.Option(metavar="COLUMN",
+                                                   help="Column holding confidences.")] = None,
+    label: Annotated[str | None, typer.Option(metavar="COLUMN",
+                                              help="Column holding true labels.")] = None,
+    exclude: Annotated[list[str] | None, typer.Option(
+        metavar="COLUMNS", help="Columns to leave out, comma-separated (id,score); may be "
+        "repeated. Identifier-like columns are left out without it.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Drift report for two datasets: exit 0 no drift, 1 drift found, 2 error."""
     from bot.drift_cli import run_drift
 
+    columns = [name.strip() for item in exclude or [] for name in item.split(",") if name.strip()]
     code = run_drift(
         reference=reference, current=current, prediction=prediction, confidence=confidence,
-        label=label, exclude=list(exclude or []), as_json=as_json, out=sys.stdout,
+        label=label, exclude=columns, as_json=as_json, out=sys.stdout,
     )
     raise typer.Exit(code)
 

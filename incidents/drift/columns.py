@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -63,19 +64,31 @@ def present_numeric(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
 
 def category_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct labels (as str) and their counts, for non-missing values."""
-    if values.size == 0:
-        return np.array([], dtype=str), np.array([], dtype=np.int64)
-    try:
-        uniq, counts = np.unique(values, return_counts=True)
-    except TypeError:
-        # Mixed Python types (1 and "1") cannot be ordered; compare them as text.
-        uniq, counts = np.unique(values.astype(str), return_counts=True)
-    labels = uniq.astype(str)
-    if labels.size != np.unique(labels).size:
-        # Distinct objects with the same text (1 and "1"): merge their counts.
-        labels, inverse = np.unique(labels, return_inverse=True)
-        counts = np.bincount(inverse, weights=counts).astype(np.int64)
+    labels, counts, _ = counted_categories(values)
     return labels, counts
+
+
+def counted_categories(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Sorted distinct labels (as str), their counts, and how many values are missing."""
+    if values.size == 0:
+        return np.array([], dtype=str), np.array([], dtype=np.int64), 0
+    if values.dtype.kind == "O":
+        # One pass counting by hash: ~10x faster than np.unique, which sorts Python
+        # objects by comparison, and it finds the missing values (None, NaN) on the way.
+        merged: dict[str, int] = {}
+        missing = 0
+        for value, count in Counter(values.tolist()).items():
+            if value is None or value != value:  # noqa: PLR0124 - NaN is not itself
+                missing += count
+                continue
+            label = str(value)  # 1 and "1" are one label
+            merged[label] = merged.get(label, 0) + count
+        labels = sorted(merged)
+        counts = np.array([merged[k] for k in labels], dtype=np.int64)
+        return np.array(labels, dtype=str), counts, missing
+    mask = missing_mask(values)
+    uniq, counts = np.unique(values[~mask] if mask.any() else values, return_counts=True)
+    return uniq.astype(str), counts, int(mask.sum())
 
 
 def align_counts(
@@ -174,24 +187,23 @@ def compare_categorical(
     column: str, ref: np.ndarray, cur: np.ndarray, *, floor: float
 ) -> ColumnDrift:
     """Chi-square, PSI over categories and appeared/vanished categories."""
-    ref_missing, cur_missing = missing_mask(ref), missing_mask(cur)
-    ref_vals, cur_vals = ref[~ref_missing], cur[~cur_missing]
+    ref_labels, ref_counts, ref_missing = counted_categories(ref)
+    cur_labels, cur_counts, cur_missing = counted_categories(cur)
+    n_ref, n_cur = ref.size - ref_missing, cur.size - cur_missing
     base = ColumnDrift(
         column=column,
         kind=CATEGORICAL,
         test="chi2",
-        n_reference=int(ref_vals.size),
-        n_current=int(cur_vals.size),
-        null_rate_reference=null_rate(ref_missing),
-        null_rate_current=null_rate(cur_missing),
+        n_reference=int(n_ref),
+        n_current=int(n_cur),
+        null_rate_reference=ref_missing / ref.size if ref.size else 0.0,
+        null_rate_current=cur_missing / cur.size if cur.size else 0.0,
     )
-    if ref_vals.size == 0 or cur_vals.size == 0:
+    if n_ref == 0 or n_cur == 0:
         return base
-    labels, ref_counts, cur_counts = align_counts(
-        *category_counts(ref_vals), *category_counts(cur_vals)
-    )
-    ref_shares = ref_counts / ref_vals.size
-    cur_shares = cur_counts / cur_vals.size
+    labels, ref_counts, cur_counts = align_counts(ref_labels, ref_counts, cur_labels, cur_counts)
+    ref_shares = ref_counts / n_ref
+    cur_shares = cur_counts / n_cur
     chi = stats.chi_square(ref_counts, cur_counts)
     psi = stats.psi_from_shares(ref_shares, cur_shares, floor=floor)
     new = ref_counts == 0

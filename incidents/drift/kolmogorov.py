@@ -67,11 +67,8 @@ def kstwo_sf(x: float, n: int) -> float | None:
         return 0.0
     if nxsquared >= 2.2:
         return _clip(2 * smirnov(n, x))
-    if n <= 100000 and n * x**1.5 <= 1.4:
-        cdf = _durbin_cdf(n, x)
-    else:
-        cdf = _pelz_good_cdf(n, x)
-    return _clip(1.0 - cdf)
+    durbin = n <= 100000 and n * x**1.5 <= 1.4
+    return _clip(1.0 - (_durbin_cdf(n, x) if durbin else _pelz_good_cdf(n, x)))
 
 
 def _log_nfactorial_div_n_pow_n(n: int) -> float:

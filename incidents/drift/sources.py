@@ -91,11 +91,12 @@ def query_table(query: CurrentQuery, *, role: str = "current") -> Table:
     """
     # Imported here: only systems with a query need pandas' SQL layer.
     import pandas as pd
-    from incidents.drift.loading import Table, columns_from_frame
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
     from sqlalchemy.pool import NullPool
+
+    from incidents.drift.loading import Table, columns_from_frame
 
     try:
         url = make_url(expand(query.url, os.environ))

@@ -13,9 +13,8 @@ or `serve` should not pay for SciPy at all until a drift is computed (README,
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
