@@ -3,7 +3,8 @@
 Exit status: 0 nothing found, 1 drift found (any signal: drifted column, shifted
 predictions, falling confidence or performance, a column gone from current data),
 2 the files cannot be compared (unreadable, no shared columns, mismatched types).
-"Insufficient data" is not a verdict either way and exits 0.
+The report's one verdict ("Verdict:" line, "verdict" in JSON) is the exit code in words:
+"DRIFT" for 1, "no drift" or "insufficient data" (too few rows to judge) for 0.
 """
 
 from __future__ import annotations
@@ -145,20 +146,21 @@ def _category_notes(columns: list[ColumnDrift]) -> list[str]:
 
 
 def _dataset_line(report: DriftReport) -> str:
-    if report.verdict == "insufficient data":
-        min_rows = report.settings.min_rows
-        return (
-            f"Dataset: insufficient data (need at least {min_rows:,} rows in each "
-            f"file; reference {report.reference_rows:,}, current {report.current_rows:,})"
-        )
+    """The verdict, as the exit code gives it, with what it rests on."""
     judged = len(report.judged_columns)
     drifted = len(report.drifted_columns)
-    threshold = report.settings.dataset_drift_share
-    verdict = "DRIFT" if report.verdict == "drift" else "no drift"
-    return (
-        f"Dataset: {verdict} — {drifted} of {judged} columns drifted "
-        f"({_pct(report.drifted_share or 0.0)}; dataset drift at {_pct(threshold)})"
-    )
+    if report.drifted_share is None:
+        min_rows = report.settings.min_rows
+        basis = (f"need at least {min_rows:,} rows in each file; reference "
+                 f"{report.reference_rows:,}, current {report.current_rows:,}")
+    else:
+        basis = f"{drifted} of {judged} columns drifted ({_pct(report.drifted_share)})"
+        if report.dataset_drift:
+            basis += (f": the dataset as a whole drifted (at least "
+                      f"{_pct(report.settings.dataset_drift_share)} of its columns)")
+    others = [s.summary for s in report.signals() if s.signal != "feature_distribution"]
+    verdict = "DRIFT" if report.verdict == "drift" else report.verdict
+    return f"Verdict: {verdict} — " + "; ".join([basis, *others])
 
 
 def _health_lines(report: DriftReport) -> list[str]:

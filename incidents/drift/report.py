@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -49,6 +50,14 @@ from incidents.drift.signals import (
 MAX_WORKERS = 4
 PARALLEL_MIN_VALUES = 1_000_000
 
+# Identifier detection (identifier_reason): how many leading values are looked at, how
+# many are needed for a judgement, and the share of them that must be distinct.
+IDENTIFIER_SAMPLE = 2_000
+IDENTIFIER_MIN_VALUES = 50
+IDENTIFIER_DISTINCT_SHARE = 0.95
+_ID_WORD = re.compile(r"(^|[_\-\s.])(id|uuid|guid)$|^(id|uuid|guid)([_\-\s.]|$)", re.IGNORECASE)
+_ID_CAMEL = re.compile(r"[a-z0-9](Id|ID|Uuid|UUID)$")  # userId; "paid" and "valid" are not
+
 
 @dataclass(frozen=True)
 class ModelHealth:
@@ -60,9 +69,17 @@ class ModelHealth:
 
 @dataclass(frozen=True)
 class DriftReport:
+    """`verdict` is the one answer, the one the CLI's exit code gives: "drift" when
+    anything was found (`signals()`: a drifted column, shifted predictions, falling
+    confidence or performance, a column gone), else "no drift", or "insufficient data"
+    when there were too few rows to judge. `dataset_drift` says whether so many columns
+    drifted (`settings.dataset_drift_share`) that the data as a whole moved — one of
+    the findings, not a second verdict.
+    """
+
     reference_rows: int
     current_rows: int
-    verdict: str  # "drift" | "no drift" | "insufficient data"
+    dataset_drift: bool
     drifted_share: float | None
     columns: tuple[ColumnDrift, ...]
     model_health: ModelHealth
@@ -85,6 +102,15 @@ class DriftReport:
         confidence or performance, or a column the current data lost."""
         return bool(self.signals())
 
+    @property
+    def verdict(self) -> str:
+        """"drift" | "no drift" | "insufficient data" (see the class)."""
+        if self.drift_found:
+            return "drift"
+        if self.drifted_share is None:
+            return "insufficient data"
+        return "no drift"
+
     def ranked_columns(self) -> list[ColumnDrift]:
         """Drifted columns first, then by effect size, largest first."""
         return sorted(self.columns, key=lambda c: (not c.drifted, -c.effect_size, c.column))
@@ -92,7 +118,7 @@ class DriftReport:
     def signals(self) -> list[Signal]:
         """Findings as alert signals with a metric, for the severity policy."""
         found = [column_signal(c, self.settings) for c in self.ranked_columns() if c.drifted]
-        if self.verdict == "drift" and self.drifted_share is not None:
+        if self.dataset_drift and self.drifted_share is not None:
             found.insert(
                 0,
                 Signal(
@@ -134,6 +160,7 @@ class DriftReport:
             {**plain(asdict(c)), "drifted": c.drifted, "effect_size": _finite(c.effect_size)}
             for c in self.ranked_columns()
         ]
+        data["verdict"] = self.verdict
         data["drift_found"] = self.drift_found
         data["signals"] = [s.to_dict() for s in self.signals()]
         return data
@@ -181,7 +208,11 @@ def analyse_drift(
     model_columns = {c for c in (prediction, confidence, label) if c is not None}
     ignored = model_columns | set(exclude)
     features = [c for c in shared if c not in ignored]
+    identifiers = {c: why for c in features if (why := identifier_reason(c, ref[c]))}
+    features = [c for c in features if c not in identifiers]
+    ignored |= set(identifiers)
     kinds, skipped = _feature_kinds(features, ref, cur)
+    skipped = {**identifiers, **skipped}
     enough = min(ref_rows, cur_rows) >= settings.min_rows
 
     raw = _compare_all(kinds, ref, cur, settings, workers)
@@ -196,11 +227,11 @@ def analyse_drift(
     columns = tuple(
         judge(c, p=adjusted[i], enough_rows=enough, settings=settings) for i, c in enumerate(raw)
     )
-    verdict, share = _dataset_verdict(columns, enough, settings)
+    dataset_drift, share = _dataset_verdict(columns, enough, settings)
     return DriftReport(
         reference_rows=ref_rows,
         current_rows=cur_rows,
-        verdict=verdict,
+        dataset_drift=dataset_drift,
         drifted_share=share,
         columns=columns,
         model_health=_model_health(ref, cur, prediction, confidence, label, enough, settings),
@@ -210,6 +241,38 @@ def analyse_drift(
         skipped=skipped,
         settings=settings,
     )
+
+
+def identifier_reason(name: str, values: np.ndarray) -> str | None:
+    """Why a column looks like an identifier (row ids, transaction ids), or None.
+
+    Identifiers are no features: new rows bring new ids, so every comparison would call
+    them drifted. A column counts as one when its values are (nearly) all distinct and
+    it is text, or its name says id (`id`, `user_id`, `userId`, `uuid`) — a float feature
+    is all distinct too, so for numbers the name decides. The first values decide:
+    a category column repeats labels long before IDENTIFIER_SAMPLE rows.
+    """
+    sample = values[:IDENTIFIER_SAMPLE]
+    kind = sample.dtype.kind
+    if kind == "f":
+        sample = sample[np.isfinite(sample)]
+    elif kind == "O":
+        sample = sample[np.not_equal(sample, None)]
+    if sample.size < IDENTIFIER_MIN_VALUES:
+        return None
+    if kind not in "OUSiuf":
+        return None
+    text = kind in "OUS"
+    if not text and not (_ID_WORD.search(name) or _ID_CAMEL.search(name)):
+        return None
+    try:
+        distinct = len(set(sample.tolist()))
+    except TypeError:  # unhashable objects
+        return None
+    share = distinct / sample.size
+    if share < IDENTIFIER_DISTINCT_SHARE:
+        return None
+    return f"identifier-like ({share:.0%} of values distinct); not compared"
 
 
 def _as_columns(data: Mapping[str, ArrayLike], which: str) -> dict[str, np.ndarray]:
@@ -291,12 +354,14 @@ def _compare_all(
 
 def _dataset_verdict(
     columns: tuple[ColumnDrift, ...], enough: bool, settings: DriftSettings
-) -> tuple[str, float | None]:
+) -> tuple[bool, float | None]:
+    """Whether the data as a whole drifted, and the share of judged columns that did
+    (None: nothing could be judged)."""
     judged = [c for c in columns if c.verdict != "insufficient data"]
     if not enough or not judged:
-        return "insufficient data", None
+        return False, None
     share = sum(c.drifted for c in judged) / len(judged)
-    return ("drift" if share >= settings.dataset_drift_share else "no drift"), share
+    return share >= settings.dataset_drift_share, share
 
 
 def _model_health(

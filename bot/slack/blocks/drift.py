@@ -76,12 +76,17 @@ def _verdict(report: DriftReport) -> str:
     drifted, judged = len(report.drifted_columns), len(report.judged_columns)
     share = f"{100 * (report.drifted_share or 0):.0f}%"
     line = f"the data counts as drifted from {100 * report.settings.dataset_drift_share:.0f}%"
-    if report.verdict == "drift":
+    # One verdict, the report's: any finding is drift; the dataset-wide share only adds
+    # how broad it is.
+    if report.dataset_drift:
         return (f":warning: *Drift.* {drifted} of {judged} features drifted ({share}; {line}). "
                 "The model is seeing data unlike what it was validated on.")
-    if drifted:
-        return (f":large_yellow_circle: *Some drift.* {drifted} of {judged} features drifted "
-                f"({share}; {line}).")
+    if report.verdict == "drift" and drifted:
+        return (f":warning: *Drift.* {drifted} of {judged} features drifted ({share}; {line}, "
+                "so this is drift in some features, not in the data as a whole).")
+    if report.verdict == "drift":
+        return (f":warning: *Drift.* None of the {judged} features drifted, but the model or "
+                "the columns changed (below).")
     return f":white_check_mark: *No drift.* None of the {judged} features moved beyond noise."
 
 
