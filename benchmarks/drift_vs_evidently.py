@@ -30,7 +30,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-CACHE = Path(os.environ.get("INCIDENTBOT_BENCH_CACHE", Path.home() / ".cache" / "incidentbot-bench"))
+CACHE = Path(os.environ.get("INCIDENTBOT_BENCH_CACHE",
+                           Path.home() / ".cache" / "incidentbot-bench"))
 EVIDENTLY = ("evidently-0.7.23", ["evidently==0.7.23", "pandas<3"])
 NANNYML = ("nannyml", ["nannyml"])
 SEED = 20261203

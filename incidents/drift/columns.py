@@ -78,7 +78,7 @@ def counted_categories(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]
         merged: dict[str, int] = {}
         missing = 0
         for value, count in Counter(values.tolist()).items():
-            if value is None or value != value:  # noqa: PLR0124 - NaN is not itself
+            if value is None or value != value:  # NaN is the value unequal to itself
                 missing += count
                 continue
             label = str(value)  # 1 and "1" are one label
