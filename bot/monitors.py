@@ -8,7 +8,8 @@ bad it is.
 
 When each monitor last ran is kept in memory, not in a table. A run changes nothing it
 need not: a finding still firing is sent with the start time of the alert already stored,
-which ingestion drops as a redelivery (incidents/drift_alerts.py). So the only cost of
+which ingestion drops as a redelivery, and a finding whose incident people have resolved
+is sent again only when the data changed (incidents/drift_alerts.py). So the only cost of
 forgetting the times in a restart is one early analysis per monitor — no duplicate alert,
 message or page. After start-up each monitor first runs once WARM_UP has passed (or its
 interval, if shorter): soon enough that a restart after a long outage does not leave a
@@ -27,6 +28,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from bot.container import Bot
 from incidents.alerts import ingest_many
@@ -93,13 +95,14 @@ async def run_due(bot: Bot, state: MonitorState) -> int:
 
 async def run_monitor(bot: Bot, due: Due, slots: asyncio.Semaphore) -> int:
     try:
+        base = bot.catalog.source.parent if bot.catalog.source else None
         async with slots:
-            loaded, report = await asyncio.to_thread(_analyse, due.system.data, due.monitor)
+            loaded, report = await asyncio.to_thread(_analyse, due.system.data, due.monitor,
+                                                     base)
         if report is None:
             log.info("drift monitor %s skipped: %d current rows, fewer than min_rows %d",
                      due.monitor_id, loaded.current.rows, due.monitor.min_rows)
             return 0
-        base = bot.catalog.source.parent if bot.catalog.source else None
         run = MonitorRun(
             system=due.system_key,
             monitor=due.monitor_id,
@@ -139,10 +142,11 @@ def monitor_settings(monitor: Monitor) -> DriftSettings:
                          min_rows=monitor.min_rows)
 
 
-def _analyse(data: DataSources | None, monitor: Monitor) -> tuple[SystemData, DriftReport | None]:
+def _analyse(data: DataSources | None, monitor: Monitor,
+             base: Path | None) -> tuple[SystemData, DriftReport | None]:
     if data is None:  # the catalog refuses monitors without data; built in code, it may not
         raise DriftDataError("the system has monitors but no data sources")
-    loaded = load_sources(data)
+    loaded = load_sources(data, base=base)
     if loaded.current.rows < monitor.min_rows:
         return loaded, None
-    return loaded, analyse_sources(data, loaded, settings=monitor_settings(monitor))
+    return loaded, analyse_sources(data, loaded, settings=monitor_settings(monitor), base=base)

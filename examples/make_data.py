@@ -12,6 +12,10 @@ committed; rerun this only to change them.
   stopped filling it), and the model flags noticeably more payments with less confidence.
 - maintenance/reference.csv and current.csv: refrigeration-unit telemetry; the current
   week is a heat wave (higher ambient temperature, compressors working harder).
+- recommender/reference.parquet and current.parquet: shopping sessions scored by the
+  product recommender (the `data-drift` drill and the sandbox's default alert). The
+  current day is in the holiday season: shoppers browse gift and toy categories, fill
+  larger baskets and stay longer on pages, and the predicted click-through rate falls.
 """
 
 from __future__ import annotations
@@ -105,6 +109,34 @@ def maintenance_rows(rng: np.random.Generator, *, rows: int, heat: float) -> lis
     ]
 
 
+AFFINITIES = ["electronics", "home", "fashion", "books", "beauty", "toys", "gifts"]
+AFFINITY_SHARES = {False: [0.24, 0.22, 0.2, 0.12, 0.12, 0.06, 0.04],
+                   True: [0.17, 0.13, 0.14, 0.09, 0.09, 0.17, 0.21]}
+
+
+def recommender_sessions(rng: np.random.Generator, *, rows: int, start: datetime,
+                         span: timedelta, holiday: bool, first_id: int) -> pa.Table:
+    affinity = rng.choice(AFFINITIES, size=rows, p=AFFINITY_SHARES[holiday])
+    basket = rng.poisson(3.1 if holiday else 2.2, rows)
+    time_on_page = np.round(rng.lognormal(3.55 if holiday else 3.3, 0.6, rows), 1)
+    pages = rng.poisson(7.5 if holiday else 6.0, rows) + 1
+    device = rng.choice(["app", "web", "mobile_web"], size=rows, p=[0.45, 0.3, 0.25])
+    gifting = np.isin(affinity, ["toys", "gifts"])
+    ctr = _sigmoid(-3.3 + 0.08 * basket - 0.35 * gifting + rng.normal(0, 0.3, rows))
+    seconds = np.sort(rng.integers(0, int(span.total_seconds()), size=rows))
+    return pa.table({
+        "session_id": [f"s-{first_id + i:08d}" for i in range(rows)],
+        "served_at": pa.array([start + timedelta(seconds=int(s)) for s in seconds],
+                              type=pa.timestamp("s", tz="UTC")),
+        "category_affinity": affinity,
+        "basket_size": pa.array(basket, type=pa.int16()),
+        "time_on_page_s": time_on_page,
+        "pages_viewed": pa.array(pages, type=pa.int16()),
+        "device": device,
+        "predicted_ctr": np.round(ctr, 4),
+    })
+
+
 def write_csv(path: Path, rows: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as fh:
@@ -128,6 +160,12 @@ def main() -> None:
         amount_shift=0.6, category_missing=0.12, first_id=900_001))
     write_csv(HERE / "maintenance" / "reference.csv", maintenance_rows(rng, rows=2500, heat=0))
     write_csv(HERE / "maintenance" / "current.csv", maintenance_rows(rng, rows=1200, heat=6))
+    write_parquet(HERE / "recommender" / "reference.parquet", recommender_sessions(
+        rng, rows=8000, start=datetime(2026, 10, 1, tzinfo=UTC), span=timedelta(days=28),
+        holiday=False, first_id=1))
+    write_parquet(HERE / "recommender" / "current.parquet", recommender_sessions(
+        rng, rows=3000, start=datetime(2026, 11, 27, tzinfo=UTC), span=timedelta(days=1),
+        holiday=True, first_id=40_000_001))
     for path in sorted(HERE.rglob("*.*")):
         print(f"{path.relative_to(HERE.parent)}  {path.stat().st_size:,} bytes")
 

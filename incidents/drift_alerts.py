@@ -6,11 +6,19 @@ again with the start time of the alert already stored, which ingestion treats as
 redelivery: a monitor that runs every few minutes, or again after a restart, adds nothing.
 A finding that is gone from a later run is sent as resolved, which records it in the
 incident's timeline; the incident itself stays open for people to close.
+
+Once people have resolved (or declined, or closed) the incident of a finding, the monitor
+opens a new one only when the data changed: each alert carries a digest of the analysis
+it came from (label "evidence": row counts, every column's statistics, the thresholds),
+and a finding whose last alert sits in a finished incident with the same digest is not
+sent again. Unchanging data — the example files, a table nobody refreshed — no longer
+reopens an incident minutes after it was resolved; new data that still drifts does.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,12 +67,15 @@ def title(system: str, signal: Signal, report: DriftReport) -> str:
     return text if len(text) <= MAX_TITLE else text[: MAX_TITLE - 1] + "…"
 
 
-def firing_alerts(session: Session, *, system: str) -> dict[str, Alert]:
-    """The monitor alerts of a system still firing in an open incident, by fingerprint.
+def evidence_digest(report: DriftReport) -> str:
+    """A digest of everything an analysis found: equal for equal data and thresholds."""
+    text = json.dumps(report.to_dict(), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
-    Only the latest alert of a fingerprint counts: once resolved, or once its incident is
-    closed, a finding that comes back is a new alert (and, if need be, a new incident).
-    """
+
+def latest_alerts(session: Session, *, system: str) -> dict[str, tuple[Alert, str | None]]:
+    """The latest monitor alert of each fingerprint of a system, with its incident's
+    status (None when it has no incident)."""
     rows = session.exec(
         select(Alert, Incident.status)
         .join(Incident, col(Alert.incident_id) == col(Incident.id), isouter=True)
@@ -75,18 +86,43 @@ def firing_alerts(session: Session, *, system: str) -> dict[str, Alert]:
     latest: dict[str, tuple[Alert, str | None]] = {}
     for alert, status in rows:
         latest.setdefault(alert.fingerprint, (alert, status))
+    return latest
+
+
+def firing_alerts(session: Session, *, system: str) -> dict[str, Alert]:
+    """The monitor alerts of a system still firing in an open incident, by fingerprint.
+
+    Only the latest alert of a fingerprint counts: once resolved, or once its incident is
+    closed, a finding that comes back is a new alert (and, if need be, a new incident).
+    """
+    return _firing(latest_alerts(session, system=system))
+
+
+def _firing(latest: dict[str, tuple[Alert, str | None]]) -> dict[str, Alert]:
     return {
         fp: alert for fp, (alert, status) in latest.items()
         if alert.status == AlertStatus.FIRING and status in OPEN_STATUSES
     }
 
 
+def _finished_on_same_evidence(entry: tuple[Alert, str | None] | None, evidence: str) -> bool:
+    """The finding's last alert is in an incident people finished, from the same data."""
+    if entry is None:
+        return False
+    alert, status = entry
+    return (status is not None and status not in OPEN_STATUSES
+            and (alert.labels or {}).get("evidence") == evidence)
+
+
 def plan_alerts(
     session: Session, *, run: MonitorRun, system: System | None, now: datetime
 ) -> list[AlertIn]:
     """The alerts one monitor run sends: its findings, most severe first (the first one
-    opens the incident and sets its severity), then resolutions of findings now gone."""
-    firing = firing_alerts(session, system=run.system)
+    opens the incident and sets its severity), then resolutions of findings now gone.
+    Findings already dealt with in a finished incident on the same data are left out."""
+    latest = latest_alerts(session, system=run.system)
+    firing = _firing(latest)
+    evidence = evidence_digest(run.report)
     criticality = system.criticality if system else "standard"
     found: list[tuple[int, int, AlertIn]] = []
     seen: set[str] = set()
@@ -96,8 +132,10 @@ def plan_alerts(
             continue
         seen.add(fp)
         previous = firing.get(fp)
+        if previous is None and _finished_on_same_evidence(latest.get(fp), evidence):
+            continue
         alert = _finding(run, signal, fp, started_at=previous.starts_at if previous else now,
-                         dashboard=system.dashboard if system else None)
+                         dashboard=system.dashboard if system else None, evidence=evidence)
         metric = Metric.from_dict(alert.metric.model_dump()) if alert.metric else None
         severity = propose_severity(
             signal=alert.signal, metric=metric, criticality=criticality
@@ -123,10 +161,10 @@ def plan_alerts(
 
 
 def _finding(run: MonitorRun, signal: Signal, fp: str, *, started_at: datetime,
-             dashboard: str | None) -> AlertIn:
+             dashboard: str | None, evidence: str) -> AlertIn:
     report = run.report
     metric = signal.metric
-    labels = {"monitor": run.monitor}
+    labels = {"monitor": run.monitor, "evidence": evidence}
     if signal.column:
         labels["column"] = signal.column
     description = (

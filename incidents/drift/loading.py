@@ -20,6 +20,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from incidents.drift.columns import DriftDataError
+from incidents.drift.paths import relative_path
 
 PARQUET_SUFFIXES = {".parquet", ".pq", ".parq"}
 PARQUET_MAGIC = b"PAR1"
@@ -36,18 +37,21 @@ class Table:
     columns: dict[str, np.ndarray]
 
 
-def load_table(source: str | Path, *, role: str = "input") -> Table:
+def load_table(source: str | Path, *, role: str = "input", base: Path | None = None) -> Table:
     """Read one file, or every file matching a glob pattern, as one table.
 
     `role` ("reference", "current") only names the input in error messages. Every
-    failure is a DriftDataError with a one-line message.
+    failure is a DriftDataError with a one-line message; paths in it are relative to
+    `base` (the catalog's folder) when inside it, so a message in Slack names the file
+    as the catalog does, not the server's file system.
     """
     text = str(source)
+    shown = relative_path(text, base)
     is_pattern = any(ch in text for ch in "*?[") and not Path(text).exists()
     paths = sorted(glob.glob(text)) if is_pattern else [text]
     if not paths:
-        raise DriftDataError(f"{role} pattern {text!r} matches no files")
-    tables = [_read(Path(p), role) for p in paths]
+        raise DriftDataError(f"{role} pattern {shown!r} matches no files")
+    tables = [_read(Path(p), role, base) for p in paths]
     if len(tables) == 1:
         table = tables[0]
     else:
@@ -55,7 +59,7 @@ def load_table(source: str | Path, *, role: str = "input") -> Table:
             table = pa.concat_tables(tables, promote_options="permissive")
         except (pa.ArrowException, ValueError) as exc:
             raise DriftDataError(
-                f"{role} files {text!r} do not share a schema: {_first_line(exc)}"
+                f"{role} files {shown!r} do not share a schema: {_first_line(exc)}"
             ) from exc
     return Table(source=text, rows=table.num_rows, columns=arrow_to_columns(table, role=role))
 
@@ -79,11 +83,12 @@ def arrow_to_columns(table: pa.Table, *, role: str = "input") -> dict[str, np.nd
     return {name: _to_numpy(table.column(name)) for name in names}
 
 
-def _read(path: Path, role: str) -> pa.Table:
+def _read(path: Path, role: str, base: Path | None) -> pa.Table:
+    shown = relative_path(str(path), base)
     if not path.exists():
-        raise DriftDataError(f"{role} file {str(path)!r} does not exist")
+        raise DriftDataError(f"{role} file {shown!r} does not exist")
     if path.is_dir():
-        raise DriftDataError(f"{role} path {str(path)!r} is a directory, not a file")
+        raise DriftDataError(f"{role} path {shown!r} is a directory, not a file")
     try:
         if _is_parquet(path):
             return pq.read_table(path)
@@ -91,7 +96,7 @@ def _read(path: Path, role: str) -> pa.Table:
     except (pa.ArrowException, OSError, ValueError) as exc:
         kind = "Parquet" if _is_parquet(path) else "CSV"
         raise DriftDataError(
-            f"cannot read {role} file {str(path)!r} as {kind}: {_first_line(exc)}"
+            f"cannot read {role} file {shown!r} as {kind}: {_first_line(exc)}"
         ) from exc
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from incidents.catalog_models import CurrentQuery, DataSources
 from incidents.drift.columns import DriftDataError
+from incidents.drift.paths import relative_path
 from incidents.drift.report import DriftReport, analyse_drift
 from incidents.drift.settings import DriftSettings
 from incidents.env_refs import MissingVariable, expand
@@ -51,27 +52,30 @@ def missing_sources(system_key: str, data: DataSources | None) -> str | None:
     return None
 
 
-def load_sources(data: DataSources) -> SystemData:
-    """Reference and current tables of a system (see `missing_sources` first)."""
+def load_sources(data: DataSources, *, base: Path | None = None) -> SystemData:
+    """Reference and current tables of a system (see `missing_sources` first). Error
+    messages name files relative to `base`, the catalog's folder."""
     if data.reference is None or not data.has_current:
         raise DriftDataError("the catalog names no reference or no current data")
     from incidents.drift.loading import load_table
 
-    reference = load_table(data.reference, role="reference")
+    reference = load_table(data.reference, role="reference", base=base)
     if data.current_query is not None:
         current = query_table(data.current_query, role="current")
     else:
-        current = load_table(data.current, role="current")
+        current = load_table(data.current, role="current", base=base)
     return SystemData(reference=reference, current=current)
 
 
 def analyse_sources(
-    data: DataSources, loaded: SystemData, *, settings: DriftSettings | None = None
+    data: DataSources, loaded: SystemData, *, settings: DriftSettings | None = None,
+    base: Path | None = None,
 ) -> DriftReport:
     """The drift report of loaded tables, with the model columns the catalog names."""
     for table, role in ((loaded.reference, "reference"), (loaded.current, "current")):
         if table.rows == 0:
-            raise DriftDataError(f"{role} data {table.source!r} has no rows")
+            raise DriftDataError(f"{role} data {display_source(table.source, base)!r} has "
+                                 "no rows")
     return analyse_drift(
         loaded.reference.columns,
         loaded.current.columns,
@@ -141,9 +145,6 @@ def _database_reason(exc: BaseException) -> str:
 
 def display_source(source: str, base: Path | None) -> str:
     """A source as people know it: relative to the catalog's folder when inside it."""
-    if base is None or "://" in source or source.startswith("SQL query"):
+    if "://" in source or source.startswith("SQL query"):
         return source
-    try:
-        return str(Path(source).relative_to(base))
-    except ValueError:
-        return source
+    return relative_path(source, base)

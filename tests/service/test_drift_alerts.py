@@ -1,5 +1,5 @@
 """Monitor findings as alerts: stable fingerprints, repeats dropped while firing, a new
-episode after the incident is closed, resolutions of what went away."""
+episode after the incident is finished only on new data, resolutions of what went away."""
 
 from datetime import timedelta
 
@@ -8,8 +8,8 @@ from sqlmodel import select
 
 from incidents import service
 from incidents.alerts import ingest_many
-from incidents.drift import analyse_drift
-from incidents.drift_alerts import MonitorRun, fingerprint, plan_alerts
+from incidents.drift import DriftSettings, analyse_drift
+from incidents.drift_alerts import MonitorRun, evidence_digest, fingerprint, plan_alerts
 from incidents.models import Alert, Incident
 from incidents.types import AlertStatus, Status
 from tests.service.conftest import NOW
@@ -56,13 +56,27 @@ def test_findings_open_one_incident_and_repeats_are_dropped(session, catalog):
     assert {a.started_at for a in again} == {NOW}
     assert send(session, again, later, catalog) == ["duplicate"] * len(again)
 
-    # Closed: the same drift later is a new episode, and a new incident.
+    # Finished (declined here): the same data again sends nothing, however long after —
+    # people have dealt with exactly this.
     service.decline(session, incident=incident, actor="U_ALICE", now=later)
     next_day = NOW + timedelta(days=1)
-    fresh = plan_alerts(session, run=run(found), system=system, now=next_day)
+    assert plan_alerts(session, run=run(found), system=system, now=next_day) == []
+    # New data that still drifts is a new episode, and a new incident.
+    fresh = plan_alerts(session, run=run(report(drifted=True, seed=3)), system=system,
+                        now=next_day)
     assert {a.started_at for a in fresh} == {next_day}
     assert send(session, fresh, next_day, catalog)[0] == "opened"
     assert session.exec(select(Incident).where(Incident.status == Status.TRIAGE)).one()
+
+
+def test_the_evidence_digest_follows_the_data_and_the_thresholds():
+    found = report(drifted=True)
+    assert evidence_digest(found) == evidence_digest(report(drifted=True))
+    assert evidence_digest(found) != evidence_digest(report(drifted=True, seed=2))
+    rng = np.random.default_rng(1)
+    ref, cur = {"a": rng.normal(0, 1, 500)}, {"a": rng.normal(1, 1, 500)}
+    assert evidence_digest(analyse_drift(ref, cur)) != evidence_digest(
+        analyse_drift(ref, cur, settings=DriftSettings(psi_threshold=0.3)))
 
 
 def test_findings_that_went_away_are_resolved_by_their_own_monitor(session, catalog):

@@ -112,8 +112,8 @@ def gather_evidence(
     data: DataSources, *, system_key: str, incident_id: int, base: Path | None, now: datetime
 ) -> Evidence:
     """Load, analyse, draw and serialise: all the slow work, in one call for a thread."""
-    loaded = load_sources(data)
-    report = analyse_sources(data, loaded)
+    loaded = load_sources(data, base=base)
+    report = analyse_sources(data, loaded, base=base)
     reference = display_source(loaded.reference.source, base)
     current = display_source(loaded.current.source, base)
     chart = drift_chart(report, loaded.reference.columns, loaded.current.columns,
