@@ -71,10 +71,10 @@ def compare_sorted(ref: np.ndarray, cur: np.ndarray) -> SortedComparison:
     from_ref = order < n1
     counts = order  # reuse: cumulative counts of reference values
     np.cumsum(from_ref, out=counts)
-    cdf_diff = counts / n1
-    np.logical_not(from_ref, out=from_ref)
-    np.cumsum(from_ref, out=counts)  # now cumulative counts of current values
     del from_ref
+    cdf_diff = counts / n1
+    # Current values counted so far: the position (1-based) minus the reference ones.
+    np.subtract(np.arange(1, counts.size + 1), counts, out=counts)
     scratch = merged  # reuse: the unsorted copy is no longer needed
     np.divide(counts, n2, out=scratch)
     np.subtract(cdf_diff, scratch, out=cdf_diff)

@@ -74,8 +74,8 @@ def test_no_drift_exits_0_with_table(same: tuple[Path, Path]) -> None:
     header = text.splitlines()[3]
     for title in ("column", "type", "test", "p (BH)", "PSI", "W/σ", "verdict"):
         assert title in header
-    assert "Dataset: no drift — 0 of 3 columns drifted" in text
-    assert "fraud_score" not in text.split("Dataset:")[0].split("Current:")[1]
+    assert "Verdict: no drift — 0 of 3 columns drifted" in text
+    assert "fraud_score" not in text.split("Verdict:")[0].split("Current:")[1]
 
 
 def test_drift_exits_1_ranked_by_effect_with_model_health(drifted: tuple[Path, Path]) -> None:
@@ -86,7 +86,7 @@ def test_drift_exits_1_ranked_by_effect_with_model_health(drifted: tuple[Path, P
     assert rows[1].startswith("age") and "drift (null rate)" in rows[1]
     assert "0.0% → 20.0%" in rows[1]
     assert rows[2].startswith("country") and "no drift" in rows[2]
-    assert "Dataset: DRIFT — 2 of 3 columns drifted" in text
+    assert "Verdict: DRIFT — 2 of 3 columns drifted" in text
     prediction = next(line for line in text.splitlines() if line.startswith("Prediction"))
     assert "positive rate" in prediction and "SHIFTED" in prediction
     assert next(line for line in text.splitlines() if line.startswith("Performance"))
@@ -153,7 +153,7 @@ def test_insufficient_data_exits_0(tmp_path: Path) -> None:
     frame(2, n=150, shift=2.0).to_csv(cur, index=False)
     code, text = run(ref, cur)
     assert code == EXIT_OK
-    assert "Dataset: insufficient data" in text and "current 150" in text
+    assert "Verdict: insufficient data — need at least 200 rows" in text and "current 150" in text
 
 
 def test_glob_reads_every_matching_file(tmp_path: Path) -> None:
