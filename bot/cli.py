@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -167,6 +168,7 @@ def drift(
         reference=reference, current=current, prediction=prediction, confidence=confidence,
         label=label, exclude=columns, as_json=as_json, out=sys.stdout,
     )
+    _exit_without_teardown.append(True)
     raise typer.Exit(code)
 
 
@@ -199,8 +201,22 @@ def report(
         typer.echo(f"incident log ({written} incidents) written to {csv_file}", err=True)
 
 
+# Set by commands that finish holding large arrays (`drift`): the console script then
+# exits without the interpreter's teardown, which frees every array and module one by
+# one — about 70 ms, a tenth of a drift run on 100,000 rows (README, "Performance").
+_exit_without_teardown: list[bool] = []
+
+
 def main() -> None:
-    cli()
+    try:
+        cli()
+    except SystemExit as done:
+        if not _exit_without_teardown:
+            raise
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 if __name__ == "__main__":
