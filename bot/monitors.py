@@ -110,6 +110,7 @@ async def run_monitor(bot: Bot, due: Due, slots: asyncio.Semaphore) -> int:
             reference=display_source(loaded.reference.source, base),
             current=display_source(loaded.current.source, base),
             every=format_duration(due.monitor.every),
+            data_modified_at=loaded.modified_at,
         )
         with bot.session() as session:
             now = bot.now()

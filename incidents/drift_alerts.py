@@ -7,12 +7,15 @@ redelivery: a monitor that runs every few minutes, or again after a restart, add
 A finding that is gone from a later run is sent as resolved, which records it in the
 incident's timeline; the incident itself stays open for people to close.
 
-Once people have resolved (or declined, or closed) the incident of a finding, the monitor
-opens a new one only when the data changed: each alert carries a digest of the analysis
-it came from (label "evidence": row counts, every column's statistics, the thresholds),
-and a finding whose last alert sits in a finished incident with the same digest is not
-sent again. Unchanging data — the example files, a table nobody refreshed — no longer
-reopens an incident minutes after it was resolved; new data that still drifts does.
+Once people have finished an incident, a monitor opens a new one only on data that
+changed since. Two checks, either suffices to stay quiet: each alert carries a digest of
+the analysis it came from (label "evidence": row counts, every column's statistics, the
+thresholds), and a finding whose last alert sits in a finished incident with the same
+digest is not sent again; and when the data are files written before the system's last
+incident was resolved (and no incident of it is open), their findings are not sent —
+people resolved it knowing that data. Unchanging data (the example files, a table
+nobody refreshed) no longer reopens an incident minutes after it was resolved; new data
+that still drifts does.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class MonitorRun:
     reference: str  # where the data came from, for the description
     current: str
     every: str  # "15m", for the description
+    data_modified_at: datetime | None = None  # newest file; None for a query
 
 
 def fingerprint(system: str, signal: Signal) -> str:
@@ -105,6 +109,18 @@ def _firing(latest: dict[str, tuple[Alert, str | None]]) -> dict[str, Alert]:
     }
 
 
+def _resolved_since(session: Session, *, system: str, modified_at: datetime | None) -> bool:
+    """No incident of the system is open, and one was resolved after the data were last
+    written."""
+    if modified_at is None:
+        return False
+    statuses = session.exec(select(Incident.status, Incident.resolved_at)
+                            .where(Incident.system == system)).all()
+    if any(status in OPEN_STATUSES for status, _ in statuses):
+        return False
+    return any(at is not None and at >= modified_at for _, at in statuses)
+
+
 def _finished_on_same_evidence(entry: tuple[Alert, str | None] | None, evidence: str) -> bool:
     """The finding's last alert is in an incident people finished, from the same data."""
     if entry is None:
@@ -123,6 +139,7 @@ def plan_alerts(
     latest = latest_alerts(session, system=run.system)
     firing = _firing(latest)
     evidence = evidence_digest(run.report)
+    known_data = _resolved_since(session, system=run.system, modified_at=run.data_modified_at)
     criticality = system.criticality if system else "standard"
     found: list[tuple[int, int, AlertIn]] = []
     seen: set[str] = set()
@@ -132,7 +149,8 @@ def plan_alerts(
             continue
         seen.add(fp)
         previous = firing.get(fp)
-        if previous is None and _finished_on_same_evidence(latest.get(fp), evidence):
+        if previous is None and (known_data
+                                 or _finished_on_same_evidence(latest.get(fp), evidence)):
             continue
         alert = _finding(run, signal, fp, started_at=previous.starts_at if previous else now,
                          dashboard=system.dashboard if system else None, evidence=evidence)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,8 @@ class Table:
     source: str
     rows: int
     columns: dict[str, np.ndarray]
+    # When the newest of its files was last written (UTC); None for query results.
+    modified_at: datetime | None = None
 
 
 def load_table(source: str | Path, *, role: str = "input", base: Path | None = None) -> Table:
@@ -61,7 +64,9 @@ def load_table(source: str | Path, *, role: str = "input", base: Path | None = N
             raise DriftDataError(
                 f"{role} files {shown!r} do not share a schema: {_first_line(exc)}"
             ) from exc
-    return Table(source=text, rows=table.num_rows, columns=arrow_to_columns(table, role=role))
+    newest = max(Path(p).stat().st_mtime for p in paths)
+    return Table(source=text, rows=table.num_rows, columns=arrow_to_columns(table, role=role),
+                 modified_at=datetime.fromtimestamp(newest, tz=UTC))
 
 
 def columns_from_frame(frame: Any, *, role: str = "input") -> dict[str, np.ndarray]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,12 @@ if TYPE_CHECKING:
 class SystemData:
     reference: Table
     current: Table
+
+    @property
+    def modified_at(self) -> datetime | None:
+        """When the data last changed, if files tell (a query's rows do not)."""
+        times = [t.modified_at for t in (self.reference, self.current)]
+        return None if None in times else max(times)  # type: ignore[type-var]
 
 
 def missing_sources(system_key: str, data: DataSources | None) -> str | None:

@@ -2,6 +2,7 @@
 against the workspace, with generated data and a catalog written to tmp_path."""
 
 import json
+import os
 import textwrap
 from datetime import timedelta
 
@@ -262,9 +263,12 @@ async def test_monitor_does_not_reopen_a_resolved_incident_on_unchanged_data(h, 
     assert len(h.incidents()) == 1 and h.incident(incident.id).status == Status.RESOLVED
     assert len(monitor_alerts(h)) == before
 
-    # New current data that still drifts is news: a new incident.
+    # New current data that still drifts is news: a new incident. (Written "now" on the
+    # test's clock, which runs ahead of the file system's.)
     write_current(tmp_path, drifted=True, seed=7)
     h.clock.offset += timedelta(minutes=10)
+    written = h.bot.now().timestamp()
+    os.utime(tmp_path / "data" / "current" / "2026-11-27.csv", (written, written))
     assert await check(h.bot) >= 3
     await h.settle()
     assert [i.status for i in h.incidents()] == [Status.RESOLVED, Status.TRIAGE]

@@ -11,7 +11,7 @@ from incidents.alerts import ingest_many
 from incidents.drift import DriftSettings, analyse_drift
 from incidents.drift_alerts import MonitorRun, evidence_digest, fingerprint, plan_alerts
 from incidents.models import Alert, Incident
-from incidents.types import AlertStatus, Status
+from incidents.types import AlertStatus, Severity, Status
 from tests.service.conftest import NOW
 
 
@@ -26,9 +26,10 @@ def report(*, drifted: bool, seed: int = 1):
     return analyse_drift(reference, current, prediction="score")
 
 
-def run(found, monitor="fraud-detector#1"):
+def run(found, monitor="fraud-detector#1", modified_at=None):
     return MonitorRun(system="fraud-detector", monitor=monitor, report=found,
-                      reference="ref.parquet", current="cur/*.parquet", every="15m")
+                      reference="ref.parquet", current="cur/*.parquet", every="15m",
+                      data_modified_at=modified_at)
 
 
 def send(session, alerts, now, catalog):
@@ -98,3 +99,25 @@ def test_findings_that_went_away_are_resolved_by_their_own_monitor(session, cata
                        now=later + timedelta(minutes=15)) == []
     rows = session.exec(select(Alert).where(Alert.status == AlertStatus.RESOLVED)).all()
     assert len(rows) == len(alerts) and {r.incident_id for r in rows} != {None}
+
+
+def test_files_older_than_the_last_resolution_open_nothing(session, catalog):
+    # The sandbox case: people resolved the system's incident (opened by a sample alert,
+    # before any monitor ran); the example files were written long before that.
+    system = catalog.systems["fraud-detector"]
+    incident = service.declare(session, title="Fraud flags up", system="fraud-detector",
+                               severity=Severity.SEV2, now=NOW, catalog=catalog,
+                               declared_by="U_ALICE")
+    found = report(drifted=True)
+    written = NOW - timedelta(days=30)
+    assert plan_alerts(session, run=run(found, modified_at=written), system=system, now=NOW)
+    # While it is open, findings join it as evidence; once resolved, the same files stay quiet.
+    later = NOW + timedelta(minutes=20)
+    service.resolve(session, incident=incident, summary="Known merchant change",
+                    actor="U_ALICE", now=later)
+    assert plan_alerts(session, run=run(found, modified_at=written), system=system,
+                       now=later + timedelta(minutes=5)) == []
+    # Files written after the resolution are news.
+    fresh = plan_alerts(session, run=run(found, modified_at=later + timedelta(minutes=1)),
+                        system=system, now=later + timedelta(minutes=5))
+    assert fresh and send(session, fresh, later + timedelta(minutes=5), catalog)[0] == "opened"
