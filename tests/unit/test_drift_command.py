@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,3 +148,26 @@ def test_create_app_imports_no_scipy_pandas_or_pyarrow(tmp_path: Path) -> None:
         print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))
     """)
     assert loaded == []
+
+
+def test_a_drift_run_loads_neither_pandas_nor_scipy_stats(tmp_path: Path) -> None:
+    # Large samples (asymptotic KS) need only scipy.special; Parquet and CSV go to NumPy
+    # without pandas. Small samples may import scipy.stats for the exact KS distribution.
+    ref = write(tmp_path / "ref.csv", table(1, n=12_000))
+    cur = write(tmp_path / "cur.csv", table(2, n=12_000, shift=0.3, first_id=12_000))
+    pa_parquet = tmp_path / "cur.parquet"
+    pq.write_table(pa_csv.read_csv(cur), pa_parquet)
+    loaded = run_child(f"""
+        import io, json, sys
+        from pathlib import Path
+        from bot.drift_cli import run_drift
+
+        codes = [run_drift(reference=Path({str(ref)!r}), current=Path(current),
+                           prediction=None, confidence=None, label=None, exclude=[],
+                           as_json=True, out=io.StringIO())
+                 for current in ({str(cur)!r}, {str(pa_parquet)!r})]
+        assert codes == [1, 1], codes
+        print(json.dumps(sorted(m for m in ("pandas", "scipy.stats", "scipy.special")
+                                if m in sys.modules)))
+    """)
+    assert loaded == ["scipy.special"]
