@@ -10,6 +10,7 @@ import numpy as np
 
 from incidents.drift import stats
 from incidents.drift.settings import DriftSettings
+from incidents.drift.text import CodedText
 
 Kind = Literal["numeric", "categorical", "empty", "unsupported"]
 
@@ -72,6 +73,13 @@ def counted_categories(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]
     """Sorted distinct labels (as str), their counts, and how many values are missing."""
     if values.size == 0:
         return np.array([], dtype=str), np.array([], dtype=np.int64), 0
+    coded = values.counts() if isinstance(values, CodedText) else None
+    if coded is not None:
+        labels, counts = coded
+        present = counts[:-1] > 0  # the last label is the missing one (None)
+        names = labels[:-1][present].astype(str)
+        order = np.argsort(names, kind="stable")
+        return names[order], counts[:-1][present][order].astype(np.int64), int(counts[-1])
     if values.dtype.kind == "O":
         # One pass counting by hash: ~10x faster than np.unique, which sorts Python
         # objects by comparison, and it finds the missing values (None, NaN) on the way.

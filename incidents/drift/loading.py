@@ -22,13 +22,18 @@ import pyarrow.parquet as pq
 
 from incidents.drift.columns import DriftDataError
 from incidents.drift.paths import relative_path
+from incidents.drift.text import CodedText
 
 PARQUET_SUFFIXES = {".parquet", ".pq", ".parq"}
 PARQUET_MAGIC = b"PAR1"
 # Empty fields (how pandas writes a missing value) and the usual null words ("NA",
 # "null", …) are missing in text columns too, as pandas reads them; otherwise a text
 # feature the pipeline stopped filling would look like a new category "".
-CSV_CONVERT = pa_csv.ConvertOptions(strings_can_be_null=True)
+# Text comes as dictionaries (up to DICTIONARY_MAX distinct labels in a block; beyond, as
+# plain text): the labels become Python strings once, not once per row.
+DICTIONARY_MAX = 10_000
+CSV_CONVERT = pa_csv.ConvertOptions(strings_can_be_null=True, auto_dict_encode=True,
+                                    auto_dict_max_cardinality=DICTIONARY_MAX)
 
 
 @dataclass(frozen=True)
@@ -59,14 +64,29 @@ def load_table(source: str | Path, *, role: str = "input", base: Path | None = N
         table = tables[0]
     else:
         try:
-            table = pa.concat_tables(tables, promote_options="permissive")
+            table = _concat(tables)
         except (pa.ArrowException, ValueError) as exc:
             raise DriftDataError(
                 f"{role} files {shown!r} do not share a schema: {_first_line(exc)}"
             ) from exc
+    table = table.unify_dictionaries()
     newest = max(Path(p).stat().st_mtime for p in paths)
     return Table(source=text, rows=table.num_rows, columns=arrow_to_columns(table, role=role),
                  modified_at=datetime.fromtimestamp(newest, tz=UTC))
+
+
+def _concat(tables: list[pa.Table]) -> pa.Table:
+    """One table from several files; a column that is a dictionary in one file and plain
+    text in another (more labels there) becomes plain text in all."""
+    plain = {field.name for t in tables for field in t.schema
+             if not pa.types.is_dictionary(field.type)}
+    decoded = []
+    for t in tables:
+        for i, field in enumerate(t.schema):
+            if pa.types.is_dictionary(field.type) and field.name in plain:
+                t = t.set_column(i, field.name, t.column(i).cast(field.type.value_type))
+        decoded.append(t)
+    return pa.concat_tables(decoded, promote_options="permissive")
 
 
 def columns_from_frame(frame: Any, *, role: str = "input") -> dict[str, np.ndarray]:
@@ -98,7 +118,10 @@ def _read(path: Path, role: str, base: Path | None) -> pa.Table:
         if _is_parquet(path):
             # ParquetFile, not read_table: the dataset layer behind read_table imports
             # pandas (a third of a second) to read one file.
-            with pq.ParquetFile(path) as parquet:
+            # Text read as dictionaries, as from CSV (see DICTIONARY_MAX).
+            text = [f.name for f in pq.read_schema(path)
+                    if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+            with pq.ParquetFile(path, read_dictionary=text) as parquet:
                 return parquet.read()
         return pa_csv.read_csv(path, convert_options=CSV_CONVERT)
     except (pa.ArrowException, OSError, ValueError) as exc:
@@ -128,6 +151,10 @@ def _to_numpy(column: pa.ChunkedArray) -> np.ndarray:
     from their bit maps. Only rare types (lists, structs) still go through `to_numpy`.
     """
     kind = column.type
+    if pa.types.is_dictionary(kind) and (pa.types.is_string(kind.value_type)
+                                         or pa.types.is_large_string(kind.value_type)):
+        # The CSV reader's dictionaries, unified across chunks by load_table.
+        return _text(column.combine_chunks())
     if pa.types.is_dictionary(kind):
         column = column.cast(kind.value_type)
         kind = column.type
@@ -135,8 +162,17 @@ def _to_numpy(column: pa.ChunkedArray) -> np.ndarray:
         return np.full(len(column), None, dtype=object)
     if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
         # Missing numbers become NaN; ints too, so one float path serves all numbers.
-        array = column.cast(pa.float64()).combine_chunks()
-        values = _buffer(array, np.float64)
+        # Doubles and integers come from their buffers (a cast would load pyarrow.compute,
+        # 30 ms); other widths and decimals are cast.
+        array = column.combine_chunks()
+        if pa.types.is_float64(kind):
+            values = _buffer(array, np.float64)
+        elif pa.types.is_integer(kind):
+            signed = "" if pa.types.is_signed_integer(kind) else "u"
+            values = _buffer(array, np.dtype(f"{signed}int{kind.bit_width}")).astype(np.float64)
+        else:
+            array = array.cast(pa.float64())
+            values = _buffer(array, np.float64)
         valid = _valid(array)
         if valid is not None:
             values = values.copy()
@@ -159,8 +195,9 @@ def _to_numpy(column: pa.ChunkedArray) -> np.ndarray:
         # Not analysed (classify says "unsupported"); datetime64 says what they are.
         unit = kind.unit if pa.types.is_timestamp(kind) else ("D" if pa.types.is_date32(kind)
                                                                else "ms")
-        array = column.cast(pa.int64()).combine_chunks()
-        return _buffer(array, np.int64).view(f"datetime64[{unit}]")
+        array = column.combine_chunks()
+        width = np.int32 if pa.types.is_date32(kind) else np.int64
+        return _buffer(array, width).astype(np.int64).view(f"datetime64[{unit}]")
     return column.to_numpy(zero_copy_only=False)
 
 
@@ -180,13 +217,17 @@ def _valid(array: pa.Array) -> np.ndarray | None:
 
 def _text(array: pa.Array) -> np.ndarray:
     """Text as an object array with None for missing values, via a dictionary."""
-    encoded = array.dictionary_encode()
+    encoded = array if pa.types.is_dictionary(array.type) else array.dictionary_encode()
     labels = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)
-    indices = _buffer(encoded.indices, np.int32)
-    valid = _valid(encoded.indices)
+    indices = encoded.indices
+    codes = _buffer(indices, _INDEX_TYPES[indices.type.bit_width]).astype(np.intp)
+    valid = _valid(indices)
     if valid is not None:
-        indices = np.where(valid, indices, len(labels) - 1)
-    return labels[indices]
+        codes[~valid] = len(labels) - 1
+    return CodedText.from_codes(codes, labels)
+
+
+_INDEX_TYPES = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}
 
 
 def _first_line(exc: BaseException) -> str:

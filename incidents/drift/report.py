@@ -44,6 +44,7 @@ from incidents.drift.signals import (
     plain,
     prediction_signal,
 )
+from incidents.drift.text import CodedText
 
 # Each busy column holds a few arrays twice the size of both samples; more threads than
 # this buys little on NumPy's memory-bound merges and multiplies peak memory.
@@ -237,7 +238,9 @@ def analyse_drift(
 
 
 def _as_columns(data: Mapping[str, ArrayLike], which: str) -> dict[str, np.ndarray]:
-    columns = {str(name): np.asarray(values) for name, values in data.items()}
+    # CodedText (text read from files, with its dictionary codes) stays what it is.
+    columns = {str(name): values if isinstance(values, CodedText) else np.asarray(values)
+               for name, values in data.items()}
     for name, values in columns.items():
         if values.ndim != 1:
             raise DriftDataError(f"{which} column {name!r} is not one-dimensional")

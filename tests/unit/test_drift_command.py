@@ -171,3 +171,25 @@ def test_a_drift_run_loads_neither_pandas_nor_scipy_stats(tmp_path: Path) -> Non
                                 if m in sys.modules)))
     """)
     assert loaded == ["scipy.special"]
+
+
+def test_text_read_as_dictionary_counts_like_plain_objects(tmp_path: Path) -> None:
+    from incidents.drift.columns import counted_categories
+    from incidents.drift.loading import load_table
+
+    rng = np.random.default_rng(5)
+    few = rng.choice(["DE", "FR", "US"], 3_000).astype(object)
+    few[::7] = None
+    # A second column: a line holding only an empty field would be a blank line.
+    write(tmp_path / "a.csv", {"country": few, "n": np.arange(few.size)})
+    many = np.array([f"c{i}" for i in range(12_000)], dtype=object)  # past DICTIONARY_MAX
+    write(tmp_path / "b.csv", {"country": many, "n": np.arange(many.size)})
+    for pattern, expected in ((tmp_path / "a.csv", few), (tmp_path / "*.csv",
+                                                          np.concatenate((few, many)))):
+        loaded = load_table(pattern).columns["country"]
+        assert loaded.tolist() == expected.tolist()
+        fast = counted_categories(loaded)
+        slow = counted_categories(np.asarray(loaded, dtype=object))
+        assert [x.tolist() if hasattr(x, "tolist") else x for x in fast] == [
+            x.tolist() if hasattr(x, "tolist") else x for x in slow]
+    assert counted_categories(load_table(tmp_path / "a.csv").columns["country"])[2] == 429
