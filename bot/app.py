@@ -24,10 +24,10 @@ from bot.http.body import MAX_BODY
 from bot.keys import ALERT_WRITER, BOLT, BOT, SCHEDULER, WORKER
 from bot.metrics import Metrics
 from bot.settings import Settings
+from bot.slack import deliveries
 from bot.slack.client import make_client
 from bot.slack.listeners import register_all
 from bot.slack.outbox_worker import OutboxWorker
-from incidents import outbox
 from incidents.catalog import Catalog
 from incidents.db import checkpoint, make_engine, uses_wal
 from incidents.models import Incident, utcnow
@@ -99,7 +99,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     bot.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     # In the background: the server is not listening yet, and Slack may be down.
     bot.spawn(_identify(bot))
-    worker = OutboxWorker(bot, handlers=bot.outbox_handlers, storm=app[ALERT_WRITER].busy)
+    worker = OutboxWorker(bot, handlers=deliveries.handlers(), storm=app[ALERT_WRITER].busy)
     app[WORKER] = worker
     scheduler = AsyncIOScheduler(timezone="UTC")
     app[SCHEDULER] = scheduler
@@ -162,8 +162,7 @@ def _database_gauges(bot: Bot) -> dict:
             .where(Incident.is_drill == False)  # noqa: E712 (SQL expression)
             .group_by(Incident.severity, Incident.status)
         ).all()
-        backlog = outbox.backlog(session)
     return {
         "incidents": {(sev, status): count for sev, status, count in rows},
-        "outbox_backlog": backlog,
+        **{f"outbox_{key}": value for key, value in health.outbox_figures(bot).items()},
     }

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     alert_webhook_token: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=0, le=65535)
+    # How long a replica's claim on an outbox item lasts without being renewed: when a
+    # replica dies, the others deliver what it had claimed after at most this long.
+    outbox_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
 
     @field_validator("slack_api_url")
     @classmethod

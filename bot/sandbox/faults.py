@@ -42,9 +42,10 @@ class _Rule:
     ratio: float = 0.0
     phase: float = 0.0
     seen: int = 0
+    channel: str | None = None  # only calls for this channel (Slack limits posts per channel)
 
-    def matches(self, method: str) -> bool:
-        return self.method in ("*", method)
+    def matches(self, method: str, channel: str | None) -> bool:
+        return self.method in ("*", method) and self.channel in (None, channel)
 
     def fires(self) -> bool:
         if self.ratio:
@@ -74,13 +75,16 @@ class Faults:
         times: int | None = 1,
         retry_after: int = 1,
         error: str | None = None,
+        channel: str | None = None,
     ) -> None:
-        """Fail the next `times` calls of `method` ("*" for any; None times: until clear()).
+        """Fail the next `times` calls of `method` ("*" for any; None times: until clear()),
+        or only those whose `channel` argument is `channel` when given.
 
         status 429 answers HTTP 429 with Retry-After; 5xx answers that status; status 200 with
         `error` answers a normal API error such as {"ok": false, "error": "channel_not_found"}.
         """
-        self._rules.append(_Rule(method, Fault(status, retry_after, error), times))
+        self._rules.append(_Rule(method, Fault(status, retry_after, error), times,
+                                 channel=channel))
 
     def fail_ratio(
         self,
@@ -99,10 +103,10 @@ class Faults:
     def clear(self) -> None:
         self._rules.clear()
 
-    def take(self, method: str) -> Fault | None:
+    def take(self, method: str, channel: str | None = None) -> Fault | None:
         """The fault for this call, if a rule fires; spent rules are dropped."""
         for rule in list(self._rules):
-            if rule.matches(method) and rule.fires():
+            if rule.matches(method, channel) and rule.fires():
                 if rule.remaining == 0:
                     self._rules.remove(rule)
                 return rule.fault

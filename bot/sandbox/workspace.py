@@ -214,7 +214,8 @@ class Workspace:
         token = token or arguments.get("token")
         arguments.pop("token", None)
         call = ApiCall(method=method, params=arguments, at=self.now())
-        fault = self.faults.take(method)
+        channel = arguments.get("channel") or arguments.get("channel_id")
+        fault = self.faults.take(method, channel if isinstance(channel, str) else None)
         if fault is not None:
             status, body, headers = fault.response()
             call.status, call.ok, call.error, call.injected = status, False, body["error"], True

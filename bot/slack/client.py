@@ -1,8 +1,14 @@
-"""The Slack Web API client: retries 429 and 5xx the way slack_sdk does, and counts failures."""
+"""The Web API client: retries 429 and 5xx the way slack_sdk does, and counts failures.
+
+A 429 is retried here only for a short Retry-After and never inside an outbox delivery:
+the outbox puts the channel's work off instead (bot/slack/outbox_worker.py), so one rate
+limit never holds up other incidents' messages.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextvars
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
@@ -46,6 +52,39 @@ class _CountErrors(AsyncRetryHandler):
         return False
 
 
+# True while the outbox worker delivers an item (set by the worker, read by the retry handler).
+OUTBOX_DELIVERY: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "outbox_delivery", default=False)
+# Longest Retry-After a listener waits out in place; longer ones fail the call.
+LISTENER_RATE_LIMIT_WAIT = 5
+
+
+def retry_after(headers: Mapping[str, Any] | None) -> float:
+    """Seconds from a 429's Retry-After header (a list or a string), 1 when missing."""
+    for key, value in (headers or {}).items():
+        if key.lower() == "retry-after":
+            value = value[0] if isinstance(value, list | tuple) else value
+            try:
+                return max(float(value), 0.0)
+            except (TypeError, ValueError):
+                return 1.0
+    return 1.0
+
+
+class _CappedRateLimitRetry(AsyncRateLimitErrorRetryHandler):
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429 or OUTBOX_DELIVERY.get():
+            return False
+        return retry_after(response.headers) <= LISTENER_RATE_LIMIT_WAIT
+
+
 class BotWebClient(AsyncWebClient):
     """The Web API client whose JSON bodies pass through `outgoing` hooks before they are
     sent, so a feature can adjust every message of a kind (drills mark theirs DRILL)."""
@@ -68,7 +107,7 @@ def make_client(*, token: str, base_url: str, metrics: Metrics, retries: int = 5
         timeout=10,
         retry_handlers=[
             _CountErrors(metrics),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=retries),
+            _CappedRateLimitRetry(max_retry_count=retries),
             # Longer outages are the outbox's job; do not hold a listener for minutes.
             AsyncServerErrorRetryHandler(max_retry_count=2),
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
