@@ -6,6 +6,7 @@ a client that retries a failed conversations.create ends up with exactly one cha
 
 from __future__ import annotations
 
+import asyncio
 import math
 import random
 from dataclasses import dataclass
@@ -67,6 +68,23 @@ class Faults:
 
     def __init__(self) -> None:
         self._rules: list[_Rule] = []
+        self._holds: list[tuple[str, asyncio.Event]] = []
+
+    def hold_answer(self, method: str) -> asyncio.Event:
+        """Carry out the next call of `method` but hold its answer until the returned event
+        is set: the call's effect is in the workspace while the caller has not heard of it
+        (a process killed at that moment never learns the message's ts)."""
+        gate = asyncio.Event()
+        self._holds.append((method, gate))
+        return gate
+
+    def held(self, method: str) -> asyncio.Event | None:
+        """The gate an answer to this call waits for, if a hold was set; used once."""
+        for hold in self._holds:
+            if hold[0] == method:
+                self._holds.remove(hold)
+                return hold[1]
+        return None
 
     def inject(
         self,
@@ -102,6 +120,9 @@ class Faults:
 
     def clear(self) -> None:
         self._rules.clear()
+        for _, gate in self._holds:
+            gate.set()
+        self._holds.clear()
 
     def take(self, method: str, channel: str | None = None) -> Fault | None:
         """The fault for this call, if a rule fires; spent rules are dropped."""

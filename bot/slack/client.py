@@ -85,6 +85,24 @@ class _CappedRateLimitRetry(AsyncRateLimitErrorRetryHandler):
         return retry_after(response.headers) <= LISTENER_RATE_LIMIT_WAIT
 
 
+class _IdempotentConnectionRetry(AsyncConnectionErrorRetryHandler):
+    """A lost answer to chat.postMessage may mean the message was posted: inside an outbox
+    delivery the outbox retries it, looking for the message first, instead of posting blind."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if OUTBOX_DELIVERY.get() and request.url.endswith("/chat.postMessage"):
+            return False
+        return await super()._can_retry_async(state=state, request=request, response=response,
+                                              error=error)
+
+
 class BotWebClient(AsyncWebClient):
     """The Web API client whose JSON bodies pass through `outgoing` hooks before they are
     sent, so a feature can adjust every message of a kind (drills mark theirs DRILL)."""
@@ -110,6 +128,6 @@ def make_client(*, token: str, base_url: str, metrics: Metrics, retries: int = 5
             _CappedRateLimitRetry(max_retry_count=retries),
             # Longer outages are the outbox's job; do not hold a listener for minutes.
             AsyncServerErrorRetryHandler(max_retry_count=2),
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            _IdempotentConnectionRetry(max_retry_count=2),
         ],
     )
