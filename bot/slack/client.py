@@ -8,7 +8,9 @@ limit never holds up other incidents' messages.
 from __future__ import annotations
 
 import contextvars
+import time
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
@@ -57,6 +59,43 @@ OUTBOX_DELIVERY: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "outbox_delivery", default=False)
 # Longest Retry-After a listener waits out in place; longer ones fail the call.
 LISTENER_RATE_LIMIT_WAIT = 5
+# The longest a rate limit puts outbox work off, whatever Retry-After says: a Retry-After of
+# a day would otherwise silence an incident (Slack's are usually seconds).
+MAX_RATE_LIMIT_WAIT = timedelta(seconds=60)
+# Slack limits posting per channel (the outbox waits per incident for those); every other
+# method is limited per workspace, so after its 429 no incident's delivery calls it again
+# before Retry-After has passed.
+PER_CHANNEL = frozenset({"chat.postMessage", "chat.postEphemeral"})
+
+
+class MethodPaused(Exception):
+    """Raised instead of calling a method Slack asked us to leave alone for a while."""
+
+    def __init__(self, method: str, seconds: float) -> None:
+        super().__init__(f"{method} is rate limited for {seconds:.0f} s more")
+        self.method, self.retry_after = method, seconds
+
+
+class MethodLimits:
+    """When each workspace-limited method may be called again (this process's view)."""
+
+    def __init__(self) -> None:
+        self._until: dict[str, float] = {}
+
+    def note(self, method: str, seconds: float) -> None:
+        if method in PER_CHANNEL:
+            return
+        seconds = min(seconds, MAX_RATE_LIMIT_WAIT.total_seconds())
+        self._until[method] = max(self._until.get(method, 0.0), time.monotonic() + seconds)
+
+    def remaining(self, method: str) -> float:
+        until = self._until.get(method)
+        if until is None:
+            return 0.0
+        left = until - time.monotonic()
+        if left <= 0:
+            del self._until[method]
+        return max(left, 0.0)
 
 
 def retry_after(headers: Mapping[str, Any] | None) -> float:
@@ -72,6 +111,10 @@ def retry_after(headers: Mapping[str, Any] | None) -> float:
 
 
 class _CappedRateLimitRetry(AsyncRateLimitErrorRetryHandler):
+    def __init__(self, limits: MethodLimits, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._limits = limits
+
     async def _can_retry_async(
         self,
         *,
@@ -80,9 +123,11 @@ class _CappedRateLimitRetry(AsyncRateLimitErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        if response is None or response.status_code != 429 or OUTBOX_DELIVERY.get():
+        if response is None or response.status_code != 429:
             return False
-        return retry_after(response.headers) <= LISTENER_RATE_LIMIT_WAIT
+        wait = retry_after(response.headers)
+        self._limits.note(request.url.rsplit("/", 1)[-1], wait)
+        return not OUTBOX_DELIVERY.get() and wait <= LISTENER_RATE_LIMIT_WAIT
 
 
 class _IdempotentConnectionRetry(AsyncConnectionErrorRetryHandler):
@@ -107,11 +152,16 @@ class BotWebClient(AsyncWebClient):
     """The Web API client whose JSON bodies pass through `outgoing` hooks before they are
     sent, so a feature can adjust every message of a kind (drills mark theirs DRILL)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, limits: MethodLimits | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.outgoing: list[Callable[[str, dict], None]] = []
+        self.limits = limits or MethodLimits()
 
     async def api_call(self, api_method: str, *, json: dict | None = None, **kwargs: Any):
+        if OUTBOX_DELIVERY.get():
+            wait = self.limits.remaining(api_method)
+            if wait > 0:
+                raise MethodPaused(api_method, wait)
         if json is not None:
             for hook in self.outgoing:
                 hook(api_method, json)
@@ -119,13 +169,15 @@ class BotWebClient(AsyncWebClient):
 
 
 def make_client(*, token: str, base_url: str, metrics: Metrics, retries: int = 5) -> AsyncWebClient:
+    limits = MethodLimits()
     return BotWebClient(
+        limits=limits,
         token=token,
         base_url=base_url,
         timeout=10,
         retry_handlers=[
             _CountErrors(metrics),
-            _CappedRateLimitRetry(max_retry_count=retries),
+            _CappedRateLimitRetry(limits, max_retry_count=retries),
             # Longer outages are the outbox's job; do not hold a listener for minutes.
             AsyncServerErrorRetryHandler(max_retry_count=2),
             _IdempotentConnectionRetry(max_retry_count=2),

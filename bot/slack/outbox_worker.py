@@ -20,7 +20,7 @@ from datetime import timedelta
 from slack_sdk.errors import SlackApiError
 
 from bot.container import Bot
-from bot.slack.client import OUTBOX_DELIVERY, retry_after
+from bot.slack.client import MAX_RATE_LIMIT_WAIT, OUTBOX_DELIVERY, MethodPaused, retry_after
 from bot.slack.deliveries.posting import Handler
 from incidents import outbox_claims, service
 from incidents.models import Incident, Outbox
@@ -34,9 +34,6 @@ POLL_SECONDS = 1.0
 STORM_SHARE = 0.25
 # The rest is capped: a delivery that was slow because Slack was must not park the outbox.
 STORM_REST_MAX = 1.0
-# The longest a rate limit puts an incident's messages off, whatever Retry-After says: a
-# Retry-After of a day would otherwise silence the incident (Slack's are usually seconds).
-MAX_RATE_LIMIT_WAIT = timedelta(seconds=60)
 
 # Slack errors a retry cannot fix. Each is still retried a few times (a channel just created
 # can be "not found" for a moment), then given up so the incident's later messages go out.
@@ -57,7 +54,10 @@ def _permanent(exc: BaseException) -> str | None:
 
 
 def _rate_limited(exc: BaseException) -> float | None:
-    """Retry-After seconds when Slack answered 429."""
+    """Retry-After seconds when Slack answered 429 (or asked us earlier to leave a method
+    alone for a while)."""
+    if isinstance(exc, MethodPaused):
+        return exc.retry_after
     if isinstance(exc, SlackApiError) and getattr(exc.response, "status_code", None) == 429:
         return retry_after(getattr(exc.response, "headers", None))
     return None

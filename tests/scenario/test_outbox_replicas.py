@@ -16,6 +16,7 @@ from bot.sandbox.stack import start_stack
 from bot.sandbox.workspace import Workspace
 from bot.slack.deliveries.posting import EVENT_TYPE
 from bot.slack.outbox_worker import MAX_RATE_LIMIT_WAIT
+from incidents import service
 from incidents.models import Incident, Outbox, utcnow
 
 from .conftest import Harness
@@ -210,3 +211,24 @@ async def test_a_starting_replica_leaves_other_replicas_claims_alone(tmp_path, c
         assert session.get(Incident, claimed.incident_id).channel_id is not None
     await first.stack.close()
     await second.stack.close()
+
+
+async def test_a_rate_limited_workspace_method_is_left_alone_by_every_incident(two):
+    ws = two.workspace
+    a, b = two.incidents()
+    def topic_calls() -> int:  # answered or refused
+        return len([c for c in ws.calls if c.method == "conversations.setTopic"])
+
+    before = topic_calls()
+    ws.faults.inject("conversations.setTopic", status=429, retry_after=20, times=1)
+    with two.bot.session() as session:  # a new severity: a new topic for both channels
+        for incident in (a, b):
+            service.change_severity(session, incident=session.get(Incident, incident.id),
+                                    severity=2, actor="U_ALICE", now=two.bot.now())
+    await two.stack.drain()
+    # One call met the 429; the other incident's sync did not call the method again.
+    assert topic_calls() == before + 1
+    for incident in (a, b):
+        [waiting] = [i for i in undelivered(two, incident.id) if i.kind == "sync"]
+        assert timedelta(seconds=15) < waiting.next_attempt_at - two.bot.now() <= timedelta(
+            seconds=20)
