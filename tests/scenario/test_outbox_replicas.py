@@ -232,3 +232,28 @@ async def test_a_rate_limited_workspace_method_is_left_alone_by_every_incident(t
         [waiting] = [i for i in undelivered(two, incident.id) if i.kind == "sync"]
         assert timedelta(seconds=15) < waiting.next_attempt_at - two.bot.now() <= timedelta(
             seconds=20)
+
+
+async def test_a_slow_delivery_keeps_its_lease_while_it_runs(tmp_path, catalog):
+    from bot.settings import Settings
+
+    settings = Settings(_env_file=None, slack_bot_token="xoxb-x", slack_signing_secret="x",
+                        database_url=f"sqlite:///{tmp_path}/shared.db",
+                        outbox_lease_seconds=0.3)
+    ws = Workspace.default()
+    first = Harness(await start_stack(settings, catalog, workspace=ws))
+    gate = ws.faults.hold_answer("conversations.create")  # Slack is slow for a second
+    await first.post("/alerts", alert("fraud-detector"))
+    await ws.wait_for(lambda: ws.calls_to("conversations.create"))
+    second = Harness(await start_stack(settings, catalog, workspace=ws))
+    for _ in range(5):  # three leases' worth: renewed every 0.1 s, never taken over
+        await asyncio.sleep(0.2)
+        assert await second.stack.drain() == 0
+    with second.bot.session() as session:
+        [claimed] = session.exec(select(Outbox).where(Outbox.claimant != None)).all()  # noqa: E711
+    assert claimed.claimant == first.bot.replica and claimed.attempts == 0
+    gate.set()
+    await first.settle()
+    assert len(ws.calls_to("conversations.create", include_injected=True)) == 1
+    await first.stack.close()
+    await second.stack.close()
