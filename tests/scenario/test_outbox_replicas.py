@@ -5,10 +5,13 @@ storm delivered once by two workers, and a start-up that leaves others' claims a
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import timedelta
 
 import aiohttp
+import pytest
 import pytest_asyncio
+import sqlalchemy as sa
 from sqlmodel import select
 
 from bot.keys import WORKER
@@ -20,6 +23,24 @@ from incidents import service
 from incidents.models import Incident, Outbox, utcnow
 
 from .conftest import Harness
+
+PG_URL = os.environ.get("INCIDENTBOT_TEST_DATABASE_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_url(request, tmp_path):
+    """The database two replicas share: SQLite, and PostgreSQL when
+    INCIDENTBOT_TEST_DATABASE_URL names one (emptied first)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/shared.db"
+    if not PG_URL:
+        pytest.skip("INCIDENTBOT_TEST_DATABASE_URL is not set")
+    engine = sa.create_engine(PG_URL)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+    return PG_URL
 
 
 class Clock:
@@ -114,12 +135,12 @@ async def test_a_huge_retry_after_is_capped(two):
 
 
 async def test_a_replica_dying_between_posting_and_storing_the_summary_posts_it_once(
-    tmp_path, catalog
+    shared_url, catalog
 ):
     from bot.settings import Settings
 
     settings = Settings(_env_file=None, slack_bot_token="xoxb-x", slack_signing_secret="x",
-                        database_url=f"sqlite:///{tmp_path}/shared.db")
+                        database_url=shared_url)
     ws = Workspace.default()
     first_clock, second_clock = Clock(), Clock()
     first = Harness(await start_stack(settings, catalog, workspace=ws, clock=first_clock))
@@ -150,11 +171,11 @@ async def test_a_replica_dying_between_posting_and_storing_the_summary_posts_it_
     await second.stack.close()
 
 
-async def test_two_workers_deliver_an_alert_storm_once(tmp_path, catalog):
+async def test_two_workers_deliver_an_alert_storm_once(shared_url, catalog):
     from bot.settings import Settings
 
     settings = Settings(_env_file=None, slack_bot_token="xoxb-x", slack_signing_secret="x",
-                        database_url=f"sqlite:///{tmp_path}/shared.db")
+                        database_url=shared_url)
     ws = Workspace.default()
     first = Harness(await start_stack(settings, catalog, workspace=ws))
     second = Harness(await start_stack(settings, catalog, workspace=ws))
@@ -186,11 +207,11 @@ async def test_two_workers_deliver_an_alert_storm_once(tmp_path, catalog):
     await second.stack.close()
 
 
-async def test_a_starting_replica_leaves_other_replicas_claims_alone(tmp_path, catalog):
+async def test_a_starting_replica_leaves_other_replicas_claims_alone(shared_url, catalog):
     from bot.settings import Settings
 
     settings = Settings(_env_file=None, slack_bot_token="xoxb-x", slack_signing_secret="x",
-                        database_url=f"sqlite:///{tmp_path}/shared.db")
+                        database_url=shared_url)
     ws = Workspace.default()
     first = Harness(await start_stack(settings, catalog, workspace=ws))
     gate = ws.faults.hold_answer("conversations.create")  # the first replica is mid-delivery
