@@ -1,7 +1,8 @@
 """Fault injection: answer some Web API calls with rate limits, server errors or API errors.
 
 An injected fault is decided before the method runs, so it never changes the workspace:
-a client that retries a failed conversations.create ends up with exactly one channel.
+a client that retries a failed conversations.create ends up with exactly one channel. An
+`after` fault is the exception: the method runs, then the fault is answered (a lost answer).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ class Fault:
     status: int
     retry_after: int = 1
     error: str | None = None
+    # The call takes effect, then the fault is answered: Slack posted the message but the
+    # answer was an error or never came, so the caller cannot tell it happened.
+    after: bool = False
 
     def response(self) -> tuple[int, dict[str, Any], dict[str, str]]:
         """HTTP status, JSON body and headers the client receives."""
@@ -94,14 +98,16 @@ class Faults:
         retry_after: int = 1,
         error: str | None = None,
         channel: str | None = None,
+        after: bool = False,
     ) -> None:
         """Fail the next `times` calls of `method` ("*" for any; None times: until clear()),
-        or only those whose `channel` argument is `channel` when given.
+        or only those whose `channel` argument is `channel` when given. `after`: the call is
+        carried out first and the fault answered instead of its result.
 
         status 429 answers HTTP 429 with Retry-After; 5xx answers that status; status 200 with
         `error` answers a normal API error such as {"ok": false, "error": "channel_not_found"}.
         """
-        self._rules.append(_Rule(method, Fault(status, retry_after, error), times,
+        self._rules.append(_Rule(method, Fault(status, retry_after, error, after), times,
                                  channel=channel))
 
     def fail_ratio(

@@ -130,9 +130,10 @@ class _CappedRateLimitRetry(AsyncRateLimitErrorRetryHandler):
         return not OUTBOX_DELIVERY.get() and wait <= LISTENER_RATE_LIMIT_WAIT
 
 
-class _IdempotentConnectionRetry(AsyncConnectionErrorRetryHandler):
-    """A lost answer to chat.postMessage may mean the message was posted: inside an outbox
-    delivery the outbox retries it, looking for the message first, instead of posting blind."""
+class _NoBlindRepost:
+    """A lost or failed answer to chat.postMessage may mean the message was posted: inside an
+    outbox delivery the outbox retries it, looking for the message first, instead of the
+    client posting it again blind."""
 
     async def _can_retry_async(
         self,
@@ -146,6 +147,14 @@ class _IdempotentConnectionRetry(AsyncConnectionErrorRetryHandler):
             return False
         return await super()._can_retry_async(state=state, request=request, response=response,
                                               error=error)
+
+
+class _IdempotentConnectionRetry(_NoBlindRepost, AsyncConnectionErrorRetryHandler):
+    pass
+
+
+class _IdempotentServerErrorRetry(_NoBlindRepost, AsyncServerErrorRetryHandler):
+    pass
 
 
 class BotWebClient(AsyncWebClient):
@@ -179,7 +188,7 @@ def make_client(*, token: str, base_url: str, metrics: Metrics, retries: int = 5
             _CountErrors(metrics),
             _CappedRateLimitRetry(limits, max_retry_count=retries),
             # Longer outages are the outbox's job; do not hold a listener for minutes.
-            AsyncServerErrorRetryHandler(max_retry_count=2),
+            _IdempotentServerErrorRetry(max_retry_count=2),
             _IdempotentConnectionRetry(max_retry_count=2),
         ],
     )

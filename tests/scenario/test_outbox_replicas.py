@@ -278,3 +278,26 @@ async def test_a_slow_delivery_keeps_its_lease_while_it_runs(tmp_path, catalog):
     assert len(ws.calls_to("conversations.create", include_injected=True)) == 1
     await first.stack.close()
     await second.stack.close()
+
+
+async def test_a_summary_posted_but_answered_with_an_error_is_not_posted_again(harness):
+    ws = harness.workspace
+    # Slack posts the summary but answers 500 (and the client's own retries would post it
+    # again blind): the outbox's retry looks for it first.
+    ws.faults.inject("chat.postMessage", status=500, times=1, after=True)
+    status, _ = await harness.post("/alerts", alert("fraud-detector"))
+    assert status == 201
+    await harness.settle()
+    for _ in range(5):
+        with harness.bot.session() as session:
+            left = session.exec(select(Outbox).where(Outbox.done_at == None)).all()  # noqa: E711
+            for item in left:  # the backoff of the failed attempt is over
+                item.next_attempt_at = harness.bot.now()
+        if not left:
+            break
+        await harness.settle()
+    incident = harness.incident()
+    counts = posts_by_key(ws, incident.channel_id)
+    assert counts["summary"] == 1 and all(count == 1 for count in counts.values())
+    assert any(c.injected for c in ws.calls_to("chat.postMessage", include_injected=True))
+    assert incident.summary_ts and incident.summary_pinned
