@@ -19,7 +19,7 @@ from bot.sandbox.stack import start_stack
 from bot.sandbox.workspace import Workspace
 from bot.slack.deliveries.posting import EVENT_TYPE
 from bot.slack.outbox_worker import MAX_RATE_LIMIT_WAIT
-from incidents import service
+from incidents import outbox, service
 from incidents.models import Incident, Outbox, utcnow
 
 from .conftest import Harness
@@ -301,3 +301,20 @@ async def test_a_summary_posted_but_answered_with_an_error_is_not_posted_again(h
     assert counts["summary"] == 1 and all(count == 1 for count in counts.values())
     assert any(c.injected for c in ws.calls_to("chat.postMessage", include_injected=True))
     assert incident.summary_ts and incident.summary_pinned
+
+
+async def test_a_later_sync_due_before_the_failed_one_does_not_post_a_second_summary(harness):
+    ws = harness.workspace
+    ws.faults.inject("chat.postMessage", status=500, times=1, after=True)  # the summary
+    await harness.post("/alerts", alert("fraud-detector"))
+    await harness.settle()  # the first sync waits for its retry, seconds away
+    [incident] = harness.incidents()
+    assert incident.summary_ts is None
+    # A change made while the first sync was being delivered queued a second one (a sync in
+    # flight does not absorb changes); it is due now, before the first one's retry.
+    with harness.bot.session() as session:
+        outbox.sync(session, session.get(Incident, incident.id), new=True)
+    await harness.settle()
+    incident = harness.incident(incident.id)
+    assert incident.summary_ts is not None
+    assert posts_by_key(ws, incident.channel_id)["summary"] == 1

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlmodel import select
+
 from bot.container import Bot
 from incidents.models import Incident, Outbox
 
@@ -57,13 +59,24 @@ async def find_posted(bot: Bot, channel: str, *, incident: int, key: str) -> dic
     return None
 
 
+def _tried_before(bot: Bot, item: Outbox) -> bool:
+    """A post keyed by its incident (the summary) may have been made by an earlier item of
+    the same kind that failed after posting and now waits for its retry, while this one,
+    queued later, is due first."""
+    with bot.session() as session:
+        return session.exec(
+            select(Outbox.id).where(Outbox.incident_id == item.incident_id,
+                                    Outbox.kind == item.kind, Outbox.attempts > 0).limit(1)
+        ).first() is not None
+
+
 async def post_once(bot: Bot, item: Outbox, *, channel: str, text: str, blocks: list,
                     key: str | None = None, **extra: Any) -> dict:
     """Post the message unless an earlier attempt of this delivery already did; returns the
     message (its `ts`, the metadata it was posted with, and `reused`: found, not posted)."""
     metadata = tag(item, key=key, **extra)
     payload = metadata["event_payload"]
-    if item.attempts > 0:
+    if item.attempts > 0 or (key is not None and _tried_before(bot, item)):
         found = await find_posted(bot, channel, incident=payload["incident"],
                                   key=payload["key"])
         if found is not None:
