@@ -38,8 +38,6 @@ def _error(exc: SlackApiError) -> str:
     return str(exc.response.get("error") or exc)
 
 
-
-
 async def _direct_message(bot: Bot, item: Outbox, user_id: str, text: str,
                           blocks_: list) -> tuple[str, str]:
     opened = await bot.client.conversations_open(users=user_id)
