@@ -22,6 +22,7 @@ from incidents.drift.loading import Table, columns_from_frame, load_table
 from incidents.drift.report import DriftReport, analyse_drift
 from incidents.drift.settings import DriftSettings
 from incidents.env_refs import MissingVariable, expand
+from incidents.redaction import redact, secrets_of
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,8 @@ def query_table(query: CurrentQuery, *, role: str = "current") -> Table:
         with engine.connect() as connection:
             frame = pd.read_sql(query.sql, connection)
     except (SQLAlchemyError, pd.errors.DatabaseError) as exc:
-        raise DriftDataError(f"{role} query on {shown} failed: {_database_reason(exc)}") from None
+        reason = redact(_database_reason(exc), secrets=secrets_of([query.url], os.environ))
+        raise DriftDataError(f"{role} query on {shown} failed: {reason}") from None
     finally:
         engine.dispose()
     source = f"SQL query on {shown}"
