@@ -12,6 +12,7 @@ worker thread.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,18 @@ def _database_reason(exc: BaseException) -> str:
     original: Any = getattr(exc, "orig", None) or exc
     text = str(original).strip() or type(original).__name__
     return text.splitlines()[0]
+
+
+_QUOTED_PATH = re.compile(r"'(/[^']*/)?([^'/]+)'")
+
+
+def shown_error(error: DriftDataError, base: Path | None) -> str:
+    """A data error as people in Slack see it: files relative to the catalog's folder,
+    never a full path of the machine the bot runs on."""
+    text = str(error)
+    if base is not None:
+        text = text.replace(f"{base}{os.sep}", "")
+    return _QUOTED_PATH.sub(r"'\2'", text)
 
 
 def display_source(source: str, base: Path | None) -> str:
