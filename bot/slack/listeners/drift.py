@@ -64,14 +64,15 @@ class Evidence:
 async def post_drift_report(bot: Bot, *, incident: Incident, user: str, reply) -> None:
     system = bot.catalog.systems.get(incident.system)
     if system is None:
-        await reply(f"{incident.system} is not in the catalog, so there is no data to compare.")
+        await reply(f"{escape(incident.system)} is not in the catalog, so there is no data "
+                    "to compare.")
         return
     problem = missing_sources(incident.system, system.data)
     if problem:
-        await reply(problem)
+        await reply(escape(problem))
         return
     label = bot.system_label(incident.system)
-    await reply(f"Comparing the current data of {label} with its reference data; this can "
+    await reply(f"Comparing the current data of {escape(label)} with its reference data; this can "
                 "take a few seconds.")
     now = bot.now()
     base = bot.catalog.source.parent if bot.catalog.source else None
