@@ -25,6 +25,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.metrics import Metrics
+from bot.slack.mrkdwn import neutralise_broadcasts
 
 
 class _CountErrors(AsyncRetryHandler):
@@ -159,7 +160,8 @@ class _IdempotentServerErrorRetry(_NoBlindRepost, AsyncServerErrorRetryHandler):
 
 class BotWebClient(AsyncWebClient):
     """The Web API client whose JSON bodies pass through `outgoing` hooks before they are
-    sent, so a feature can adjust every message of a kind (drills mark theirs DRILL)."""
+    sent, so a feature can adjust every message of a kind (drills mark theirs DRILL), and
+    then through the broadcast guard (`mrkdwn.neutralise_broadcasts`)."""
 
     def __init__(self, *args: Any, limits: MethodLimits | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -174,6 +176,9 @@ class BotWebClient(AsyncWebClient):
         if json is not None:
             for hook in self.outgoing:
                 hook(api_method, json)
+        for body in (json, kwargs.get("params"), kwargs.get("data")):
+            if isinstance(body, dict):  # some methods (setTopic, file uploads) send forms
+                neutralise_broadcasts(body, api_method)
         return await super().api_call(api_method, json=json, **kwargs)
 
 

@@ -212,4 +212,4 @@ def emergency_blocks(
         ]),
         ContextBlock(elements=[md(slack_date(at))]),
     ]
-    return f"{system_label} is Sev1: emergency response", blocks
+    return f"{escape(system_label)} is Sev1: emergency response", blocks

@@ -66,13 +66,10 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await ack()
         incident_id, rest = decode(body["actions"][0]["value"])
         kind = NotificationKind(rest[0]) if rest and rest[0] in set(CHOOSABLE) else None
-        incident = context.incident_by_id(bot, incident_id)
         user = body["user"]["id"]
-        if incident is None:
-            return
-        if incident.channel_id and not await context.is_member(bot, incident.channel_id, user):
-            await respond(response_type="ephemeral", replace_original=False,
-                          text=context.NOT_A_MEMBER)
+        _, refusal = await context.authorise(bot, incident_id, user)
+        if refusal:
+            await respond(response_type="ephemeral", replace_original=False, text=refusal)
             return
         view = await notify_view(bot, incident_id, kind, user)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -82,6 +79,9 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await ack()
         chosen = body["actions"][0]["selected_option"]["value"]
         incident_id, (kind, *_) = decode(chosen)
+        _, refusal = await context.authorise(bot, incident_id, body["user"]["id"])
+        if refusal:
+            return  # the form was opened through the same rule; a forged value gets nothing
         view = await notify_view(bot, incident_id, NotificationKind(kind), body["user"]["id"])
         await client.views_update(view_id=body["view"]["id"], hash=body["view"].get("hash"),
                                   view=view)
@@ -154,17 +154,17 @@ def register(app: AsyncApp, bot: Bot) -> None:
 
 async def _send_to_client(bot: Bot, incident_id: int, notification_id: int, user: str,
                           respond) -> None:
-    with bot.session() as session:
-        incident = session.get(Incident, incident_id)
-        row = session.get(Notification, notification_id)
-    if incident is None or row is None or row.incident_id != incident_id:
-        return
     tell = _teller(respond)
+    incident, refusal = await context.authorise(bot, incident_id, user)
+    if refusal:
+        await tell(refusal)
+        return
+    with bot.session() as session:
+        row = session.get(Notification, notification_id)
+    if row is None or row.incident_id != incident_id:
+        return
     if row.sent_at is not None:
         await tell(ALREADY_SENT)
-        return
-    if incident.channel_id and not await context.is_member(bot, incident.channel_id, user):
-        await tell(context.NOT_A_MEMBER)
         return
     target = communications.client_channel(bot.catalog, incident)
     if target is None:

@@ -84,9 +84,6 @@ async def _end(bot: Bot, call: Invocation) -> None:
     if incident is None or not incident.is_drill:
         await call.reply("Run `/incident drill end` in the channel of a drill.")
         return
-    if not await context.is_member(bot, call.channel, call.user):
-        await call.reply(context.NOT_A_MEMBER)
-        return
     ended = await apply_change(
         bot, incident_id=incident.id, user=call.user, channel=call.channel,
         respond=call.respond,

@@ -47,12 +47,9 @@ def register(app: AsyncApp, bot: Bot) -> None:
 
     async def run(*, incident_id: int, mitigation: Mitigation, parameters: dict, user: str,
                   tell: Tell) -> None:
-        incident = context.incident_by_id(bot, incident_id)
-        if incident is None:
-            await tell(f"There is no incident #{incident_id}.")
-            return
-        if incident.channel_id and not await context.is_member(bot, incident.channel_id, user):
-            await tell(context.NOT_A_MEMBER)
+        incident, refusal = await context.authorise(bot, incident_id, user)
+        if refusal:
+            await tell(refusal)
             return
         try:
             response.check_can_mitigate(incident)
@@ -98,8 +95,10 @@ def register(app: AsyncApp, bot: Bot) -> None:
     async def menu_button(ack, body, respond) -> None:
         await ack()
         incident_id, _ = decode(_value(body))
-        incident = context.incident_by_id(bot, incident_id)
-        if incident is None:
+        tell = telling(respond)
+        incident, refusal = await context.authorise(bot, incident_id, body["user"]["id"])
+        if refusal:
+            await tell(refusal)
             return
         text, blocks = menu(incident)
         await respond(response_type="ephemeral", replace_original=False, text=text, blocks=blocks)
@@ -111,8 +110,9 @@ def register(app: AsyncApp, bot: Bot) -> None:
         mitigation = Mitigation(name)
         user = body["user"]["id"]
         if mitigation == Mitigation.THRESHOLD:
-            incident = context.incident_by_id(bot, incident_id)
-            if incident is None:
+            incident, refusal = await context.authorise(bot, incident_id, user)
+            if refusal:
+                await telling(respond)(refusal)
                 return
             await client.views_open(trigger_id=body["trigger_id"], view=threshold_modal(
                 incident_id=incident_id, system_label=bot.system_label(incident.system),

@@ -57,8 +57,9 @@ def register(app: AsyncApp, bot: Bot) -> None:
                            change=lambda s, inc, now: response.post_checklist(s, incident=inc))
 
     async def open_runbook(incident_id: int, name: str, user: str, respond) -> None:
-        incident = context.incident_by_id(bot, incident_id)
-        if incident is None:
+        incident, refusal = await context.authorise(bot, incident_id, user)
+        if refusal:
+            await _say(respond, refusal)
             return
         try:
             book = books.load(incident, name)
@@ -147,8 +148,11 @@ def register(app: AsyncApp, bot: Bot) -> None:
     async def runbooks_button(ack, body, respond) -> None:
         await ack()
         incident_id, _ = decode(_value(body))
-        incident = context.incident_by_id(bot, incident_id)
-        if incident is not None:
+        incident, refusal = await context.authorise(bot, incident_id, body["user"]["id"],
+                                                    change=False)
+        if refusal:
+            await _say(respond, refusal)
+        else:
             text, blocks = list_blocks(incident)
             await respond(response_type="ephemeral", replace_original=False, text=text,
                           blocks=blocks)
@@ -163,8 +167,9 @@ def register(app: AsyncApp, bot: Bot) -> None:
     async def tick(ack, body, respond) -> None:
         await ack()
         incident_id, (name, number, done) = decode(_value(body))
-        incident = context.incident_by_id(bot, incident_id)
-        if incident is None:
+        incident, refusal = await context.authorise(bot, incident_id, body["user"]["id"])
+        if refusal:
+            await _say(respond, refusal)
             return
         try:
             book = books.load(incident, name)
