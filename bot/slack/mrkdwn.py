@@ -37,3 +37,14 @@ def link(url: str | None, label: str) -> str:
 
 def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def clip(text: object, limit: int) -> str:
+    """`text` escaped and at most `limit` characters long once escaped (an `&` becomes five
+    characters, so cutting before escaping is not enough to stay inside a Block Kit limit)."""
+    raw = str(text)
+    shown = escape(raw)
+    while len(shown) > limit:
+        raw = raw[: max(len(raw) - (len(shown) - limit) - 1, 0)]
+        shown = escape(raw) + "…"
+    return shown
