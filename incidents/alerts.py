@@ -58,6 +58,8 @@ def _finite_or_none(value: Any) -> Any:
     unknown rather than a number no sentence can say."""
     try:
         number = float(value)
+    except OverflowError:
+        return None  # an integer past any float: as unknown as infinity
     except (TypeError, ValueError):
         return value  # left for the float validation to name
     return number if math.isfinite(number) else None
