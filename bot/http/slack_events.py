@@ -75,9 +75,10 @@ def _first_time(bot: Bot, signature: str) -> bool:
         insert = (sa.dialects.sqlite.insert if dialect == "sqlite"
                   else sa.dialects.postgresql.insert)(SlackRequest)
         statement = insert.values(signature=signature, expires_at=now + REPLAY_WINDOW) \
-            .on_conflict_do_nothing(index_elements=["signature"])
+            .on_conflict_do_nothing(index_elements=["signature"]) \
+            .returning(SlackRequest.signature)
         with bot.session() as session:
-            taken = session.connection().execute(statement).rowcount == 1
+            taken = session.connection().execute(statement).first() is not None
     else:  # other databases: a plain insert, its unique key refuses the copy
         try:
             with bot.session() as session:

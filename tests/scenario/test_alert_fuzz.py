@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from bot.sandbox.stack import start_stack
 from bot.settings import Settings
+from tests.databases import fresh_database
 
 DATA = Path(__file__).parents[1] / "data"
 MARKERS = ("<!channel>", "<@UEVIL>", "<https://evil.example|click>")
@@ -86,13 +87,13 @@ class Live:
     """The bot and its workspace on a loop of their own, so hypothesis can drive them with
     plain blocking requests."""
 
-    def __init__(self, tmp: Path, catalog) -> None:
+    def __init__(self, database_url: str, catalog) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         config = Settings(_env_file=None, slack_bot_token="xoxb-placeholder",
                           slack_signing_secret="placeholder",
-                          database_url=f"sqlite:///{tmp}/fuzz.db")
+                          database_url=database_url)
         self.stack = self.run(start_stack(config, catalog))
         self.url = urlsplit(self.stack.url)
 
@@ -116,9 +117,10 @@ class Live:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory, catalog):
-    served = Live(tmp_path_factory.mktemp("fuzz"), catalog)
-    yield served
-    served.close()
+    with fresh_database(tmp_path_factory.mktemp("fuzz")) as url:
+        served = Live(url, catalog)
+        yield served
+        served.close()
 
 
 def _check(status: int, answer: dict) -> None:
