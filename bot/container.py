@@ -39,6 +39,10 @@ class Bot:
     metrics: Metrics
     clock: Callable[[], datetime] = utcnow
     bot_user_id: str | None = None
+    # The workspace (and Enterprise Grid org) the bot is installed in, from auth.test.
+    team_id: str | None = None
+    enterprise_id: str | None = None
+    slack_requests_seen: int = 0
     # Set when the outbox has new work, so Slack hears about changes at once.
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
     background: set[asyncio.Task] = field(default_factory=set)

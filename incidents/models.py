@@ -323,3 +323,13 @@ __all__ = [
     "TimelineEvent",
     "utcnow",
 ]
+
+
+class SlackRequest(SQLModel, table=True):
+    """A signed Slack request already taken, kept while its signature could still be
+    replayed (Slack's 5-minute window), so a copy sent again to any replica is refused."""
+
+    __tablename__ = "slack_request"
+
+    signature: str = Field(primary_key=True)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)

@@ -74,3 +74,14 @@ def _guard(text: str, where: str) -> str:
         return text
     logging.getLogger(GUARD_LOG).warning("escaped a broadcast mention in %s", where)
     return _BROADCAST.sub(lambda m: escape(m.group(0)), text)
+
+
+def clip(text: object, limit: int) -> str:
+    """`text` escaped and at most `limit` characters long once escaped (an `&` becomes five
+    characters, so cutting before escaping is not enough to stay inside a Block Kit limit)."""
+    raw = str(text)
+    shown = escape(raw)
+    while len(shown) > limit:
+        raw = raw[: max(len(raw) - (len(shown) - limit) - 1, 0)]
+        shown = escape(raw) + "…"
+    return shown

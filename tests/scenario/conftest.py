@@ -41,12 +41,12 @@ def catalog():
 
 
 @pytest.fixture
-def settings(tmp_path):
+def settings(database_url):
     return Settings(
         _env_file=None,
         slack_bot_token="xoxb-placeholder",
         slack_signing_secret="placeholder",
-        database_url=f"sqlite:///{tmp_path}/bot.db",
+        database_url=database_url,
     )
 
 
