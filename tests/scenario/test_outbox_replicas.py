@@ -5,13 +5,11 @@ storm delivered once by two workers, and a start-up that leaves others' claims a
 from __future__ import annotations
 
 import asyncio
-import os
 from datetime import timedelta
 
 import aiohttp
 import pytest
 import pytest_asyncio
-import sqlalchemy as sa
 from sqlmodel import select
 
 from bot.keys import WORKER
@@ -21,26 +19,20 @@ from bot.slack.deliveries.posting import EVENT_TYPE
 from bot.slack.outbox_worker import MAX_RATE_LIMIT_WAIT
 from incidents import outbox, service
 from incidents.models import Incident, Outbox, utcnow
+from tests.databases import on_postgres
 
 from .conftest import Harness
-
-PG_URL = os.environ.get("INCIDENTBOT_TEST_DATABASE_URL")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def shared_url(request, tmp_path):
-    """The database two replicas share: SQLite, and PostgreSQL when
-    INCIDENTBOT_TEST_DATABASE_URL names one (emptied first)."""
+    """The database two replicas share: SQLite, and a fresh PostgreSQL database on the
+    suite's PostgreSQL pass (`scripts/test --postgres`)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/shared.db"
-    if not PG_URL:
-        pytest.skip("INCIDENTBOT_TEST_DATABASE_URL is not set")
-    engine = sa.create_engine(PG_URL)
-    with engine.begin() as connection:
-        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-        connection.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
-    return PG_URL
+    if not on_postgres():
+        pytest.skip("PostgreSQL pass only (scripts/test --postgres)")
+    return request.getfixturevalue("database_url")
 
 
 class Clock:

@@ -1,11 +1,10 @@
 """Outbox claims between replicas: two sessions on one database doing the same step, both
-committing. Runs on SQLite, and on PostgreSQL when INCIDENTBOT_TEST_DATABASE_URL names one
+committing. Runs on SQLite, and on PostgreSQL too on the PostgreSQL pass (scripts/test --postgres)
 (e.g. postgresql+psycopg://incidentbot:incidentbot@127.0.0.1/h_replicas); its tables are
 dropped and migrated afresh for each test."""
 
 from __future__ import annotations
 
-import os
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -18,24 +17,22 @@ from incidents import outbox_claims
 from incidents.db import make_engine, session_scope
 from incidents.models import Incident, Outbox
 from incidents.outbox import Kind
+from tests.databases import on_postgres
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
-PG_URL = os.environ.get("INCIDENTBOT_TEST_DATABASE_URL")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request, tmp_path):
-    """One migrated database per test; every test here runs on both kinds."""
+    """One migrated database per test; every test here runs on both kinds (PostgreSQL on
+    the suite's PostgreSQL pass, `scripts/test --postgres`)."""
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path}/claims.db")
     else:
-        if not PG_URL:
-            pytest.skip("INCIDENTBOT_TEST_DATABASE_URL is not set")
-        engine = make_engine(PG_URL)
-        with engine.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-            connection.execute(sa.text("CREATE SCHEMA public"))
+        if not on_postgres():
+            pytest.skip("PostgreSQL pass only (scripts/test --postgres)")
+        engine = make_engine(request.getfixturevalue("database_url"))
     migrate.upgrade(engine)
     yield engine
     engine.dispose()
