@@ -1,7 +1,6 @@
 """Outbox claims between replicas: two sessions on one database doing the same step, both
-committing. Runs on SQLite, and on PostgreSQL too on the PostgreSQL pass (scripts/test --postgres)
-(e.g. postgresql+psycopg://incidentbot:incidentbot@127.0.0.1/h_replicas); its tables are
-dropped and migrated afresh for each test."""
+committing. Runs on SQLite, and also on PostgreSQL on the suite's PostgreSQL pass
+(`scripts/test --postgres`), each test on a fresh database."""
 
 from __future__ import annotations
 
