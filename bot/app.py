@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 import aiohttp
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy import func
 from sqlmodel import select
@@ -19,15 +17,15 @@ from sqlmodel import select
 from bot import migrate, timers
 from bot.alerts.writer import AlertWriter
 from bot.container import Bot
-from bot.http import alerts, health
+from bot.http import alerts, health, slack_events
 from bot.http.body import MAX_BODY
 from bot.keys import ALERT_WRITER, BOLT, BOT, SCHEDULER, WORKER
 from bot.metrics import Metrics
 from bot.settings import Settings
+from bot.slack import deliveries
 from bot.slack.client import make_client
 from bot.slack.listeners import register_all
 from bot.slack.outbox_worker import OutboxWorker
-from incidents import outbox
 from incidents.catalog import Catalog
 from incidents.db import checkpoint, make_engine, uses_wal
 from incidents.models import Incident, utcnow
@@ -66,7 +64,10 @@ def create_app(
         # Listeners answer as soon as they ack and keep working afterwards (EarlyAckApp).
         process_before_response=True,
         logger=logging.getLogger("bot.slack"),
+        # bot/http/slack_events.py checks every signature on the raw body before Bolt sees it.
+        request_verification_enabled=False,
     )
+    bolt.use(slack_events.team_guard(bot))
     register_all(bolt, bot)
     if uses_wal(settings.database_url):
         bot.timer_checks.append(("wal_checkpoint", _checkpoint, CHECKPOINT_SECONDS))
@@ -75,21 +76,13 @@ def create_app(
     app[BOT] = bot
     app[BOLT] = bolt
     app[ALERT_WRITER] = AlertWriter(bot)
-    app.router.add_post("/slack/events", _slack_events)
+    slack_events.add_routes(app)
     health.add_routes(app)
     alerts.add_routes(app)
     app.cleanup_ctx.append(_lifecycle)
     # Before the server waits for open requests: our own work may be one of them.
     app.on_shutdown.append(_stop_work)
     return app
-
-
-async def _slack_events(request: web.Request) -> web.Response:
-    started = time.perf_counter()
-    bolt_request = await to_bolt_request(request)
-    response = await request.app[BOLT].async_dispatch(bolt_request)
-    request.app[BOT].metrics.ack_latency.observe(time.perf_counter() - started)
-    return await to_aiohttp_response(response)
 
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -99,7 +92,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     bot.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     # In the background: the server is not listening yet, and Slack may be down.
     bot.spawn(_identify(bot))
-    worker = OutboxWorker(bot, handlers=bot.outbox_handlers, storm=app[ALERT_WRITER].busy)
+    worker = OutboxWorker(bot, handlers=deliveries.handlers(), storm=app[ALERT_WRITER].busy)
     app[WORKER] = worker
     scheduler = AsyncIOScheduler(timezone="UTC")
     app[SCHEDULER] = scheduler
@@ -145,6 +138,8 @@ async def _identify(bot: Bot) -> None:
     try:
         response = await bot.client.auth_test()
         bot.bot_user_id = response.get("user_id")
+        bot.team_id = response.get("team_id")
+        bot.enterprise_id = response.get("enterprise_id")
     except Exception as exc:
         log.warning("auth.test failed, continuing without the bot's user id: %s", exc)
 
@@ -162,8 +157,7 @@ def _database_gauges(bot: Bot) -> dict:
             .where(Incident.is_drill == False)  # noqa: E712 (SQL expression)
             .group_by(Incident.severity, Incident.status)
         ).all()
-        backlog = outbox.backlog(session)
     return {
         "incidents": {(sev, status): count for sev, status, count in rows},
-        "outbox_backlog": backlog,
+        **{f"outbox_{key}": value for key, value in health.outbox_figures(bot).items()},
     }

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -53,6 +55,19 @@ def _catalog(settings: Settings):
         fail(f"invalid catalog: {exc}")
 
 
+@contextmanager
+def _database_errors() -> Iterator[None]:
+    """A database that refuses us is one line naming DATABASE_URL, not a traceback. The
+    driver's message names host and port, never the password."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        fail(f"DATABASE_URL: cannot use the database: {reason}")
+
+
 def _logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
@@ -86,7 +101,8 @@ def serve(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> 
     freeze_after_startup(app)
     mode = "Socket Mode" if settings.socket_mode else "POST /slack/events"
     print(f"incidentbot listening on http://{settings.host}:{settings.port} ({mode})", flush=True)
-    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    with _database_errors():
+        web.run_app(app, host=settings.host, port=settings.port, print=None)
 
 
 @cli.command()
@@ -99,7 +115,8 @@ def sandbox(
 
     settings = _settings()
     _logging(verbose)
-    run_sandbox(settings, port=port if port is not None else settings.port)
+    with _database_errors():
+        run_sandbox(settings, port=port if port is not None else settings.port)
 
 
 @db_cli.command("upgrade")
@@ -110,8 +127,9 @@ def db_upgrade() -> None:
 
     settings = _settings()
     engine = make_engine(settings.database_url)
-    migrate.upgrade(engine)
-    typer.echo(f"database at revision {migrate.current_revision(engine)}")
+    with _database_errors():
+        migrate.upgrade(engine)
+        typer.echo(f"database at revision {migrate.current_revision(engine)}")
 
 
 @cli.command()

@@ -20,6 +20,7 @@ from bot.slack.subcommands import Subcommands
 from incidents.catalog import Catalog
 from incidents.db import session_scope
 from incidents.models import utcnow
+from incidents.outbox_claims import new_claimant
 
 log = logging.getLogger(__name__)
 
@@ -38,16 +39,21 @@ class Bot:
     metrics: Metrics
     clock: Callable[[], datetime] = utcnow
     bot_user_id: str | None = None
+    # The workspace (and Enterprise Grid org) the bot is installed in, from auth.test.
+    team_id: str | None = None
+    enterprise_id: str | None = None
+    slack_requests_seen: int = 0
     # Set when the outbox has new work, so Slack hears about changes at once.
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
     background: set[asyncio.Task] = field(default_factory=set)
     member_cache: dict[str, tuple[float, set[str]]] = field(default_factory=dict)
     subcommands: Subcommands = field(default_factory=Subcommands)
-    # Features add periodic checks (name, async fn(bot), seconds) and outbox handlers
-    # (kind → async fn(bot, item)) from their register(); create_app wires them in.
+    # Features add periodic checks (name, async fn(bot), seconds) from their register();
+    # create_app wires them in. Outbox deliveries are wired by bot/slack/deliveries.
     timer_checks: list[tuple[str, Any, float]] = field(default_factory=list)
-    outbox_handlers: dict[str, Any] = field(default_factory=dict)
     stopped: bool = False
+    # This process's name in outbox claims; /healthz shows it, so each replica can be told.
+    replica: str = field(default_factory=new_claimant)
 
     def now(self) -> datetime:
         return self.clock()

@@ -28,6 +28,16 @@ class _DatabaseCollector(Collector):
             "incidentbot_outbox_backlog", "Slack work waiting in the outbox",
             value=snapshot.get("outbox_backlog", 0),
         )
+        yield GaugeMetricFamily(
+            "incidentbot_outbox_oldest_seconds",
+            "Age of the oldest undelivered Slack work (0 when none): a stuck outbox grows it",
+            value=snapshot.get("outbox_oldest_seconds", 0),
+        )
+        yield GaugeMetricFamily(
+            "incidentbot_outbox_claimed",
+            "Outbox items this replica holds a claim on right now",
+            value=snapshot.get("outbox_claimed", 0),
+        )
 
 
 class Metrics:
@@ -56,6 +66,11 @@ class Metrics:
         )
         self.outbox_given_up = Counter(
             "incidentbot_outbox_given_up", "Slack work given up after a permanent error",
+            ["kind"], registry=self.registry,
+        )
+        self.outbox_rate_limited = Counter(
+            "incidentbot_outbox_rate_limited",
+            "Slack work put off because Slack answered 429 (its incident waits, others go on)",
             ["kind"], registry=self.registry,
         )
         self.alert_batch_size = Histogram(

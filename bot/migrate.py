@@ -18,9 +18,22 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+# Any fixed number: replicas starting together on one PostgreSQL database take turns on it.
+MIGRATION_LOCK = 0x1C1DE27
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision`. Several replicas may start at once on an empty
+    database: on PostgreSQL each takes a transaction-scoped advisory lock first, so one
+    migrates while the others wait and then find nothing left to do (without it, all but one
+    died on a duplicate `alembic_version` row). SQLite takes its write lock at BEGIN
+    IMMEDIATE, which serialises the same way across processes."""
     config = alembic_config(engine)
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+        elif connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

@@ -3,7 +3,8 @@
 Exactly one request per call: a rollback is not something to repeat behind a person's
 back, so failures are reported and retried only when someone presses Retry. Headers may
 carry credentials (best as `${ENV_VAR}` references, expanded here) and URLs may carry
-tokens: neither is logged nor shown; only the host is.
+tokens: neither is logged nor shown; only the host is. What the endpoint answers is shown
+only after `incidents.redaction.redact` (an endpoint may echo the request's headers).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import aiohttp
 from incidents.catalog_models import HttpAction
 from incidents.env_refs import MissingVariable, expand
 from incidents.mitigation import CallResult
+from incidents.redaction import redact, secrets_of
 
 log = logging.getLogger(__name__)
 # Enough of an error body to say what went wrong, not enough to flood a channel.
@@ -63,7 +65,8 @@ async def call_action(action: HttpAction, body: dict[str, Any]) -> CallResult:
         if 200 <= status < 300:
             outcome = result(True, status, f"HTTP {status}")
         else:
-            text = " ".join(raw.decode("utf-8", "replace").split())
+            text = redact(" ".join(raw.decode("utf-8", "replace").split()),
+                          secrets=secrets_of(action.headers.values(), os.environ))
             outcome = result(False, status, f"HTTP {status}" + (f": {text}" if text else ""))
     log.info("mitigation %s for incident %s on %s: %s", body.get("action"),
              body.get("incident_id"), target, outcome.detail if outcome.ok else "failed")

@@ -1,36 +1,19 @@
 """Deadline reminders on the timer mechanism: a periodic check fires what fell due (in the
-database) and the outbox posts it, so a Slack outage delays a reminder but never loses it."""
+database) and the outbox posts it (bot/slack/deliveries/reminders.py), so a Slack outage
+delays a reminder but never loses it."""
 
 from __future__ import annotations
 
 import logging
 
-from sqlmodel import col, select
-
 from bot.container import Bot
-from bot.slack.blocks.deadlines import ReminderView, reminder
 from incidents import deadlines
-from incidents.models import Deadline, Incident, Outbox
-from incidents.types import DeadlineKind
 
 log = logging.getLogger(__name__)
 # Waiting for the check is part of every reminder's lateness (target p99 < 2 s); at 0.5 s it
 # costs one indexed query twice a second and leaves most of the budget for delivery.
 CHECK_SECONDS = 0.5
 BATCH = 500
-
-# Who is told first about each kind, besides the commander.
-_ALSO = {
-    DeadlineKind.EXECUTIVE_NOTIFICATION: ("comms",),
-    DeadlineKind.TECHNICAL_NOTIFICATION: ("comms",),
-    DeadlineKind.FIRST_RESPONSE: ("comms",),
-    DeadlineKind.STATUS_UPDATE: ("comms",),
-}
-# What the reminder shows next to the task, so a missing engineer is visible.
-_PEOPLE = {
-    DeadlineKind.TECHNICAL_NOTIFICATION: ("engineer",),
-    DeadlineKind.FIRST_RESPONSE: ("engineer",),
-}
 
 
 async def check(bot: Bot) -> int:
@@ -45,60 +28,3 @@ async def check(bot: Bot) -> int:
         total += len(fired)
         if len(fired) < BATCH:
             return total
-
-
-async def deliver(bot: Bot, item: Outbox) -> None:
-    """Outbox handler: post one reminder or escalation in the incident channel."""
-    with bot.session() as session:  # one round trip: reminders come in bursts
-        deadline, incident = session.exec(
-            select(Deadline, Incident)
-            .join(Incident, col(Incident.id) == col(Deadline.incident_id))
-            .where(Deadline.id == item.payload["deadline"])
-        ).first() or (None, None)
-    if deadline is None or deadline.state not in deadlines.LIVE:
-        return  # met or stopped while Slack was unreachable: the message would only confuse
-    if incident.channel_id is None:
-        raise RuntimeError("the incident has no channel yet")
-    text, blocks = reminder(view_of(bot, incident, deadline, item.payload["stage"]))
-    await bot.client.chat_postMessage(
-        channel=incident.channel_id, text=text, blocks=blocks, unfurl_links=False
-    )
-
-
-def view_of(bot: Bot, incident: Incident, deadline: Deadline, stage: str) -> ReminderView:
-    kind = DeadlineKind(deadline.kind)
-    return ReminderView(
-        incident_id=incident.id,
-        deadline_id=deadline.id,
-        kind=kind,
-        stage=stage,
-        due_at=deadline.due_at,
-        mentions=recipients(bot, incident, kind),
-        contact=_contact(bot, incident, kind),
-        people={role: getattr(incident, role) for role in _PEOPLE.get(kind, ())},
-    )
-
-
-def recipients(bot: Bot, incident: Incident, kind: DeadlineKind) -> list[str]:
-    """The commander (and whoever else owns this kind of task); the system's owners when
-    nobody commands the incident yet."""
-    people = [incident.commander] if incident.commander else []
-    if people:
-        people += [getattr(incident, role) for role in _ALSO.get(kind, ())]
-    else:
-        system = bot.catalog.systems.get(incident.system)
-        people = list(system.owners) if system else []
-        people = people or [incident.declared_by]
-    return list(dict.fromkeys(p for p in people if p))
-
-
-def _contact(bot: Bot, incident: Incident, kind: DeadlineKind) -> str | None:
-    client = bot.catalog.client_for(incident.system)
-    if client is None or kind not in deadlines.NOTIFICATIONS:
-        return None
-    contact = (client.executive_contact if kind == DeadlineKind.EXECUTIVE_NOTIFICATION
-               else client.technical_contact)
-    if contact is None:
-        return client.name
-    reach = ", ".join(x for x in (contact.email, contact.phone) if x)
-    return f"{contact.name}, {client.name}" + (f" ({reach})" if reach else "")

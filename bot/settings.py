@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     alert_webhook_token: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=0, le=65535)
+    # How long a replica's claim on an outbox item lasts without being renewed: when a
+    # replica dies, the others deliver what it had claimed after at most this long.
+    outbox_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
 
     @field_validator("slack_api_url")
     @classmethod
@@ -31,6 +34,31 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database(cls, value: str) -> str:
+        """Caught here, as one line, instead of as a traceback from the first connection."""
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError("not a database URL (e.g. sqlite:///./incidentbot.db or "
+                             "postgresql+psycopg://user:password@host/incidentbot)") from None
+        try:
+            url.get_dialect().import_dbapi()
+        except (NoSuchModuleError, ImportError):
+            hint = " (pip install 'incidentbot[postgres]')" if url.get_backend_name() \
+                == "postgresql" else ""
+            raise ValueError(f"no database driver for {url.drivername!r} is installed"
+                             f"{hint}") from None
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            folder = Path(url.database).expanduser().resolve().parent
+            if not folder.is_dir():
+                raise ValueError(f"the folder {folder} for the SQLite database does not exist")
+        return value
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token",
                      "alert_webhook_token", mode="before")
@@ -75,4 +103,5 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        raise SettingsError(f"{name}: {first['msg']}") from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"{name}: {message}") from None

@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
@@ -20,28 +29,66 @@ from incidents.severity import Metric, parse_severity, propose_severity
 from incidents.types import OPEN_STATUSES, AlertStatus, EventKind, Severity, Signal
 from incidents.wording import describe_metric
 
+# Alert text is capped where it enters, never refused for its length: a sender such as
+# Alertmanager does not retry a 4xx, so refusing a long summary would lose the alert. The caps
+# keep every field inside Slack's Block Kit limits wherever it is shown (a section's field
+# holds 2,000 characters, a context element 3,000).
+TITLE_MAX = 300
+DESCRIPTION_MAX = 2900
+NAME_MAX = 100
+LABEL_MAX = 500
+LABELS_MAX = 50
+LINKS_MAX = 8
+URL_MAX = 1000
+
+
+def _capped(limit: int):
+    def cap(value: str) -> str:
+        return value if len(value) <= limit else value[: limit - 1] + "…"
+    return AfterValidator(cap)
+
+
+def _cut(value: Any, limit: int) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _finite_or_none(value: Any) -> Any:
+    """Prometheus sends "NaN" for 0/0 and "+Inf" for x/0: the alert is kept, its value is
+    unknown rather than a number no sentence can say."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return None  # an integer past any float: as unknown as infinity
+    except (TypeError, ValueError):
+        return value  # left for the float validation to name
+    return number if math.isfinite(number) else None
+
+
+Finite = Annotated[float | None, BeforeValidator(_finite_or_none)]
+
 
 class MetricIn(BaseModel):
     model_config = ConfigDict(extra="allow")
-    name: str = "metric"
-    value: float
-    baseline: float | None = None
-    threshold: float | None = None
+    name: Annotated[str, _capped(NAME_MAX)] = "metric"
+    value: Finite
+    baseline: Finite = None
+    threshold: Finite = None
 
 
 class AlertIn(BaseModel):
-    """The generic alert of the SPEC; Alertmanager and Grafana payloads are mapped onto it."""
+    """The generic alert of the README; Alertmanager and Grafana payloads are mapped onto it."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     system: str = Field(min_length=1, max_length=200)
-    title: str = Field(min_length=1, max_length=500)
+    title: Annotated[str, Field(min_length=1), _capped(TITLE_MAX)]
     signal: Signal | None = None
     status: AlertStatus = AlertStatus.FIRING
     severity: str | int | None = None
-    fingerprint: str | None = Field(default=None, max_length=200)
+    fingerprint: str | None = None
     started_at: AwareDatetime | None = None
-    description: str = Field(default="", max_length=10_000)
+    description: Annotated[str, _capped(DESCRIPTION_MAX)] = ""
     metric: MetricIn | None = None
     links: dict[str, str] = Field(default_factory=dict)
     labels: dict[str, str] = Field(default_factory=dict)
@@ -53,11 +100,40 @@ class AlertIn(BaseModel):
             raise ValueError("use sev1–sev4 or critical/high/medium/low/warning/info")
         return value
 
-    @field_validator("labels", "links", mode="before")
+    @field_validator("fingerprint")
     @classmethod
-    def _stringify(cls, value: Any) -> Any:
+    def _short_fingerprint(cls, value: str | None) -> str | None:
+        """A long dedup key is hashed, not cut: two keys sharing a prefix stay apart."""
+        if value is not None and len(value) > 200:
+            return hashlib.sha256(value.encode("utf-8", "backslashreplace")).hexdigest()
+        return value
+
+    @field_validator("started_at")
+    @classmethod
+    def _in_utc_range(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("date out of range") from None
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _label_values(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            return {str(k): "" if v is None else str(v) for k, v in value.items()}
+            items = list(value.items())[:LABELS_MAX]
+            return {_cut(k, NAME_MAX): "" if v is None else _cut(v, LABEL_MAX) for k, v in items}
+        return value
+
+    @field_validator("links", mode="before")
+    @classmethod
+    def _usable_links(cls, value: Any) -> Any:
+        """A URL cut short would lead nowhere: an over-long one is left out instead."""
+        if isinstance(value, dict):
+            links = {_cut(k, 30): str(v) for k, v in value.items()
+                     if v is not None and len(str(v)) <= URL_MAX}
+            return dict(list(links.items())[:LINKS_MAX])
         return value
 
     def derived_fingerprint(self) -> str:
@@ -93,7 +169,7 @@ def ingest_many(
     rather than per alert: a storm of thousands a second is many alerts, few incidents.
     Alerts and their timeline events go in with one bulk insert each: the ORM's bookkeeping
     per object cost more than the database did."""
-    keys = [(a.derived_fingerprint(), a.started_at or now, a.status) for a, _ in alerts]
+    keys = _delivery_keys(session, alerts, now)
     stored = _existing(session, keys)  # key -> (alert id, incident id)
     # system -> its open incident: an id, or a draft opened by this batch (no id until the
     # drafts are stored together below)
@@ -140,6 +216,26 @@ def ingest_many(
     return [Ingested(outcome, *stored[key]) for outcome, key in results]
 
 
+def _delivery_keys(session: Session, alerts: list[tuple[AlertIn, str]],
+                   now: datetime) -> list[tuple]:
+    """What makes two deliveries the same alert: (fingerprint, start, status). An alert that
+    states no start is the alert its fingerprint last reported, as long as its status is the
+    same, so a sender's redelivery (a retry, Alertmanager's repeat) changes nothing; firing
+    again after a resolution is a new alert."""
+    fingerprints = [alert.derived_fingerprint() for alert, _ in alerts]
+    unstated = {fp for fp, (alert, _) in zip(fingerprints, alerts, strict=True)
+                if alert.started_at is None}
+    latest = _latest(session, unstated) if unstated else {}
+    keys = []
+    for fingerprint, (alert, _) in zip(fingerprints, alerts, strict=True):
+        starts_at = alert.started_at
+        if starts_at is None:
+            last = latest.get(fingerprint)
+            starts_at = last[0] if last and last[1] == alert.status else now
+        keys.append((fingerprint, starts_at, alert.status))
+    return keys
+
+
 def _store(session: Session, rows: list[dict], now: datetime) -> None:
     """Insert alert rows (setting their "id") and their timeline events, one statement each."""
     if not rows:
@@ -183,6 +279,17 @@ _OPEN = (
     .where(col(Incident.status).in_(list(OPEN_STATUSES)), col(Incident.is_drill).is_(False))
     .order_by(col(Incident.id).desc())
 )
+
+
+_LATEST = select(Alert.fingerprint, Alert.starts_at, Alert.status) \
+    .where(col(Alert.fingerprint).in_(bindparam("fingerprints", expanding=True))) \
+    .order_by(col(Alert.id))
+
+
+def _latest(session: Session, fingerprints: set[str]) -> dict[str, tuple[datetime, str]]:
+    """The last stored (start, status) of each fingerprint."""
+    rows = session.exec(_LATEST, params={"fingerprints": list(fingerprints)})
+    return {fingerprint: (starts_at, status) for fingerprint, starts_at, status in rows}
 
 
 def _existing(session: Session, keys: list[tuple]) -> dict[tuple, tuple[int, int | None]]:

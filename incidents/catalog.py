@@ -116,6 +116,8 @@ def load_catalog(path: Path | None) -> Catalog:
                            "escalation, policy)")
     try:
         catalog = Catalog.model_validate(data, context={"base_dir": path.resolve().parent})
+    except RecursionError:
+        raise CatalogError(file, None, "", "nested too deeply") from None
     except ValidationError as exc:
         raise CatalogError.from_issues(_issues(exc, file, lines)) from None
     catalog._source = path
@@ -163,6 +165,9 @@ def _parse_yaml(text: str, file: str) -> tuple[Any, dict[Loc, int]]:
         node = loader.get_single_node()
         if node is None:
             return None, {}
+        if _expanded_size(node, {}) > MAX_VALUES:
+            raise CatalogError(file, None, "", f"aliases expand to more than {MAX_VALUES:,} "
+                               "values; a catalog needs far fewer (is it an alias bomb?)")
         _reject_duplicates(node, (), file)
         data = loader.construct_document(node)  # also flattens `<<` merges into the nodes
     except yaml.MarkedYAMLError as exc:
@@ -173,11 +178,35 @@ def _parse_yaml(text: str, file: str) -> tuple[Any, dict[Loc, int]]:
         raise CatalogError(file, mark.line + 1 if mark else None, "", reason) from None
     except yaml.YAMLError as exc:
         raise CatalogError(file, None, "", f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise CatalogError(file, None, "", "nested too deeply") from None
     finally:
         loader.dispose()
     lines: dict[Loc, int] = {}
     _record_lines(node, (), lines, set())
     return data, lines
+
+
+# Far more than any catalog holds. An alias is one node however often it is used, so a few
+# hundred bytes of nested aliases can stand for billions of values ("billion laughs"): they
+# are counted as expanded, once per node, before anything walks or builds them.
+MAX_VALUES = 100_000
+
+
+def _expanded_size(node: Node, sizes: dict[int, int]) -> int:
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    sizes[id(node)] = MAX_VALUES + 1  # a node that contains itself expands without end
+    if isinstance(node, MappingNode):
+        size = 1 + sum(_expanded_size(k, sizes) + _expanded_size(v, sizes)
+                       for k, v in node.value)
+    elif isinstance(node, SequenceNode):
+        size = 1 + sum(_expanded_size(item, sizes) for item in node.value)
+    else:
+        size = 1
+    sizes[id(node)] = size = min(size, MAX_VALUES + 1)
+    return size
 
 
 def _reject_duplicates(node: Node, path: Loc, file: str, depth: int = 0) -> None:

@@ -65,9 +65,14 @@ def _slack_channel(value: str) -> str:
     return value
 
 
+def shown_url(value: str) -> str:
+    """A URL as it may appear in an error: user and password replaced, `${VAR}` unexpanded."""
+    return re.sub(r"(?<=://)[^/@\s]*@", "***@", value)
+
+
 def _http_url(value: str) -> str:
-    if not value.startswith(("http://", "https://")):
-        raise ValueError(f"{value!r} is not an http(s) URL")
+    if not value.startswith(("http://", "https://")) or any(c.isspace() for c in value):
+        raise ValueError(f"{shown_url(value)!r} is not an http(s) URL")
     return value
 
 

@@ -16,11 +16,10 @@ from sqlmodel import Session, col, select
 
 from incidents import deadlines, documents, outbox, service
 from incidents.catalog_models import Policy
-from incidents.models import Alert, Deadline, Incident, Notification, Outbox, TimelineEvent
+from incidents.models import Alert, Deadline, Incident, Notification, TimelineEvent
 from incidents.types import AlertStatus, DeadlineKind, EventKind, Severity, Status
 from incidents.wording import describe_metric
 
-DRAFT = "comms.draft"  # outbox: post the draft in the channel, or refresh it once sent
 DEFAULT_UPDATE_EVERY = timedelta(hours=2)  # the seed's "we will update you within 2 hours"
 
 
@@ -354,8 +353,8 @@ def mark_sent(
 
 def queue_refresh(session: Session, notification: Notification) -> None:
     """Post the draft, or re-render it in place once it is sent."""
-    outbox._add(session, Outbox(kind=DRAFT, incident_id=notification.incident_id,
-                                payload={"notification": notification.id}))
+    outbox.draft(session, incident_id=notification.incident_id,
+                 notification_id=notification.id)
 
 
 def for_incident(session: Session, incident_id: int) -> list[Notification]:

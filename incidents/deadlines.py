@@ -27,10 +27,9 @@ from sqlmodel import Session, col, select
 
 from incidents import outbox, service
 from incidents.catalog_models import Policy
-from incidents.models import Deadline, Incident, Outbox
+from incidents.models import Deadline, Incident
 from incidents.types import DeadlineKind, DeadlineState, EventKind, Status
 
-REMINDER = "deadline_reminder"  # outbox kind: post one reminder or escalation
 # States in which a deadline still needs doing (missed: overdue, but still to be done).
 LIVE = (DeadlineState.PENDING, DeadlineState.SNOOZED, DeadlineState.MISSED)
 REVIEW_SEVERITIES = frozenset({1, 2})
@@ -404,10 +403,8 @@ def _fire(session: Session, *, incident: Incident, deadline: Deadline, now: date
         text=f"{'Overdue' if stage != Stage.REMINDER else 'Reminder'}: {title}",
         data={**_data(deadline), "stage": str(stage)},
     )
-    outbox._add(session, Outbox(
-        kind=REMINDER, incident_id=incident.id, next_attempt_at=now,
-        payload={"deadline": deadline.id, "stage": str(stage)},
-    ))
+    outbox.reminder(session, incident_id=incident.id, deadline_id=deadline.id,
+                    stage=str(stage), now=now)
     return stage
 
 

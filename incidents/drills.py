@@ -19,16 +19,14 @@ from sqlmodel import Session, col, select
 
 from incidents import alerts, deadlines, outbox, scenarios, service
 from incidents.drill_debrief import AnswerAt, DeadlineAt, Debrief, compute
-from incidents.models import Drill, DrillInject, Incident, Outbox, TimelineEvent
+from incidents.models import Drill, DrillInject, Incident, TimelineEvent
+from incidents.outbox import Kind
 from incidents.response import opening_alert
 from incidents.scenarios import Scenario, alert_body
 from incidents.severity import Metric, propose_severity
 from incidents.types import OPEN_STATUSES, DeadlineKind, EventKind, Status
 
 # Outbox kinds; the Slack adapter registers a handler for each.
-DRILL_BRIEFING = "drill_briefing"  # payload.drill: post what the drill is and how it runs
-DRILL_MESSAGE = "drill_message"  # payload.event: post a metric reading or message inject
-DRILL_DEBRIEF = "drill_debrief"  # payload.drill: post the debrief
 
 MIN_SPEED, MAX_SPEED = 0.1, 3600.0
 _SPEED = re.compile(r"^(?:speed=)?x?(\d+(?:\.\d+)?)x?$")
@@ -110,8 +108,8 @@ def start(
                   started_by=started_by, started_at=now)
     session.add(drill)
     session.flush()
-    outbox._add(session, Outbox(kind=DRILL_BRIEFING, incident_id=incident.id,
-                                payload={"drill": drill.id}))
+    outbox.drill(session, Kind.DRILL_BRIEFING, incident_id=incident.id,
+                 payload={"drill": drill.id})
     rows = []
     for number, inject in enumerate(scenario.injects):
         payload: dict[str, Any] = {"source": inject.source}
@@ -166,8 +164,8 @@ def _play(session: Session, *, inject: DrillInject, drill: Drill, incident: Inci
                   "metric": inject.payload.get("metric") or None},
         )
         session.flush()
-        outbox._add(session, Outbox(kind=DRILL_MESSAGE, incident_id=incident.id,
-                                    payload={"event": event.id}))
+        outbox.drill(session, Kind.DRILL_MESSAGE, incident_id=incident.id,
+                     payload={"event": event.id})
     inject.played_at = now
 
 
@@ -203,8 +201,8 @@ def finish_due(session: Session, *, now: datetime, catalog: Any) -> list[Drill]:
         drill.debrief, drill.debriefed_at = result.to_dict(), now
         service.record(session, incident=incident, kind=EventKind.DRILL_DEBRIEF, now=now,
                        text=result.headline(), data={"drill": drill.id})
-        outbox._add(session, Outbox(kind=DRILL_DEBRIEF, incident_id=incident.id,
-                                    payload={"drill": drill.id}))
+        outbox.drill(session, Kind.DRILL_DEBRIEF, incident_id=incident.id,
+                     payload={"drill": drill.id})
     return [drill for drill, _ in over]
 
 

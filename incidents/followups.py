@@ -11,10 +11,9 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from incidents import outbox, service
-from incidents.models import FollowUp, Incident, Outbox
+from incidents.models import FollowUp, Incident
 from incidents.types import EventKind
 
-POSTED = "comms.followup"  # outbox: confirm the follow-up in the incident channel
 MAX_TEXT = 1000
 
 
@@ -45,8 +44,7 @@ def add(
         data={"followup": item.id, "owner": owner,
               "due_at": due_at.isoformat() if due_at else None},
     )
-    outbox._add(session, Outbox(kind=POSTED, incident_id=incident.id,
-                                payload={"followup": item.id, "done": False}))
+    outbox.followup(session, incident_id=incident.id, followup_id=item.id, done=False)
     return item
 
 
@@ -63,8 +61,7 @@ def complete(
         session, incident=incident, kind=EventKind.FOLLOWUP_DONE, now=now, actor=actor,
         text=f"Follow-up #{item.id} done: {item.text}", data={"followup": item.id},
     )
-    outbox._add(session, Outbox(kind=POSTED, incident_id=incident.id,
-                                payload={"followup": item.id, "done": True}))
+    outbox.followup(session, incident_id=incident.id, followup_id=item.id, done=True)
     return item
 
 

@@ -17,10 +17,9 @@ from sqlmodel import Session, col, select
 
 from incidents import outbox, service
 from incidents.catalog_models import Schedule
-from incidents.models import Handoff, Incident, Outbox
+from incidents.models import Handoff, Incident
 from incidents.oncall import next_handoffs, on_call_at
 
-HANDOFF = "handoff"  # outbox kind: direct message to the person now on call
 _BATCH = 20
 
 
@@ -47,8 +46,7 @@ def check(session: Session, *, catalog: Any, now: datetime) -> list[Handoff]:
         session.add(row)
         session.flush()
         if row.announced:
-            outbox._add(session, Outbox(kind=HANDOFF, payload={"handoff": row.id},
-                                        next_attempt_at=now))
+            outbox.handoff(session, handoff_id=row.id, now=now)
             announced.append(row)
     return announced
 

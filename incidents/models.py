@@ -174,9 +174,12 @@ class Outbox(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     attempts: int = 0
-    # Set while a worker delivers the item; cleared on failure and at start-up, so a crash
-    # mid-delivery retries the item instead of losing it.
+    # Who is delivering the item and until when (incidents/outbox_claims.py): set by one
+    # replica's claim, cleared when it finishes; a replica that dies leaves a lease that
+    # runs out, and another replica delivers the item then.
     claimed_at: datetime | None = _ts()
+    claimant: str | None = None
+    lease_until: datetime | None = _ts()
     last_error: str | None = None
     done_at: datetime | None = _ts(index=True)
 
@@ -320,3 +323,13 @@ __all__ = [
     "TimelineEvent",
     "utcnow",
 ]
+
+
+class SlackRequest(SQLModel, table=True):
+    """A signed Slack request already taken, kept while its signature could still be
+    replayed (Slack's 5-minute window), so a copy sent again to any replica is refused."""
+
+    __tablename__ = "slack_request"
+
+    signature: str = Field(primary_key=True)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)

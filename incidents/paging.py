@@ -21,13 +21,10 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from incidents import outbox, service
-from incidents.models import Escalation, Incident, Outbox, Page
+from incidents.models import Escalation, Incident, Page
 from incidents.oncall import on_call_at
+from incidents.outbox import Kind
 from incidents.types import OPEN_STATUSES, EscalationState, EventKind, Role
-
-PAGE = "page"  # invite one person to the channel and page them by direct message
-PAGE_NOTICE = "page_notice"  # tell the channel who was paged, and why
-PAGE_CLOSED = "page_closed"  # the chain stopped: update the pages, say who acknowledged
 
 # How long an on-demand page, or a schedule without a policy, waits before paging again.
 DEFAULT_WAIT = timedelta(minutes=15)
@@ -160,10 +157,10 @@ def _page_level(
     session.add_all(pages)
     session.flush()
     for page in pages:
-        _queue(session, kind=PAGE, incident_id=incident.id, now=now, payload={"page": page.id})
+        _queue(session, kind=Kind.PAGE, incident_id=incident.id, now=now, payload={"page": page.id})
     last = index == len(chain) - 1
     wait = _wait(chain, index)
-    _queue(session, kind=PAGE_NOTICE, incident_id=incident.id, now=now, payload={
+    _queue(session, kind=Kind.PAGE_NOTICE, incident_id=incident.id, now=now, payload={
         "escalation": escalation.id, "level": index, "repeat": escalation.repeat,
         "why": str(reason(escalation, level=index, repeat=escalation.repeat)),
         "wait_seconds": wait.total_seconds(), "last": last, "levels": len(chain),
@@ -179,9 +176,8 @@ def _wait(chain: list[Level], index: int) -> timedelta:
     return wait
 
 
-def _queue(session: Session, *, kind: str, incident_id: int, now: datetime, payload: dict) -> None:
-    outbox._add(session, Outbox(kind=kind, incident_id=incident_id, payload=payload,
-                                next_attempt_at=now))
+def _queue(session: Session, *, kind: Kind, incident_id: int, now: datetime, payload: dict) -> None:
+    outbox.paging(session, kind, incident_id=incident_id, payload=payload, now=now)
 
 
 # ---------------------------------------------------------------------------- the timer
@@ -260,7 +256,7 @@ def _stop(session: Session, *, escalation: Escalation, state: EscalationState,
     escalation.next_at = None
     if state == EscalationState.ACKNOWLEDGED:
         escalation.acknowledged_at, escalation.acknowledged_by = now, by
-    _queue(session, kind=PAGE_CLOSED, incident_id=escalation.incident_id, now=now,
+    _queue(session, kind=Kind.PAGE_CLOSED, incident_id=escalation.incident_id, now=now,
            payload={"escalation": escalation.id})
 
 

@@ -14,14 +14,12 @@ from sqlmodel import Session, col, func, select
 
 from incidents import mitigation as mitigations
 from incidents import outbox, service, triage
-from incidents.models import Alert, Incident, Outbox, TimelineEvent
+from incidents.models import Alert, Incident, TimelineEvent
+from incidents.outbox import Kind
 from incidents.runbooks import Step
 from incidents.types import AlertStatus, EventKind, Status
 
 # Outbox kinds this module queues; the Slack adapter registers a handler for each.
-TRIAGE_MESSAGE = "triage_message"  # post the checklist, or re-render it at payload.ts
-RUNBOOK_MESSAGE = "runbook_message"  # post a runbook, or re-render it at payload.ts
-MITIGATION_RESULT = "mitigation_result"  # post the result of one MITIGATION event
 
 
 @dataclass(frozen=True)
@@ -52,9 +50,9 @@ def _require_open(incident: Incident, what: str) -> None:
         raise service.Refused(f"The incident is {incident.status}; {what} is over.")
 
 
-def _queue(session: Session, kind: str, incident: Incident, payload: dict[str, Any]) -> None:
+def _queue(session: Session, kind: Kind, incident: Incident, payload: dict[str, Any]) -> None:
     # Each render reads the latest state when it runs, so renders may repeat but never regress.
-    outbox._add(session, Outbox(kind=kind, incident_id=incident.id, payload=payload))
+    outbox.render(session, kind, incident_id=incident.id, payload=payload)
 
 
 # ------------------------------------------------------------------ triage
@@ -75,7 +73,7 @@ def triage_answers(session: Session, incident_id: int) -> dict[str, Answer]:
 
 def post_checklist(session: Session, *, incident: Incident) -> None:
     _require_open(incident, "triage")
-    _queue(session, TRIAGE_MESSAGE, incident, {})
+    _queue(session, Kind.TRIAGE_MESSAGE, incident, {})
 
 
 def answer_triage(
@@ -106,13 +104,13 @@ def answer_triage(
         text=triage.answer_text(item, answer, previous.value if previous else None),
         data={"item": item, "answer": answer, "previous": previous.value if previous else None},
     )
-    _queue(session, TRIAGE_MESSAGE, incident, dict(message or {}))
+    _queue(session, Kind.TRIAGE_MESSAGE, incident, dict(message or {}))
     return event
 
 
 def refresh_checklist(session: Session, *, incident: Incident, message: dict[str, str]) -> None:
     """Re-render a checklist after something it shows changed (the severity, say)."""
-    _queue(session, TRIAGE_MESSAGE, incident, dict(message))
+    _queue(session, Kind.TRIAGE_MESSAGE, incident, dict(message))
 
 
 def opening_alert(session: Session, incident_id: int) -> tuple[Alert | None, int]:
@@ -144,7 +142,7 @@ def open_runbook(
         raise service.Refused(f"The incident is {incident.status}.")
     service.record(session, incident=incident, kind=EventKind.RUNBOOK_STEP, now=now, actor=actor,
                    text=f"Runbook opened: {title}", data={"runbook": runbook, "step": None})
-    _queue(session, RUNBOOK_MESSAGE, incident, {"runbook": runbook})
+    _queue(session, Kind.RUNBOOK_MESSAGE, incident, {"runbook": runbook})
 
 
 def tick_runbook_step(
@@ -174,7 +172,7 @@ def tick_runbook_step(
         text=f"{title}, step {step.number} {state}: {step.text}",
         data={"runbook": runbook, "step": step.number, "done": done},
     )
-    _queue(session, RUNBOOK_MESSAGE, incident, {"runbook": runbook, **(message or {})})
+    _queue(session, Kind.RUNBOOK_MESSAGE, incident, {"runbook": runbook, **(message or {})})
     return event
 
 
@@ -223,6 +221,5 @@ def record_mitigation(
         data=data,
     )
     session.flush()
-    outbox._add(session, Outbox(kind=MITIGATION_RESULT, incident_id=incident.id,
-                                payload={"event": event.id}))
+    outbox.mitigation_result(session, incident_id=incident.id, event_id=event.id)
     return event

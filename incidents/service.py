@@ -13,8 +13,7 @@ from sqlmodel import Session, col, select
 
 from incidents import deadlines, outbox, paging
 from incidents.lifecycle import refusal
-from incidents.models import Incident, Outbox, TimelineEvent
-from incidents.triage import EMERGENCY_MESSAGE
+from incidents.models import Incident, TimelineEvent
 from incidents.types import OPEN_STATUSES, EventKind, Role, Severity, Status
 
 
@@ -186,8 +185,7 @@ def _emergency_response(
     session: Session, *, incident: Incident, actor: str | None, now: datetime
 ) -> None:
     """Sev1 means the seed's emergency response; the channel hears it the moment it applies."""
-    outbox._add(session, Outbox(kind=EMERGENCY_MESSAGE, incident_id=incident.id,
-                                payload={"actor": actor, "at": now.isoformat()}))
+    outbox.emergency(session, incident, actor=actor, now=now)
 
 
 def change_status(

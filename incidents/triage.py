@@ -80,7 +80,6 @@ class ImmediateAction(StrEnum):
 
 
 # Outbox kind: a Sev1 (declared or applied) puts the emergency response in the channel.
-EMERGENCY_MESSAGE = "emergency_response"
 # No durations here: the deadlines themselves come from the catalog's policy.
 EMERGENCY_RESPONSE = (
     "All hands. Disable the AI system and fall back to the rule-based alternative or to "

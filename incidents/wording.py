@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 # Statistics that live between 0 and 1 without being shares of anything.
@@ -37,6 +38,8 @@ def describe_metric(metric: dict[str, Any] | None) -> str | None:
         threshold = None if metric.get("threshold") is None else float(metric["threshold"])
     except (TypeError, ValueError):
         return None
+    if not all(math.isfinite(v) for v in (value, baseline, threshold) if v is not None):
+        return None  # NaN or infinity: no sentence says that number (alerts drop them)
     raw_name = str(metric.get("name") or "metric")
     share = _is_share(raw_name, value, baseline, threshold)
     name = metric_name(raw_name)

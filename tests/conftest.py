@@ -8,6 +8,8 @@ import threading
 
 import pytest
 
+from tests.databases import drop_template, fresh_database
+
 # Before pytest-timeout's 120 s (pyproject.toml): its own dump shows only the thread
 # sitting in select(); the tasks' stacks show what the test is really waiting for.
 STUCK_SECONDS = 90
@@ -50,3 +52,14 @@ def _report_stuck_tasks(request):
     yield
     timer.cancel()
     signal.signal(signal.SIGUSR1, previous)
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """A fresh database for this test: SQLite, or PostgreSQL under `scripts/test --postgres`."""
+    with fresh_database(tmp_path) as url:
+        yield url
+
+
+def pytest_sessionfinish(session, exitstatus):
+    drop_template()

@@ -10,10 +10,10 @@ import logging
 from aiohttp import web
 
 from bot.alerts.parsers import PARSERS, PayloadError
+from bot.http.body import BodyTooLarge, read_body
 from bot.keys import ALERT_WRITER, BOT
 
 log = logging.getLogger(__name__)
-MAX_BODY = 1024 * 1024
 
 
 def _error(status: int, message: str, details: list | None = None) -> web.Response:
@@ -31,21 +31,35 @@ def _check_token(request: web.Request) -> web.Response | None:
     scheme, _, given = header.partition(" ")
     if scheme.lower() != "bearer" or not given:
         return _error(401, "missing bearer token: send 'Authorization: Bearer <token>'")
-    if not hmac.compare_digest(given.strip().encode(), token.get_secret_value().encode()):
+    # Headers arrive as any bytes: a token that is not UTF-8 is simply a wrong token.
+    offered = given.strip().encode("utf-8", "backslashreplace")
+    if not hmac.compare_digest(offered, token.get_secret_value().encode()):
         return _error(403, "wrong bearer token")
     return None
 
 
+def _check_origin(request: web.Request) -> web.Response | None:
+    """A web page may post a "simple" body (text/plain, a form) to any address without asking
+    first; alert senders post JSON and send no Origin. A browser's cross-site post is refused,
+    so a page a responder visits cannot fire alerts into the bot when no token is set."""
+    if "Origin" not in request.headers:
+        return None
+    if request.content_type in ("application/json",) or request.content_type.endswith("+json"):
+        return None  # a browser sends JSON cross-site only after a CORS preflight we never allow
+    return _error(415, "alerts must be sent as application/json")
+
+
 async def _read_json(request: web.Request):
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        raise PayloadError(413, f"body larger than {MAX_BODY} bytes")
-    body = await request.content.read(MAX_BODY + 1)
-    if len(body) > MAX_BODY:
-        raise PayloadError(413, f"body larger than {MAX_BODY} bytes")
+    try:
+        body = await read_body(request)
+    except BodyTooLarge as exc:
+        raise PayloadError(413, str(exc)) from None
     try:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PayloadError(400, f"invalid JSON: {exc}") from None
+    except RecursionError:
+        raise PayloadError(400, "invalid JSON: nested too deeply") from None
 
 
 def _handler(source: str):
@@ -53,7 +67,7 @@ def _handler(source: str):
 
     async def receive(request: web.Request) -> web.Response:
         bot = request.app[BOT]
-        refused = _check_token(request)
+        refused = _check_token(request) or _check_origin(request)
         if refused is not None:
             bot.metrics.alerts_received.labels(source, "unauthorized").inc()
             return refused

@@ -227,8 +227,12 @@ def conversations_history(ws: Workspace, p: Params) -> dict[str, Any]:
     # Thread replies stay in their thread, as in Slack.
     top = [m for m in reversed(channel.messages) if not m.is_reply and within(m.ts)]
     page, cursor = _page(top, p)
+    messages = [ws.render(m) for m in page]
+    if not p.bool("include_all_metadata"):  # as in Slack: metadata only when asked for
+        for message in messages:
+            message.pop("metadata", None)
     return {
-        "messages": [ws.render(m) for m in page],
+        "messages": messages,
         "has_more": bool(cursor),
         "pin_count": sum(1 for m in channel.messages if m.pinned),
         "response_metadata": {"next_cursor": cursor},

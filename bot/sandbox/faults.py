@@ -1,11 +1,13 @@
 """Fault injection: answer some Web API calls with rate limits, server errors or API errors.
 
 An injected fault is decided before the method runs, so it never changes the workspace:
-a client that retries a failed conversations.create ends up with exactly one channel.
+a client that retries a failed conversations.create ends up with exactly one channel. An
+`after` fault is the exception: the method runs, then the fault is answered (a lost answer).
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import random
 from dataclasses import dataclass
@@ -24,6 +26,9 @@ class Fault:
     status: int
     retry_after: int = 1
     error: str | None = None
+    # The call takes effect, then the fault is answered: Slack posted the message but the
+    # answer was an error or never came, so the caller cannot tell it happened.
+    after: bool = False
 
     def response(self) -> tuple[int, dict[str, Any], dict[str, str]]:
         """HTTP status, JSON body and headers the client receives."""
@@ -42,9 +47,10 @@ class _Rule:
     ratio: float = 0.0
     phase: float = 0.0
     seen: int = 0
+    channel: str | None = None  # only calls for this channel (Slack limits posts per channel)
 
-    def matches(self, method: str) -> bool:
-        return self.method in ("*", method)
+    def matches(self, method: str, channel: str | None) -> bool:
+        return self.method in ("*", method) and self.channel in (None, channel)
 
     def fires(self) -> bool:
         if self.ratio:
@@ -66,6 +72,23 @@ class Faults:
 
     def __init__(self) -> None:
         self._rules: list[_Rule] = []
+        self._holds: list[tuple[str, asyncio.Event]] = []
+
+    def hold_answer(self, method: str) -> asyncio.Event:
+        """Carry out the next call of `method` but hold its answer until the returned event
+        is set: the call's effect is in the workspace while the caller has not heard of it
+        (a process killed at that moment never learns the message's ts)."""
+        gate = asyncio.Event()
+        self._holds.append((method, gate))
+        return gate
+
+    def held(self, method: str) -> asyncio.Event | None:
+        """The gate an answer to this call waits for, if a hold was set; used once."""
+        for hold in self._holds:
+            if hold[0] == method:
+                self._holds.remove(hold)
+                return hold[1]
+        return None
 
     def inject(
         self,
@@ -74,13 +97,18 @@ class Faults:
         times: int | None = 1,
         retry_after: int = 1,
         error: str | None = None,
+        channel: str | None = None,
+        after: bool = False,
     ) -> None:
-        """Fail the next `times` calls of `method` ("*" for any; None times: until clear()).
+        """Fail the next `times` calls of `method` ("*" for any; None times: until clear()),
+        or only those whose `channel` argument is `channel` when given. `after`: the call is
+        carried out first and the fault answered instead of its result.
 
         status 429 answers HTTP 429 with Retry-After; 5xx answers that status; status 200 with
         `error` answers a normal API error such as {"ok": false, "error": "channel_not_found"}.
         """
-        self._rules.append(_Rule(method, Fault(status, retry_after, error), times))
+        self._rules.append(_Rule(method, Fault(status, retry_after, error, after), times,
+                                 channel=channel))
 
     def fail_ratio(
         self,
@@ -98,11 +126,14 @@ class Faults:
 
     def clear(self) -> None:
         self._rules.clear()
+        for _, gate in self._holds:
+            gate.set()
+        self._holds.clear()
 
-    def take(self, method: str) -> Fault | None:
+    def take(self, method: str, channel: str | None = None) -> Fault | None:
         """The fault for this call, if a rule fires; spent rules are dropped."""
         for rule in list(self._rules):
-            if rule.matches(method) and rule.fires():
+            if rule.matches(method, channel) and rule.fires():
                 if rule.remaining == 0:
                     self._rules.remove(rule)
                 return rule.fault

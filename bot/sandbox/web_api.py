@@ -68,6 +68,9 @@ def add_routes(
         if arguments is None:
             return web.json_response(workspace.reject(method, "invalid_json").body)
         result = workspace.handle(method, arguments, token=_token(request))
+        gate = workspace.faults.held(method)
+        if gate is not None:
+            await gate.wait()
         return web.json_response(result.body, status=result.status, headers=result.headers)
 
     async def upload(request: web.Request) -> web.Response:

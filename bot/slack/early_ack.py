@@ -16,6 +16,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.slack.reply_guard import guarded
+
 log = logging.getLogger(__name__)
 # Slack gives 3 s; answer a little before, whatever the listener is doing.
 ACK_WAIT_SECONDS = 2.5
@@ -86,7 +88,7 @@ class EarlyAckApp:
             bolt_decorator = register(*args, **kwargs)
 
             def decorate(handler: Callable) -> Callable:
-                bolt_decorator(early_ack(handler, self._spawn, self._slots))
+                bolt_decorator(early_ack(guarded(handler), self._spawn, self._slots))
                 return handler
 
             return decorate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9_]{1,20}$")
@@ -37,3 +38,50 @@ def link(url: str | None, label: str) -> str:
 
 def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# The one place every outgoing text passes (the Web API client and every reply to an
+# interaction): the bot itself never sends a broadcast (`<!channel>`, `<!here>`,
+# `<!everyone>`, `<!subteam^…>`) — its only `<!…>` is a date — so one that gets here came
+# from user, alert or catalog text a builder forgot to escape. It is escaped and logged, so
+# the forgotten place can be fixed (the scenario suite fails on the log line).
+_BROADCAST = re.compile(r"<!(?!date\^)[^<>]*>")
+# Fields Slack renders as mrkdwn or as message text; ids, values and metadata are data.
+_SHOWN = frozenset({"text", "initial_comment", "topic", "purpose", "fallback", "pretext",
+                    "title", "footer"})
+GUARD_LOG = "bot.slack.escape_guard"
+
+
+def neutralise_broadcasts(value: object, where: str) -> object:
+    """`value` with every broadcast mention in shown text escaped (in place for dicts)."""
+    if isinstance(value, dict):
+        plain = value.get("type") == "plain_text"
+        for key, item in value.items():
+            if isinstance(item, str):
+                if key in _SHOWN and not plain:
+                    value[key] = _guard(item, where)
+            elif isinstance(item, dict | list):
+                neutralise_broadcasts(item, where)
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict | list):
+                neutralise_broadcasts(item, where)
+    return value
+
+
+def _guard(text: str, where: str) -> str:
+    if "<!" not in text or not _BROADCAST.search(text):
+        return text
+    logging.getLogger(GUARD_LOG).warning("escaped a broadcast mention in %s", where)
+    return _BROADCAST.sub(lambda m: escape(m.group(0)), text)
+
+
+def clip(text: object, limit: int) -> str:
+    """`text` escaped and at most `limit` characters long once escaped (an `&` becomes five
+    characters, so cutting before escaping is not enough to stay inside a Block Kit limit)."""
+    raw = str(text)
+    shown = escape(raw)
+    while len(shown) > limit:
+        raw = raw[: max(len(raw) - (len(shown) - limit) - 1, 0)]
+        shown = escape(raw) + "…"
+    return shown

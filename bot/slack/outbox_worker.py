@@ -1,39 +1,38 @@
 """Delivers the outbox to Slack: in order per incident, retried with backoff while Slack fails,
-resumed after a restart because the work lives in the database."""
+resumed after a restart because the work lives in the database.
+
+Any number of replicas run this worker on one database. Each item is claimed with a lease
+(incidents/outbox_claims.py), renewed while its delivery runs and finished only by its
+claimant; a replica that dies leaves leases that run out, and another replica delivers the
+items then. A 429 never makes the worker sleep: the item's incident waits (at most
+`MAX_RATE_LIMIT_WAIT`) while every other incident's messages keep going.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError
-from sqlmodel import col, select
 
 from bot.container import Bot
-from bot.slack.blocks.alerts import BATCH_LISTED, alert_blocks
-from bot.slack.blocks.announce import announcement
-from bot.slack.sync import sync_incident
-from incidents import alerts as alert_service
-from incidents import outbox, service
-from incidents.models import Incident, Outbox, TimelineEvent
+from bot.slack.client import MAX_RATE_LIMIT_WAIT, OUTBOX_DELIVERY, MethodPaused, retry_after
+from bot.slack.deliveries.posting import Handler
+from incidents import outbox_claims, service
+from incidents.models import Incident, Outbox
 from incidents.types import EventKind
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
-# Slack allows about one message per second per channel; during a storm one alert message
-# every few seconds is also what people can read.
-ALERT_BATCH_SPACING = timedelta(seconds=5)
 # While alerts pour in, Slack work gets at most this share of the event loop: after each
 # delivery the worker rests in proportion to how long it took. Accepting alerts comes first
 # (each answer waits for its commit); Slack hears a moment later.
 STORM_SHARE = 0.25
-# The rest is capped: a delivery that was slow because Slack was (a 429's Retry-After) must
-# not park the outbox for minutes.
+# The rest is capped: a delivery that was slow because Slack was must not park the outbox.
 STORM_REST_MAX = 1.0
 
 # Slack errors a retry cannot fix. Each is still retried a few times (a channel just created
@@ -43,8 +42,6 @@ PERMANENT_ERRORS = frozenset({
     "invalid_blocks_format", "msg_too_long", "no_text", "invalid_arguments",
 })
 GIVE_UP_AFTER = 5
-
-Handler = Callable[[Bot, Outbox], Awaitable[None]]
 
 
 def _permanent(exc: BaseException) -> str | None:
@@ -56,29 +53,46 @@ def _permanent(exc: BaseException) -> str | None:
     return None
 
 
+def _rate_limited(exc: BaseException) -> float | None:
+    """Retry-After seconds when Slack answered 429 (or asked us earlier to leave a method
+    alone for a while)."""
+    if isinstance(exc, MethodPaused):
+        return exc.retry_after
+    if isinstance(exc, SlackApiError) and getattr(exc.response, "status_code", None) == 429:
+        return retry_after(getattr(exc.response, "headers", None))
+    return None
+
+
+def backoff(attempts: int) -> timedelta:
+    """1 s, 2 s, 4 s … capped at a minute: Slack outages are usually short."""
+    return timedelta(seconds=min(2 ** max(attempts - 1, 0), 60))
+
+
+def rate_limit_wait(seconds: float) -> timedelta:
+    return min(timedelta(seconds=max(seconds, 1.0)), MAX_RATE_LIMIT_WAIT)
+
+
 def storm_rest(took: float) -> float:
     """Seconds to rest after a delivery that took `took` while alerts pour in."""
     return min(took * (1 / STORM_SHARE - 1), STORM_REST_MAX)
 
 
 class OutboxWorker:
-    def __init__(self, bot: Bot, handlers: dict[str, Handler] | None = None,
+    def __init__(self, bot: Bot, handlers: dict[str, Handler],
                  storm: Callable[[], bool] = lambda: False) -> None:
         self.bot = bot
         self._storm = storm
-        self.handlers: dict[str, Handler] = {
-            outbox.SYNC: _sync,
-            outbox.ANNOUNCE: _announce,
-            outbox.ALERTS: _alerts,
-            **(handlers or {}),
-        }
+        self.handlers = handlers
+        self.claimant = bot.replica
+        self.lease = timedelta(seconds=bot.settings.outbox_lease_seconds)
         self._task: asyncio.Task | None = None
-        # One pass at a time, whoever asks (the loop, a test, a benchmark): never twice.
+        # One pass at a time in this process, whoever asks (the loop, a test, a benchmark).
+        # Other processes are kept apart by the claims in the database, not by this lock.
         self._lock = asyncio.Lock()
 
     def start(self) -> None:
-        with self.bot.session() as session:
-            outbox.release_claims(session)
+        # Nothing is released here: another replica may be delivering what looks claimed.
+        # Our own claims from before a crash run out like anyone's.
         self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox")
 
     async def stop(self) -> None:
@@ -98,56 +112,83 @@ class OutboxWorker:
             self.bot.outbox_ready.clear()
 
     async def drain(self) -> int:
-        """One pass over due work; returns how many items were delivered."""
+        """Deliver what is due until nothing is left to claim; returns how many were
+        delivered."""
         async with self._lock:
-            return await self._drain()
-
-    async def _drain(self) -> int:
-        with self.bot.session() as session:
-            items = outbox.due(session, now=self.bot.now())
-        blocked: set[int | None] = set()
-        delivered = 0
-        for item in items:
-            if item.incident_id in blocked:
-                continue  # keep each incident's messages in order behind a failed one
-            started = time.monotonic()
-            if not await self._deliver(item):
-                blocked.add(item.incident_id)
-            else:
-                delivered += 1
-            if self._storm():
-                await asyncio.sleep(storm_rest(time.monotonic() - started))
-        return delivered
+            delivered = 0
+            while not self.bot.stopped:
+                with self.bot.session() as session:
+                    item = outbox_claims.claim_next(session, claimant=self.claimant,
+                                                    now=self.bot.now(), lease=self.lease)
+                if item is None:
+                    return delivered
+                started = time.monotonic()
+                if await self._deliver(item):
+                    delivered += 1
+                if self._storm():
+                    await asyncio.sleep(storm_rest(time.monotonic() - started))
+            return delivered
 
     async def _deliver(self, item: Outbox) -> bool:
         handler = self.handlers.get(item.kind)
         if handler is None:
             log.error("outbox item %s has unknown kind %s", item.id, item.kind)
-            return self._finish(item, error=None)
-        # Claimed before reading state: a change made while we work queues a fresh sync.
-        with self.bot.session() as session:
-            outbox.claim(session, item, now=self.bot.now())
+            return self._finish(item)
+        renew = asyncio.get_running_loop().create_task(self._keep_lease(item))
+        token = OUTBOX_DELIVERY.set(True)
         try:
             await handler(self.bot, item)
         except BaseException as exc:  # cancelled mid-delivery too: release, then re-raise
-            log.warning("outbox item %s (%s) failed: %s", item.id, item.kind, exc)
-            refused = _permanent(exc)
-            if refused and item.attempts + 1 >= GIVE_UP_AFTER:
-                self._give_up(item, refused)
-                return True  # what comes after it for the incident may still go through
-            self._finish(item, error=f"{type(exc).__name__}: {exc}")
             if not isinstance(exc, Exception):
+                self._with_session(outbox_claims.release, item)
                 raise
-            return False
-        return self._finish(item, error=None)
+            return self._failed(item, exc)
+        finally:
+            OUTBOX_DELIVERY.reset(token)
+            renew.cancel()
+        return self._finish(item)
 
-    def _finish(self, item: Outbox, *, error: str | None) -> bool:
+    async def _keep_lease(self, item: Outbox) -> None:
+        """Renew the lease while the delivery runs, so a slow but living delivery keeps its
+        item; a replica that dies stops renewing and the lease runs out."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            with self.bot.session() as session:
+                if not outbox_claims.renew(session, item, claimant=self.claimant,
+                                           now=self.bot.now(), lease=self.lease):
+                    return
+
+    def _with_session(self, step, item: Outbox, **values) -> bool:
         with self.bot.session() as session:
-            if error is None:
-                outbox.mark_done(session, item, now=self.bot.now())
-            else:
-                outbox.mark_failed(session, item, error=error, now=self.bot.now())
-        return error is None
+            done = step(session, item, claimant=self.claimant, **values)
+        if not done:
+            # Our lease ran out and another replica took the item over: it finishes it.
+            log.warning("outbox item %s (%s): lease lost to another replica, not marked",
+                        item.id, item.kind)
+        return done
+
+    def _finish(self, item: Outbox) -> bool:
+        return self._with_session(outbox_claims.finish, item, now=self.bot.now())
+
+    def _failed(self, item: Outbox, exc: Exception) -> bool:
+        now = self.bot.now()
+        error = f"{type(exc).__name__}: {exc}"
+        waited = _rate_limited(exc)
+        if waited is not None:
+            wait = rate_limit_wait(waited)
+            log.warning("outbox item %s (%s) rate limited: its incident waits %ss", item.id,
+                        item.kind, wait.total_seconds())
+            self.bot.metrics.outbox_rate_limited.labels(item.kind).inc()
+            self._with_session(outbox_claims.put_off, item, error=error, until=now + wait)
+            return False
+        log.warning("outbox item %s (%s) failed: %s", item.id, item.kind, exc)
+        refused = _permanent(exc)
+        if refused and item.attempts + 1 >= GIVE_UP_AFTER:
+            self._give_up(item, refused)
+            return True  # what comes after it for the incident may still go through
+        self._with_session(outbox_claims.fail, item, error=error, now=now,
+                           retry_at=now + backoff(item.attempts + 1))
+        return False
 
     def _give_up(self, item: Outbox, error: str) -> None:
         """Slack keeps refusing for a reason a retry cannot fix (someone archived the
@@ -156,7 +197,9 @@ class OutboxWorker:
                   item.attempts + 1, error)
         now = self.bot.now()
         with self.bot.session() as session:
-            outbox.give_up(session, item, error=error, now=now)
+            if not outbox_claims.give_up(session, item, claimant=self.claimant, error=error,
+                                         now=now):
+                return
             incident = session.get(Incident, item.incident_id) if item.incident_id else None
             if incident is not None:
                 service.record(
@@ -167,55 +210,3 @@ class OutboxWorker:
                     data={"outbox": item.id, "kind": item.kind, "error": error},
                 )
         self.bot.metrics.outbox_given_up.labels(item.kind).inc()
-
-
-async def _sync(bot: Bot, item: Outbox) -> None:
-    await sync_incident(bot, item.incident_id)
-
-
-async def _announce(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
-        event = session.get(TimelineEvent, item.payload["event"])
-        incident = session.get(Incident, item.incident_id)
-    rendered = announcement(event) if event else None
-    if rendered is None:
-        return
-    if incident.channel_id is None:
-        raise RuntimeError("the incident has no channel yet")
-    text, blocks = rendered
-    await bot.client.chat_postMessage(
-        channel=incident.channel_id, text=text, blocks=blocks, unfurl_links=False
-    )
-
-
-async def _alerts(bot: Bot, item: Outbox) -> None:
-    """Everything that arrived since the last post, in one message: a storm of thousands
-    becomes a handful of messages, one every few seconds per channel."""
-    with bot.session() as session:
-        incident = session.get(Incident, item.incident_id)
-        batch = alert_service.unposted(session, item.incident_id, shown=BATCH_LISTED)
-    if not batch.ids:
-        return
-    if incident.channel_id is None:
-        raise RuntimeError("the incident has no channel yet")
-    text, blocks = alert_blocks(batch, incident_id=incident.id, open_=incident.status_enum.is_open)
-    await bot.client.chat_postMessage(
-        channel=incident.channel_id, text=text, blocks=blocks, unfurl_links=False
-    )
-    with bot.session() as session:
-        alert_service.mark_posted(session, item.incident_id, up_to=batch.ids[-1])
-        # More may have arrived while we posted; they go in the next batch.
-        if alert_service.has_unposted(session, item.incident_id):
-            # Up to a second later at random: channels opened by one storm drift apart
-            # instead of all posting in the same moment every five seconds.
-            spacing = ALERT_BATCH_SPACING * (1 + random.random() / 5)
-            later = Outbox(kind=outbox.ALERTS, incident_id=item.incident_id,
-                           next_attempt_at=bot.now() + spacing)
-            session.add(later)
-
-
-def pending_for(bot: Bot, incident_id: int) -> list[Outbox]:
-    with bot.session() as session:
-        return list(session.exec(
-            select(Outbox).where(Outbox.incident_id == incident_id, col(Outbox.done_at).is_(None))
-        ))

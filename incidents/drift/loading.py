@@ -10,6 +10,7 @@ analysis skips).
 from __future__ import annotations
 
 import glob
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -127,7 +128,7 @@ def _read(path: Path, role: str, base: Path | None) -> pa.Table:
     except (pa.ArrowException, OSError, ValueError) as exc:
         kind = "Parquet" if _is_parquet(path) else "CSV"
         raise DriftDataError(
-            f"cannot read {role} file {shown!r} as {kind}: {_first_line(exc)}"
+            f"cannot read {role} file {shown!r} as {kind}: {_reason(exc, path)}"
         ) from exc
 
 
@@ -228,6 +229,19 @@ def _text(array: pa.Array) -> np.ndarray:
 
 
 _INDEX_TYPES = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}
+
+
+# pyarrow ends a CSV parse error with the offending row, and a conversion error with the
+# offending value: the data itself, which must not end up in a channel or a log.
+_CSV_ROW = re.compile(r"^(CSV parse error:.*?got \d+)(:.*)?$")
+_QUOTED_VALUE = re.compile(r"(invalid value|value)\s+'[^']*'")
+
+
+def _reason(exc: BaseException, path: Path) -> str:
+    """What is wrong with a file, without quoting its data or repeating its full path."""
+    text = _first_line(exc).replace(str(path), path.name)
+    text = _CSV_ROW.sub(r"\1", text)
+    return _QUOTED_VALUE.sub(r"\1", text)
 
 
 def _first_line(exc: BaseException) -> str:

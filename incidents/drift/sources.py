@@ -12,6 +12,7 @@ worker thread.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from incidents.drift.paths import relative_path
 from incidents.drift.report import DriftReport, analyse_drift
 from incidents.drift.settings import DriftSettings
 from incidents.env_refs import MissingVariable, expand
+from incidents.redaction import redact, secrets_of
 
 if TYPE_CHECKING:
     # pyarrow (behind `loading`) is imported by the first read, in the worker thread that
@@ -134,7 +136,8 @@ def query_table(query: CurrentQuery, *, role: str = "current") -> Table:
         with engine.connect() as connection:
             frame = pd.read_sql(query.sql, connection)
     except (SQLAlchemyError, pd.errors.DatabaseError) as exc:
-        raise DriftDataError(f"{role} query on {shown} failed: {_database_reason(exc)}") from None
+        reason = redact(_database_reason(exc), secrets=secrets_of([query.url], os.environ))
+        raise DriftDataError(f"{role} query on {shown} failed: {reason}") from None
     finally:
         engine.dispose()
     source = f"SQL query on {shown}"
@@ -148,6 +151,18 @@ def _database_reason(exc: BaseException) -> str:
     original: Any = getattr(exc, "orig", None) or exc
     text = str(original).strip() or type(original).__name__
     return text.splitlines()[0]
+
+
+_QUOTED_PATH = re.compile(r"'(/[^']*/)?([^'/]+)'")
+
+
+def shown_error(error: DriftDataError, base: Path | None) -> str:
+    """A data error as people in Slack see it: files relative to the catalog's folder,
+    never a full path of the machine the bot runs on."""
+    text = str(error)
+    if base is not None:
+        text = text.replace(f"{base}{os.sep}", "")
+    return _QUOTED_PATH.sub(r"'\2'", text)
 
 
 def display_source(source: str, base: Path | None) -> str:

@@ -79,12 +79,12 @@ class Sandbox:
 
 
 @pytest.fixture
-def sandbox(tmp_path) -> Iterator[Sandbox]:
+def sandbox(tmp_path, database_url) -> Iterator[Sandbox]:
     """`incidentbot sandbox` exactly as the README runs it, on a free port and a fresh
     database (outside the checkout, so no .env or incidentbot.yml of a developer applies)."""
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("SLACK_", "INCIDENTBOT_", "ALERT_WEBHOOK"))}
-    env.update(PYTHONPATH=str(ROOT), DATABASE_URL=f"sqlite:///{tmp_path}/sandbox.db",
+    env.update(PYTHONPATH=str(ROOT), DATABASE_URL=database_url,
                INCIDENTBOT_CONFIG=str(ROOT / "examples" / "incidentbot.yml"),
                HOST="127.0.0.1", PYTHONUNBUFFERED="1")
     log = (tmp_path / "sandbox.log").open("w")

@@ -12,10 +12,21 @@ from sqlmodel import select
 
 from bot.sandbox.stack import start_stack
 from bot.settings import Settings
+from bot.slack.mrkdwn import GUARD_LOG
 from incidents.catalog import load_catalog
 from incidents.models import Incident, Outbox, TimelineEvent
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "incidentbot.yml"
+
+
+@pytest.fixture(autouse=True)
+def every_text_escaped_by_its_builder(caplog):
+    """The broadcast guard (bot/slack/mrkdwn.py) keeps `<!channel>` from ever reaching
+    Slack; when it has to, a builder or reply let user, alert or catalog text through
+    unescaped. Any scenario that makes it step in fails, naming the Web API method."""
+    yield
+    stepped_in = [r.getMessage() for r in caplog.records if r.name == GUARD_LOG]
+    assert not stepped_in, f"unescaped text reached the Slack boundary: {stepped_in}"
 
 
 @pytest.fixture(scope="session")
@@ -30,12 +41,12 @@ def catalog():
 
 
 @pytest.fixture
-def settings(tmp_path):
+def settings(database_url):
     return Settings(
         _env_file=None,
         slack_bot_token="xoxb-placeholder",
         slack_signing_secret="placeholder",
-        database_url=f"sqlite:///{tmp_path}/bot.db",
+        database_url=database_url,
     )
 
 

@@ -156,6 +156,23 @@ async def test_drift_without_data_sources_or_with_a_missing_file_is_explained(h,
         assert EventKind.DRIFT_REPORT not in [e.kind for e in h.timeline(incident.id)]
 
 
+async def test_a_malformed_data_file_is_named_without_quoting_its_data(h, tmp_path):
+    ws = h.workspace
+    bad = tmp_path / "data" / "current" / "2026-11-28.csv"
+    bad.write_text("amount,fraud_score\n1.5,0.1\n2.5,0.2,card-4111111111111111\n")
+    incident = await h.declare(title="Fraud flags doubled", system="fraud-detector")
+    await h.actor.command("/incident", "drift", channel=incident.channel_id)
+    await ws.wait_for(lambda: any("could not read" in e.text
+                                  for e in ws.ephemerals_for(user="U_ALICE")), seconds=30)
+    await h.settle()
+    (said,) = [e.text for e in ws.ephemerals_for(user="U_ALICE") if "could not read" in e.text]
+    assert "cannot read current file 'data/current/2026-11-28.csv' as CSV" in said
+    assert "Expected 2 columns, got 3" in said
+    everything = json.dumps([c.params for c in ws.calls], default=str) + json.dumps(
+        [e.text for e in ws.ephemerals])
+    assert "4111111111111111" not in everything and str(tmp_path) not in everything
+
+
 async def test_example_catalog_and_data_work_out_of_the_box(harness):
     ws = harness.workspace
     incident = await harness.declare(system="fraud-detector")

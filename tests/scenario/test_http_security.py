@@ -41,7 +41,9 @@ async def test_healthz_and_metrics(harness):
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{harness.stack.url}/healthz") as response:
             assert response.status == 200
-            assert json.loads(await response.text()) == {"status": "ok"}
+            assert json.loads(await response.text()) == {
+                "status": "ok", "replica": harness.bot.replica,
+                "outbox": {"backlog": 0, "oldest_seconds": 0.0, "claimed": 0}}
         await harness.actor.command("/incident", "help")
         async with http.get(f"{harness.stack.url}/metrics") as response:
             assert response.status == 200
@@ -49,6 +51,7 @@ async def test_healthz_and_metrics(harness):
             text = await response.text()
     assert "incidentbot_ack_latency_seconds_count 1.0" in text
     assert "incidentbot_outbox_backlog" in text
+    assert "incidentbot_outbox_oldest_seconds 0.0" in text
     assert "incidentbot_alerts_received" in text
 
 

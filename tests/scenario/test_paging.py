@@ -318,3 +318,17 @@ async def test_handoff_tells_the_incoming_person_about_open_incidents_once(
     assert len(handed_back) == 1 and "You are now on call for *rota*" in str(
         handed_back[0].blocks)
     await third.stack.close()
+
+
+async def test_a_page_whose_answer_was_lost_is_not_sent_twice(paged, clock):
+    ws = paged.workspace
+    dm = ws.open_im("U_BOB")
+    # The page reaches Bob, but Slack's answer to it is an error: the retry finds the page
+    # in the conversation (its metadata) instead of waking Bob a second time.
+    ws.faults.inject("chat.postMessage", status=500, times=1, after=True, channel=dm.id)
+    incident = await alert(paged)
+    clock.skip(seconds=5)  # the failed attempt's backoff
+    await paged.settle()
+    assert len(dms(ws, "U_BOB")) == 1
+    users = [e.data["user"] for e in paged.timeline(incident.id) if e.kind == EventKind.PAGED]
+    assert users == ["U_BOB"]

@@ -12,8 +12,8 @@ NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path}/service.db")
+def engine(database_url):
+    engine = make_engine(database_url)
     migrate.upgrade(engine)
     yield engine
     engine.dispose()

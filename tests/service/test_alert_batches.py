@@ -3,9 +3,10 @@ alert and its resolution together, and what the channel's batch message reads.""
 
 from sqlmodel import select
 
-from incidents import deadlines, outbox
+from incidents import deadlines
 from incidents.alerts import AlertIn, ingest_many, unposted
 from incidents.models import Alert, Incident, Outbox, TimelineEvent
+from incidents.outbox import Kind
 from incidents.types import EventKind
 from tests.service.conftest import NOW
 
@@ -33,7 +34,7 @@ def test_a_batch_opens_one_incident_and_answers_duplicates_with_the_stored_row(s
     events = [e for e in timeline if e.kind == EventKind.ALERT]
     assert [e.data["alert"] for e in events] == [r.id for r in rows]
     # One waiting alert message for the incident, however many alerts joined it.
-    assert len(session.exec(select(Outbox).where(Outbox.kind == outbox.ALERTS)).all()) == 1
+    assert len(session.exec(select(Outbox).where(Outbox.kind == Kind.ALERTS)).all()) == 1
     # Redelivered later, the whole batch changes nothing.
     again = ingest(session, catalog, [alert(), alert(fingerprint="fp-2")])
     assert [(r.outcome, r.alert_id) for r in again] == [
@@ -80,6 +81,6 @@ def test_a_batch_opening_several_incidents_starts_each_one_like_a_declaration(se
                                             EventKind.ALERT]
         assert deadlines.open_deadlines(session, incident_id=incident.id)
         kinds = session.exec(select(Outbox.kind).where(Outbox.incident_id == incident.id)).all()
-        assert {outbox.SYNC, outbox.ALERTS} <= set(kinds)
+        assert {Kind.SYNC, Kind.ALERTS} <= set(kinds)
         paged.append("page" in kinds)
     assert paged == [True, True, False]  # the catalog's on-call; nobody for an unknown system

@@ -6,6 +6,7 @@ from sqlmodel import select
 
 from incidents import deadlines, service
 from incidents.models import Deadline, Outbox, TimelineEvent
+from incidents.outbox import Kind
 from incidents.types import DeadlineKind, DeadlineState, EventKind, Severity, Status
 from tests.service.conftest import NOW
 
@@ -27,7 +28,7 @@ def events(session, incident, kind):
 
 
 def reminders_queued(session):
-    return list(session.exec(select(Outbox).where(Outbox.kind == deadlines.REMINDER)))
+    return list(session.exec(select(Outbox).where(Outbox.kind == Kind.REMINDER)))
 
 
 def test_declaring_a_sev1_creates_its_deadlines(session, catalog):

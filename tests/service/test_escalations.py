@@ -14,6 +14,7 @@ from incidents import handoffs, paging, service
 from incidents.catalog import Catalog
 from incidents.db import make_engine, session_scope
 from incidents.models import Escalation, Handoff, Outbox, Page
+from incidents.outbox import Kind
 from incidents.types import EscalationState, EventKind, Role, Severity, Status
 from tests.service.conftest import NOW
 
@@ -43,8 +44,8 @@ def test_opening_an_incident_pages_the_first_level_and_sets_its_deadline(session
     escalation = chain(session, incident)
     assert escalation.policy == "fraud-policy" and escalation.state == EscalationState.ACTIVE
     assert escalation.next_at == NOW + timedelta(minutes=15)  # fraud-policy sev2 wait
-    assert len(queued(session, paging.PAGE)) == 1
-    [notice] = queued(session, paging.PAGE_NOTICE)
+    assert len(queued(session, Kind.PAGE)) == 1
+    [notice] = queued(session, Kind.PAGE_NOTICE)
     assert notice["why"] == "opened" and notice["levels"] == 2 and not notice["last"]
 
 
@@ -81,14 +82,14 @@ def test_nobody_acknowledging_escalates_then_repeats_the_last_level(session, cat
     assert pages(session)[-1] == ("U_DAVE", 1, 0)
     escalation = chain(session, incident)
     assert escalation.level == 1 and escalation.next_at == later + timedelta(minutes=10)
-    assert queued(session, paging.PAGE_NOTICE)[-1]["why"] == "escalated"
+    assert queued(session, Kind.PAGE_NOTICE)[-1]["why"] == "escalated"
     # Running again at the same moment pages nobody twice.
     assert paging.run_due(session, catalog=catalog, now=later) == 0
 
     last = later + timedelta(minutes=10)
     paging.run_due(session, catalog=catalog, now=last)
     assert pages(session)[-1] == ("U_DAVE", 1, 1)
-    assert queued(session, paging.PAGE_NOTICE)[-1]["why"] == "repeated"
+    assert queued(session, Kind.PAGE_NOTICE)[-1]["why"] == "repeated"
     assert chain(session, incident).next_at == last + timedelta(minutes=10)
 
 
@@ -103,7 +104,7 @@ def test_acknowledging_stops_paging_and_makes_a_commander(session, catalog):
     events = [e for e in service.timeline(session, incident.id)
               if e.kind == EventKind.ACKNOWLEDGED]
     assert [e.actor for e in events] == ["U_CAROL"]
-    assert queued(session, paging.PAGE_CLOSED) == [{"escalation": escalation.id}]
+    assert queued(session, Kind.PAGE_CLOSED) == [{"escalation": escalation.id}]
     paging.run_due(session, catalog=catalog, now=NOW + timedelta(hours=2))
     assert pages(session) == [("U_CAROL", 0, 0)]
     # A second acknowledgement has nothing left to stop and records nothing.
@@ -148,7 +149,7 @@ def test_page_on_demand_pages_a_person_or_a_schedule(session, catalog):
     paging.page_on_demand(session, incident=incident, catalog=catalog, now=NOW, actor="U_ALICE",
                           schedule="ml-platform")
     assert [user for user, _, _ in pages(session)] == ["U_BOB", "U_DAVE"]
-    notices = queued(session, paging.PAGE_NOTICE)
+    notices = queued(session, Kind.PAGE_NOTICE)
     assert [n["why"] for n in notices] == ["requested", "requested"] and notices[0]["last"]
     with pytest.raises(service.Refused, match="no on-call schedule `nope`"):
         paging.page_on_demand(session, incident=incident, catalog=catalog, now=NOW,
@@ -185,7 +186,7 @@ def test_handoffs_are_announced_once_and_only_the_latest_after_downtime(session,
         ("fraud-primary", "U_ALICE", monday.replace(hour=8)),
         ("ml-platform", "U_CAROL", monday)]
     assert handoffs.check(session, catalog=catalog, now=monday + timedelta(hours=1)) == []
-    assert [p["handoff"] for p in queued(session, handoffs.HANDOFF)] == [h.id for h in announced]
+    assert [p["handoff"] for p in queued(session, Kind.HANDOFF)] == [h.id for h in announced]
 
     # Down for three weeks: only the shifts running now are announced.
     later = monday + timedelta(weeks=3, hours=1)

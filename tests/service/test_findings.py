@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from incidents import findings, outbox, review, service
+from incidents import findings, review, service
 from incidents.models import Outbox
+from incidents.outbox import Kind
 from incidents.types import ROOT_CAUSE_CATEGORIES, EventKind, Severity, Status
 from tests.service.conftest import NOW
 
@@ -43,7 +44,7 @@ def test_root_cause_corrected_after_resolution(session, catalog, resolved):
         "to": {"category": "data_pipeline", "text": "The merchant feed sent empty categories"},
         "label": "Data pipeline",
     }
-    posted = session.exec(select(Outbox).where(Outbox.kind == outbox.ANNOUNCE)).all()
+    posted = session.exec(select(Outbox).where(Outbox.kind == Kind.ANNOUNCE)).all()
     assert [o.payload for o in posted if o.payload == {"event": event.id}] == [
         {"event": event.id}
     ]

@@ -9,6 +9,7 @@ from sqlmodel import SQLModel, select
 from bot import migrate
 from incidents.db import make_engine, session_scope
 from incidents.models import Incident
+from tests.databases import sqlite_only
 from tests.service.conftest import NOW
 
 
@@ -51,6 +52,7 @@ def test_existing_database_upgrades_and_keeps_its_data(tmp_path, catalog):
         assert [i.title for i in session.exec(select(Incident))] == ["Kept"]
 
 
+@sqlite_only("WAL mode")
 def test_sqlite_runs_in_wal_mode(engine):
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

@@ -9,8 +9,8 @@ from incidents import response, service
 from incidents.alerts import AlertIn, ingest
 from incidents.mitigation import CallResult, Mitigation
 from incidents.models import Outbox
+from incidents.outbox import Kind
 from incidents.runbooks import Step
-from incidents.triage import EMERGENCY_MESSAGE
 from incidents.types import EventKind, Severity, Status
 from tests.service.conftest import NOW
 
@@ -41,7 +41,7 @@ def test_latest_answer_counts_and_every_answer_stays_in_the_timeline(session, ca
         ("Is the model producing predictions? → Yes", "U_ALICE"),
         ("Is the model producing predictions? → No (was Yes)", "U_BOB"),
     ]
-    renders = outbox(session, response.TRIAGE_MESSAGE)
+    renders = outbox(session, Kind.TRIAGE_MESSAGE)
     assert [r.payload for r in renders] == [ref, ref]
 
 
@@ -99,7 +99,7 @@ def test_runbook_ticks_are_events_and_the_latest_counts(session, catalog):
         "Data pipeline failure, step 2 done: Check for schema changes",
         "Data pipeline failure, step 2 reopened: Check for schema changes",
     ]
-    assert [o.payload for o in outbox(session, response.RUNBOOK_MESSAGE)] == [
+    assert [o.payload for o in outbox(session, Kind.RUNBOOK_MESSAGE)] == [
         {"runbook": "data_pipeline_failure"}, {"runbook": "data_pipeline_failure"},
         {"runbook": "data_pipeline_failure"},
     ]
@@ -123,17 +123,17 @@ def test_mitigations_record_success_failure_and_manual_steps(session, catalog):
     assert second.data["attempt"] == 2 and second.data["ok"] is True
     assert manual.data["manual"] is True and manual.actor == "U_BOB"
     assert manual.text == "Adjust the prediction threshold to 0.7 → done by hand (manual step)"
-    posted = [o.payload["event"] for o in outbox(session, response.MITIGATION_RESULT)]
+    posted = [o.payload["event"] for o in outbox(session, Kind.MITIGATION_RESULT)]
     assert posted == [first.id, second.id, manual.id]
 
 
 def test_sev1_declared_or_applied_queues_the_emergency_response(session, catalog):
     calm = declare(session, catalog, severity=Severity.SEV3)
-    assert outbox(session, EMERGENCY_MESSAGE) == []
+    assert outbox(session, Kind.EMERGENCY) == []
     service.change_severity(session, incident=calm, severity=Severity.SEV1, actor="U_BOB",
                             now=NOW)
     urgent = declare(session, catalog, severity=Severity.SEV1)
-    queued = outbox(session, EMERGENCY_MESSAGE)
+    queued = outbox(session, Kind.EMERGENCY)
     assert [(o.incident_id, o.payload["actor"]) for o in queued] == [
         (calm.id, "U_BOB"), (urgent.id, "U_ALICE")
     ]

@@ -14,21 +14,22 @@ from slack_sdk.models.blocks import (
 
 from bot.slack.blocks.common import md, plain, severity_label, severity_options, slack_date
 from bot.slack.ids import Action, encode
-from bot.slack.mrkdwn import escape, link, truncate
+from bot.slack.mrkdwn import clip, escape, link
 from incidents.alerts import Unposted
 from incidents.models import Alert
 from incidents.types import AlertStatus
 from incidents.wording import describe_metric
 
 BATCH_LISTED = 10
+CONTEXT_MAX = 2900
 
 
 def _line(alert: Alert) -> str:
     resolved = alert.status == AlertStatus.RESOLVED
     icon = ":white_check_mark: Resolved" if resolved else ":fire: Firing"
     detail = describe_metric(alert.metric)
-    extra = f" · {escape(detail)}" if detail else ""
-    return f"{icon}: *{escape(truncate(alert.title, 200))}*{extra} · {slack_date(alert.starts_at)}"
+    extra = f" · {clip(detail, 150)}" if detail else ""
+    return f"{icon}: *{clip(alert.title, 150)}*{extra} · {slack_date(alert.starts_at)}"
 
 
 def alert_blocks(batch: Unposted, *, incident_id: int, open_: bool) -> tuple[str, list[Block]]:
@@ -48,27 +49,31 @@ def alert_blocks(batch: Unposted, *, incident_id: int, open_: bool) -> tuple[str
 
 def _single(alert: Alert, *, incident_id: int, open_: bool) -> tuple[str, list[Block]]:
     fields = [
-        md(f"*AI system*\n{escape(alert.system)}"),
+        md(f"*AI system*\n{clip(alert.system, 1000)}"),
         md(f"*Signal*\n{escape(alert.signal or 'not given')}"),
         md(f"*Severity*\n{severity_label(alert.severity or 3)}"),
         md(f"*Started*\n{slack_date(alert.starts_at)}"),
     ]
     detail = describe_metric(alert.metric)
     if detail:
-        fields.append(md(f"*Metric*\n{escape(detail)}"))
+        fields.append(md(f"*Metric*\n{clip(detail, 1000)}"))
     blocks: list[Block] = [SectionBlock(text=md(_line(alert)), fields=fields)]
     if alert.description:
-        blocks.append(SectionBlock(text=md(escape(truncate(alert.description, 2900)))))
-    links = [link(url, name.capitalize()) for name, url in (alert.links or {}).items()]
+        blocks.append(SectionBlock(text=md(clip(alert.description, 2900))))
     reason = (alert.labels or {}).get("severity_reason")
-    context = [f"From {escape(alert.source)}"]
+    context = [f"From {clip(alert.source, 50)}"]
     if reason:
-        context.append(f"severity: {escape(reason)}")
-    context += links
+        context.append(f"severity: {clip(reason, 500)}")
+    # A context element holds 3,000 characters: links that do not fit are left out whole.
+    for name, url in (alert.links or {}).items():
+        shown = link(url, name.capitalize())
+        if sum(len(part) + 3 for part in context) + len(shown) > CONTEXT_MAX:
+            break
+        context.append(shown)
     blocks.append(ContextBlock(elements=[md(" · ".join(context))]))
     if open_ and alert.status == AlertStatus.FIRING:
         blocks.append(_buttons(incident_id))
-    return f"Alert: {escape(alert.title)}", blocks
+    return f"Alert: {clip(alert.title, 300)}", blocks
 
 
 def _buttons(incident_id: int) -> ActionsBlock:

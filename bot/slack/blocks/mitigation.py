@@ -65,7 +65,7 @@ def menu_blocks(
                 confirm=None if is_threshold else _confirm(mitigation, target),
             ),
         ))
-    return f"Mitigations for {system_label}", blocks
+    return f"Mitigations for {escape(system_label)}", blocks
 
 
 def threshold_modal(*, incident_id: int, system_label: str, target: str | None) -> View:

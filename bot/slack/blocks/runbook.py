@@ -60,7 +60,7 @@ def runbook_blocks(
         blocks.append(ContextBlock(elements=[md(
             f"…and {len(hidden)} more steps that do not fit in one message: see the runbook file."
         )]))
-    return f"Runbook: {runbook.title} ({done} of {total} steps done)", blocks
+    return f"Runbook: {escape(runbook.title)} ({done} of {total} steps done)", blocks
 
 
 def _step(incident_id: int, name: str, step: Step, tick: Tick | None, open_: bool) -> Block:

@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 
 from bot.slack.blocks.common import md, plain, severity_label, slack_date
 from bot.slack.ids import Action, encode
-from bot.slack.mrkdwn import escape, truncate, user
+from bot.slack.mrkdwn import clip, escape, user
 from incidents import runbooks, triage
 from incidents.mitigation import Mitigation
 from incidents.models import Alert
@@ -58,8 +58,8 @@ def opening_text(opening: Opening) -> str:
         detail = describe_metric(alert.metric)
         extra = ", ".join(x for x in (alert.signal and alert.signal.replace("_", " "), detail) if x)
         lines.append(
-            f":rotating_light: *{escape(truncate(alert.title, 200))}*"
-            + (f" ({escape(extra)})" if extra else "")
+            f":rotating_light: *{clip(alert.title, 200)}*"
+            + (f" ({clip(extra, 300)})" if extra else "")
             + f" fired at {slack_date(alert.starts_at)}"
         )
         if opening.alert_count > 1:
@@ -212,4 +212,4 @@ def emergency_blocks(
         ]),
         ContextBlock(elements=[md(slack_date(at))]),
     ]
-    return f"{system_label} is Sev1: emergency response", blocks
+    return f"{escape(system_label)} is Sev1: emergency response", blocks

@@ -74,14 +74,9 @@ def register(app: AsyncApp, bot: Bot) -> None:
 
     async def open_modal(body, client, respond, build) -> None:
         incident_id, _ = decode(_value(body))
-        incident = context.incident_by_id(bot, incident_id)
-        if incident is None:
-            return
-        if incident.channel_id and not await context.is_member(
-            bot, incident.channel_id, body["user"]["id"]
-        ):
-            await respond(response_type="ephemeral", replace_original=False,
-                          text=context.NOT_A_MEMBER)
+        incident, refusal = await context.authorise(bot, incident_id, body["user"]["id"])
+        if refusal:
+            await respond(response_type="ephemeral", replace_original=False, text=refusal)
             return
         await client.views_open(trigger_id=body["trigger_id"], view=build(incident))
 

@@ -1,4 +1,4 @@
-"""Applying a change to an incident on behalf of a Slack user: membership, rules, reply."""
+"""Applying a change to an incident on behalf of a Slack user: access, rules, reply."""
 
 from __future__ import annotations
 
@@ -25,12 +25,9 @@ async def apply_change(
     respond: Callable[..., Awaitable[object]] | None = None,
 ) -> bool:
     """Persist the change (the outbox carries it to Slack); refusals are told ephemerally."""
-    incident = context.incident_by_id(bot, incident_id)
-    if incident is None:
-        await _tell(respond, f"There is no incident #{incident_id}.")
-        return False
-    if incident.channel_id and not await context.is_member(bot, incident.channel_id, user):
-        await _tell(respond, context.NOT_A_MEMBER)
+    _, refusal = await context.authorise(bot, incident_id, user)
+    if refusal:
+        await _tell(respond, refusal)
         return False
     try:
         with bot.session() as session:

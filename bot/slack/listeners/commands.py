@@ -31,12 +31,14 @@ def register(app: AsyncApp, bot: Bot) -> None:
             return
         call = Invocation(bot=bot, body=body, command=command, respond=respond, client=client)
         if entry.needs_incident:
-            call.incident = context.incident_in_channel(bot, call.channel)
-            if call.incident is None:
+            here = context.incident_in_channel(bot, call.channel)
+            if here is None:
                 await call.reply(context.NO_INCIDENT)
                 return
-            if entry.members_only and not await context.is_member(bot, call.channel, call.user):
-                await call.reply(context.NOT_A_MEMBER)
+            call.incident, refusal = await context.authorise(
+                bot, here.id, call.user, change=entry.members_only)
+            if refusal:
+                await call.reply(refusal)
                 return
         await entry.handler(call)
 
@@ -127,10 +129,14 @@ def _register_core(bot: Bot) -> None:
                              "`/incident merge 12`.")
             return
 
+        # Merging writes into both incidents: the person must be allowed to change each.
+        _, refusal = await context.authorise(bot, target, call.user)
+        if refusal:
+            await call.reply(refusal)
+            return
+
         def fn(s, inc, now):
             into = service.get(s, target)
-            if into is None:
-                raise service.Refused(f"There is no incident #{target}.")
             service.merge(s, incident=inc, into=into, actor=call.user, now=now,
                           policy=bot.catalog.policy)
 
@@ -138,16 +144,16 @@ def _register_core(bot: Bot) -> None:
 
     @add("list", usage="list", help="list open incidents with their channels")
     async def list_(call: Invocation) -> None:
-        await call.reply(_list_text(bot))
+        with bot.session() as session:
+            incidents = service.open_incidents(session)
+        await call.reply(_list_text(await context.visible(bot, incidents, call.user)))
 
     @add("help", usage="help", help="show this help")
     async def help_(call: Invocation) -> None:  # answered by the dispatcher
         await call.reply(bot.subcommands.help_text())
 
 
-def _list_text(bot: Bot) -> str:
-    with bot.session() as session:
-        incidents = service.open_incidents(session)
+def _list_text(incidents: list) -> str:
     if not incidents:
         return "No open incidents. :tada:"
     lines = []

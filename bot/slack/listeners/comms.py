@@ -21,7 +21,6 @@ from bot.slack.blocks.comms import (
     CHOOSABLE,
     SPECS,
     client_message,
-    draft_message,
     notify_modal,
     status_update_modal,
 )
@@ -29,17 +28,15 @@ from bot.slack.ids import VALUE, Action, ViewId, decode
 from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
 from bot.slack.subcommands import Invocation
-from incidents import communications, deadlines, service
+from incidents import communications, service
 from incidents.communications import FIELDS, NotificationKind, SentVia
-from incidents.models import Incident, Notification, Outbox
-from incidents.types import DeadlineKind
+from incidents.models import Incident, Notification
 
 log = logging.getLogger(__name__)
 ALREADY_SENT = "That notification is already recorded as sent."
 
 
 def register(app: AsyncApp, bot: Bot) -> None:
-    bot.outbox_handlers[communications.DRAFT] = post_draft
     sending: set[int] = set()  # notifications being posted to a client channel right now
 
     @bot.subcommands.add(
@@ -69,13 +66,10 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await ack()
         incident_id, rest = decode(body["actions"][0]["value"])
         kind = NotificationKind(rest[0]) if rest and rest[0] in set(CHOOSABLE) else None
-        incident = context.incident_by_id(bot, incident_id)
         user = body["user"]["id"]
-        if incident is None:
-            return
-        if incident.channel_id and not await context.is_member(bot, incident.channel_id, user):
-            await respond(response_type="ephemeral", replace_original=False,
-                          text=context.NOT_A_MEMBER)
+        _, refusal = await context.authorise(bot, incident_id, user)
+        if refusal:
+            await respond(response_type="ephemeral", replace_original=False, text=refusal)
             return
         view = await notify_view(bot, incident_id, kind, user)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -85,6 +79,9 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await ack()
         chosen = body["actions"][0]["selected_option"]["value"]
         incident_id, (kind, *_) = decode(chosen)
+        _, refusal = await context.authorise(bot, incident_id, body["user"]["id"])
+        if refusal:
+            return  # the form was opened through the same rule; a forged value gets nothing
         view = await notify_view(bot, incident_id, NotificationKind(kind), body["user"]["id"])
         await client.views_update(view_id=body["view"]["id"], hash=body["view"].get("hash"),
                                   view=view)
@@ -157,17 +154,17 @@ def register(app: AsyncApp, bot: Bot) -> None:
 
 async def _send_to_client(bot: Bot, incident_id: int, notification_id: int, user: str,
                           respond) -> None:
-    with bot.session() as session:
-        incident = session.get(Incident, incident_id)
-        row = session.get(Notification, notification_id)
-    if incident is None or row is None or row.incident_id != incident_id:
-        return
     tell = _teller(respond)
+    incident, refusal = await context.authorise(bot, incident_id, user)
+    if refusal:
+        await tell(refusal)
+        return
+    with bot.session() as session:
+        row = session.get(Notification, notification_id)
+    if row is None or row.incident_id != incident_id:
+        return
     if row.sent_at is not None:
         await tell(ALREADY_SENT)
-        return
-    if incident.channel_id and not await context.is_member(bot, incident.channel_id, user):
-        await tell(context.NOT_A_MEMBER)
         return
     target = communications.client_channel(bot.catalog, incident)
     if target is None:
@@ -261,34 +258,6 @@ def form_errors(kind: NotificationKind, values: dict[str, Any], *, now: datetime
     if "next_update_at" in FIELDS[kind] and due is not None and due <= now:
         errors["next_update_at"] = "Promise the next update for a time still to come."
     return errors
-
-
-async def post_draft(bot: Bot, item: Outbox) -> None:
-    """Outbox: post the draft in the incident channel, or refresh it once it is sent."""
-    with bot.session() as session:
-        row = session.get(Notification, item.payload["notification"])
-        incident = session.get(Incident, item.incident_id)
-        if row is None or incident is None:
-            return
-        deadline = None
-        if row.sent_at is None:
-            deadline = communications.pending_deadline(session, incident,
-                                                       NotificationKind(row.kind))
-    if incident.channel_id is None:
-        raise RuntimeError("the incident has no channel yet")
-    text, blocks = draft_message(
-        row, client_channel=communications.client_channel(bot.catalog, incident),
-        deadline_title=deadlines.TITLES.get(DeadlineKind(deadline.kind)) if deadline else None,
-        deadline_due=deadline.due_at if deadline else None,
-    )
-    if row.draft_ts:
-        await bot.client.chat_update(channel=incident.channel_id, ts=row.draft_ts, text=text,
-                                     blocks=blocks)
-        return
-    posted = await bot.client.chat_postMessage(channel=incident.channel_id, text=text,
-                                               blocks=blocks, unfurl_links=False)
-    with bot.session() as session:
-        session.get(Notification, row.id).draft_ts = posted["ts"]
 
 
 def _channel(body: dict) -> str | None:

@@ -1,4 +1,5 @@
-"""Helpers shared by listeners: finding the incident, checking membership, replying."""
+"""Helpers shared by listeners: finding the incident and asking the one access rule
+(`incidents.access`) whether this person may see or change it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import time
 from slack_sdk.errors import SlackApiError
 
 from bot.container import Bot
-from incidents import service
+from incidents import access, service
 from incidents.models import Incident
 
 _MEMBER_CACHE_SECONDS = 30
@@ -45,6 +46,41 @@ async def is_member(bot: Bot, channel_id: str, user_id: str) -> bool:
         return False
     bot.member_cache[channel_id] = (time.monotonic(), members)
     return user_id in members
+
+
+async def in_channel(bot: Bot, incident: Incident, user: str) -> bool:
+    return bool(incident.channel_id) and await is_member(bot, incident.channel_id, user)
+
+
+async def verdict(bot: Bot, incident: Incident | None, user: str, *, change: bool
+                  ) -> access.Verdict:
+    """The access rule for this person, looking membership up only when it matters."""
+    if incident is None:
+        return access.Verdict.UNSEEN
+    needs_lookup = incident.channel_id is not None and (
+        change or (incident.private and user not in access.people_of(incident)))
+    member = needs_lookup and await in_channel(bot, incident, user)
+    return access.decide(incident, user=user, in_channel=member, change=change)
+
+
+async def authorise(bot: Bot, incident_id: int | None, user: str, *, change: bool = True
+                    ) -> tuple[Incident | None, str | None]:
+    """(the incident, None) when allowed, else (None, what to tell the person). Every
+    listener that takes an incident id from a button, a form or typed text asks this."""
+    incident = incident_by_id(bot, incident_id) if incident_id is not None else None
+    match await verdict(bot, incident, user, change=change):
+        case access.Verdict.ALLOWED:
+            return incident, None
+        case access.Verdict.NOT_A_MEMBER:
+            return None, NOT_A_MEMBER
+        case _:
+            return None, access.no_such_incident(incident_id if incident_id is not None else "?")
+
+
+async def visible(bot: Bot, incidents: list[Incident], user: str) -> list[Incident]:
+    """The incidents of a list this person may see (private ones only to their people)."""
+    return [i for i in incidents
+            if await verdict(bot, i, user, change=False) is access.Verdict.ALLOWED]
 
 
 NOT_A_MEMBER = "Only members of the incident channel can change the incident. Join it first."

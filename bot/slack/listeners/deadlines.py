@@ -23,7 +23,6 @@ GONE = "That deadline is already done or no longer applies."
 
 def register(app: AsyncApp, bot: Bot) -> None:
     bot.timer_checks.append(("deadlines", reminders.check, reminders.CHECK_SECONDS))
-    bot.outbox_handlers[deadlines.REMINDER] = reminders.deliver
 
     @app.action(Action.DEADLINE_DONE)
     async def mark_done(ack, body, respond) -> None:

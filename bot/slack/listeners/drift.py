@@ -23,11 +23,18 @@ from bot import monitors
 from bot.charts_drift import drift_chart
 from bot.container import Bot
 from bot.slack.blocks.drift import drift_summary, headline
+from bot.slack.mrkdwn import escape
 from bot.slack.subcommands import Invocation
 from incidents import service
 from incidents.catalog_models import DataSources
 from incidents.drift import DriftDataError, DriftReport
-from incidents.drift.sources import analyse_sources, display_source, load_sources, missing_sources
+from incidents.drift.sources import (
+    analyse_sources,
+    display_source,
+    load_sources,
+    missing_sources,
+    shown_error,
+)
 from incidents.models import Incident
 from incidents.types import EventKind
 
@@ -57,14 +64,15 @@ class Evidence:
 async def post_drift_report(bot: Bot, *, incident: Incident, user: str, reply) -> None:
     system = bot.catalog.systems.get(incident.system)
     if system is None:
-        await reply(f"{incident.system} is not in the catalog, so there is no data to compare.")
+        await reply(f"{escape(incident.system)} is not in the catalog, so there is no data "
+                    "to compare.")
         return
     problem = missing_sources(incident.system, system.data)
     if problem:
-        await reply(problem)
+        await reply(escape(problem))
         return
     label = bot.system_label(incident.system)
-    await reply(f"Comparing the current data of {label} with its reference data; this can "
+    await reply(f"Comparing the current data of {escape(label)} with its reference data; this can "
                 "take a few seconds.")
     now = bot.now()
     base = bot.catalog.source.parent if bot.catalog.source else None
@@ -73,7 +81,8 @@ async def post_drift_report(bot: Bot, *, incident: Incident, user: str, reply) -
             gather_evidence, system.data, system_key=incident.system, incident_id=incident.id,
             base=base, now=now)
     except DriftDataError as exc:
-        await reply(f"The drift analysis could not read or compare the data: {exc}")
+        await reply("The drift analysis could not read or compare the data: "
+                    f"{escape(shown_error(exc, base))}")
         return
     except Exception:
         log.exception("drift analysis for incident %s failed", incident.id)

@@ -1,8 +1,9 @@
 """`/incident drill`: practise on a scenario (incidents/scenarios.py) in any workspace.
 
 The core stores the drill and its injects; a timer check plays what fell due and debriefs
-drills that are over; outbox handlers post the briefing, the injects and the debrief; a
-hook on the Web API client marks every message in a drill's channel DRILL.
+drills that are over; outbox deliveries (bot/slack/deliveries/drills.py) post the briefing,
+the injects and the debrief; a hook on the Web API client marks every message in a drill's
+channel DRILL.
 """
 
 from __future__ import annotations
@@ -13,14 +14,12 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.container import Bot
 from bot.slack import drill_marking
-from bot.slack.blocks.drills import briefing, debrief_blocks, inject_message, scenario_list
+from bot.slack.blocks.drills import scenario_list
 from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
 from bot.slack.mrkdwn import escape
 from bot.slack.subcommands import Invocation
 from incidents import drills, scenarios, service
-from incidents.drill_debrief import Debrief
-from incidents.models import Drill, Incident, Outbox, TimelineEvent
 
 log = logging.getLogger(__name__)
 CHECK_SECONDS = 1.0
@@ -37,9 +36,6 @@ async def check(bot: Bot) -> int:
 def register(app: AsyncApp, bot: Bot) -> None:
     drill_marking.install(bot)
     bot.timer_checks.append(("drills", check, CHECK_SECONDS))
-    bot.outbox_handlers[drills.DRILL_BRIEFING] = _post_briefing
-    bot.outbox_handlers[drills.DRILL_MESSAGE] = _post_inject
-    bot.outbox_handlers[drills.DRILL_DEBRIEF] = _post_debrief
 
     def listing() -> tuple[str, list]:
         where = {s.key: drills.choose_system(s, bot.catalog) for s in scenarios.SCENARIOS}
@@ -88,9 +84,6 @@ async def _end(bot: Bot, call: Invocation) -> None:
     if incident is None or not incident.is_drill:
         await call.reply("Run `/incident drill end` in the channel of a drill.")
         return
-    if not await context.is_member(bot, call.channel, call.user):
-        await call.reply(context.NOT_A_MEMBER)
-        return
     ended = await apply_change(
         bot, incident_id=incident.id, user=call.user, channel=call.channel,
         respond=call.respond,
@@ -99,49 +92,3 @@ async def _end(bot: Bot, call: Invocation) -> None:
     )
     if ended:
         bot.spawn(check(bot))  # the debrief now, not at the next tick
-
-
-def _channel_of(incident: Incident) -> str:
-    if incident.channel_id is None:
-        raise RuntimeError("the incident has no channel yet")
-    return incident.channel_id
-
-
-async def _post(bot: Bot, channel: str, text: str, blocks: list) -> None:
-    await bot.client.chat_postMessage(channel=channel, text=text, blocks=blocks,
-                                      unfurl_links=False)
-
-
-async def _post_briefing(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
-        drill = session.get(Drill, item.payload["drill"])
-        incident = session.get(Incident, item.incident_id)
-        count = len(drills.injects(session, drill.id))
-    scenario = scenarios.get(drill.scenario)
-    if scenario is None:
-        return
-    text, blocks = briefing(scenario=scenario, system_label=bot.system_label(incident.system),
-                            speed=drill.speed, injects=count)
-    await _post(bot, _channel_of(incident), text, blocks)
-
-
-async def _post_inject(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
-        event = session.get(TimelineEvent, item.payload["event"])
-        incident = session.get(Incident, item.incident_id)
-    if event is None:
-        return
-    data = event.data or {}
-    text, blocks = inject_message(kind=data.get("kind", "message"), source=data.get("source"),
-                                  text=event.text)
-    await _post(bot, _channel_of(incident), text, blocks)
-
-
-async def _post_debrief(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
-        drill = session.get(Drill, item.payload["drill"])
-        incident = session.get(Incident, item.incident_id)
-    if drill is None or not drill.debrief:
-        return
-    text, blocks = debrief_blocks(Debrief.from_dict(drill.debrief), incident_id=incident.id)
-    await _post(bot, _channel_of(incident), text, blocks)

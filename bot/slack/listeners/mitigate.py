@@ -11,13 +11,13 @@ from slack_sdk.errors import SlackApiError
 
 from bot.container import Bot
 from bot.mitigation_http import call_action, target_of
-from bot.slack.blocks.mitigation import menu_blocks, result_blocks, threshold_modal
+from bot.slack.blocks.mitigation import menu_blocks, threshold_modal
 from bot.slack.ids import VALUE, Action, Field, ViewId, decode
 from bot.slack.listeners import context
 from bot.slack.subcommands import Invocation
 from incidents import response, service
 from incidents.mitigation import Mitigation, describe, parse_threshold, request_body
-from incidents.models import Incident, Outbox, TimelineEvent
+from incidents.models import Incident
 
 Tell = Callable[[str], Awaitable[None]]
 
@@ -40,7 +40,6 @@ def _parameters(parts: list[str]) -> dict[str, float]:
 
 def register(app: AsyncApp, bot: Bot) -> None:
     running: set[tuple[int, str]] = set()  # a double click must not roll back twice
-    bot.outbox_handlers[response.MITIGATION_RESULT] = _post_result
 
     def menu(incident: Incident):
         return menu_blocks(incident_id=incident.id, system_label=bot.system_label(incident.system),
@@ -48,12 +47,9 @@ def register(app: AsyncApp, bot: Bot) -> None:
 
     async def run(*, incident_id: int, mitigation: Mitigation, parameters: dict, user: str,
                   tell: Tell) -> None:
-        incident = context.incident_by_id(bot, incident_id)
-        if incident is None:
-            await tell(f"There is no incident #{incident_id}.")
-            return
-        if incident.channel_id and not await context.is_member(bot, incident.channel_id, user):
-            await tell(context.NOT_A_MEMBER)
+        incident, refusal = await context.authorise(bot, incident_id, user)
+        if refusal:
+            await tell(refusal)
             return
         try:
             response.check_can_mitigate(incident)
@@ -99,8 +95,10 @@ def register(app: AsyncApp, bot: Bot) -> None:
     async def menu_button(ack, body, respond) -> None:
         await ack()
         incident_id, _ = decode(_value(body))
-        incident = context.incident_by_id(bot, incident_id)
-        if incident is None:
+        tell = telling(respond)
+        incident, refusal = await context.authorise(bot, incident_id, body["user"]["id"])
+        if refusal:
+            await tell(refusal)
             return
         text, blocks = menu(incident)
         await respond(response_type="ephemeral", replace_original=False, text=text, blocks=blocks)
@@ -112,8 +110,9 @@ def register(app: AsyncApp, bot: Bot) -> None:
         mitigation = Mitigation(name)
         user = body["user"]["id"]
         if mitigation == Mitigation.THRESHOLD:
-            incident = context.incident_by_id(bot, incident_id)
-            if incident is None:
+            incident, refusal = await context.authorise(bot, incident_id, user)
+            if refusal:
+                await telling(respond)(refusal)
                 return
             await client.views_open(trigger_id=body["trigger_id"], view=threshold_modal(
                 incident_id=incident_id, system_label=bot.system_label(incident.system),
@@ -168,14 +167,3 @@ def _ephemeral_in_channel(bot: Bot, incident_id: int, user: str) -> Tell:
             await bot.client.chat_postMessage(channel=dm["channel"]["id"], text=text)
 
     return tell
-
-
-async def _post_result(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
-        event = session.get(TimelineEvent, item.payload["event"])
-        incident = session.get(Incident, item.incident_id)
-    if incident.channel_id is None:
-        raise RuntimeError("the incident has no channel yet")
-    text, blocks = result_blocks(event, status=incident.status)
-    await bot.client.chat_postMessage(channel=incident.channel_id, text=text, blocks=blocks,
-                                      unfurl_links=False)

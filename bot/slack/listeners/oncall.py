@@ -25,7 +25,6 @@ HANDOFFS_SHOWN = 3
 
 
 def register(app: AsyncApp, bot: Bot) -> None:
-    bot.outbox_handlers.update(slack_paging.HANDLERS)
     bot.timer_checks.append(("escalation", slack_paging.check_escalations,
                              ESCALATION_CHECK_SECONDS))
     bot.timer_checks.append(("handoffs", slack_paging.check_handoffs, HANDOFF_CHECK_SECONDS))

@@ -13,11 +13,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bot.container import Bot
-from bot.slack.blocks.comms import followup_message
 from bot.slack.listeners.changes import apply_change
 from bot.slack.subcommands import Invocation
 from incidents import followups, review, service
-from incidents.models import FollowUp, Incident, Outbox
+from incidents.models import Incident
 from incidents.types import EventKind
 
 log = logging.getLogger(__name__)
@@ -54,7 +53,6 @@ def parse_followup(args: str) -> tuple[str, str | None, date | None]:
 
 
 def register(app: AsyncApp, bot: Bot) -> None:
-    bot.outbox_handlers[followups.POSTED] = post_followup
     add = bot.subcommands.add
 
     @add("followup", usage="followup <action> [@owner] [due YYYY-MM-DD]", needs_incident=True,
@@ -147,16 +145,3 @@ async def _names(bot: Bot, users: list[str]) -> dict[str, str]:
         if name:
             names[user] = f"{name} (@{found.get('name') or user})"
     return names
-
-
-async def post_followup(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
-        row = session.get(FollowUp, item.payload["followup"])
-        incident = session.get(Incident, item.incident_id)
-    if row is None or incident is None:
-        return
-    if incident.channel_id is None:
-        raise RuntimeError("the incident has no channel yet")
-    text, blocks = followup_message(row, done=bool(item.payload.get("done")))
-    await bot.client.chat_postMessage(channel=incident.channel_id, text=text, blocks=blocks,
-                                      unfurl_links=False)

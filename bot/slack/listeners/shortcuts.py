@@ -29,7 +29,8 @@ def register(app: AsyncApp, bot: Bot) -> None:
         incident = context.incident_in_channel(bot, channel)
         if incident is None:
             with bot.session() as session:
-                candidates = service.open_incidents(session)
+                everything = service.open_incidents(session)
+            candidates = await context.visible(bot, everything, user)
             if len(candidates) == 1:
                 incident = candidates[0]
             elif not candidates:

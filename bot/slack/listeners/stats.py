@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from bot.container import Bot
 from bot.slack.blocks.stats import stats_message
 from bot.slack.listeners.review import viewer_zone
+from bot.slack.mrkdwn import escape
 from bot.slack.subcommands import Invocation
 from incidents import analytics_query
 from incidents.analytics import Report
@@ -44,7 +45,7 @@ async def post_stats(bot: Bot, *, channel: str | None, user: str, args: str, rep
     try:
         period = parse_period(args, now=bot.now(), zone=zone)
     except PeriodError as exc:
-        await reply(f"{exc} {USAGE}")
+        await reply(f"{escape(exc)} {USAGE}")
         return
     if channel is None or await _clients_can_see(bot, channel):
         await reply(CLIENT_CAN_SEE)

@@ -25,12 +25,10 @@ async def add_message_to_incident(
     reply: Reply | None = None,
 ) -> bool:
     """Store the message once, at its own timestamp; tell the person what happened."""
-    incident = context.incident_by_id(bot, incident_id)
-    if incident is None:
-        return False
-    if incident.channel_id and not await context.is_member(bot, incident.channel_id, actor):
+    _, refusal = await context.authorise(bot, incident_id, actor)
+    if refusal:
         if reply:
-            await reply(text=context.NOT_A_MEMBER)
+            await reply(text=refusal)
         return False
     permalink = await _permalink(bot, message)
     with bot.session() as session:

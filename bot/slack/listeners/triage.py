@@ -9,28 +9,24 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
 
-from jinja2 import Environment, TemplateError
+from jinja2 import TemplateError
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
 
 from bot.container import Bot
-from bot.slack.blocks.runbook import runbook_blocks, runbook_list_blocks
-from bot.slack.blocks.triage import Opening, checklist_blocks, emergency_blocks
+from bot.slack.blocks.runbook import runbook_list_blocks
+from bot.slack.deliveries.triage import outcome_for
 from bot.slack.ids import Action, decode
 from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
 from bot.slack.mrkdwn import escape
+from bot.slack.runbooks import Runbooks
 from bot.slack.subcommands import Invocation
-from incidents import response, runbooks, service, triage
-from incidents.models import Incident, Outbox
-from incidents.templating import make_environment
+from incidents import response, runbooks, service
+from incidents.models import Incident
 from incidents.types import Severity
 
 log = logging.getLogger(__name__)
-REPLACED_CHECKLIST = ("This triage checklist was replaced by a newer one further down the "
-                      "channel; answer there.")
 
 
 def _value(body: dict) -> str:
@@ -53,67 +49,17 @@ async def _say(respond, text: str) -> None:
     await respond(response_type="ephemeral", replace_original=False, text=text)
 
 
-def outcome_for(bot: Bot, incident: Incident, answers: dict[str, response.Answer],
-                signal: str | None) -> triage.Outcome | None:
-    system = bot.catalog.systems.get(incident.system)
-    return triage.assess(
-        {key: a.value for key, a in answers.items()},
-        signal=signal,
-        criticality=system.criticality if system else "standard",
-    )
-
-
-class Runbooks:
-    """Renders runbooks for an incident's system through the one template environment."""
-
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
-        self._env: Environment | None = None
-
-    @property
-    def env(self) -> Environment:
-        if self._env is None:
-            self._env = make_environment(self.bot.catalog.templates_dir)
-        return self._env
-
-    def names(self, incident: Incident) -> list[str]:
-        return runbooks.available(self.bot.catalog.systems.get(incident.system))
-
-    def load(self, incident: Incident, name: str) -> runbooks.Runbook:
-        """Raises UnknownRunbook, or TemplateError/OSError for a broken override."""
-        if name not in self.names(incident):
-            raise runbooks.UnknownRunbook(name)
-        system = self.bot.catalog.systems.get(incident.system)
-        client = self.bot.catalog.client_for(incident.system)
-        ctx = runbooks.template_context(incident=incident, system_key=incident.system,
-                                        system=system, client_name=client.name if client else None)
-        return runbooks.render(name, env=self.env, system=system, context=ctx)
-
-    def find(self, incident: Incident, text: str) -> str | None:
-        """A runbook by name, or by words of its title ("emergency rollback")."""
-        words = text.lower().replace("_", " ").split()
-        for name in self.names(incident):
-            known = f"{name} {runbooks.title(name)}".lower().replace("_", " ").split()
-            if name == text.strip() or (words and all(
-                any(k.startswith(w) for k in known) for w in words
-            )):
-                return name
-        return None
-
-
 def register(app: AsyncApp, bot: Bot) -> None:
     books = Runbooks(bot)
-    bot.outbox_handlers[response.TRIAGE_MESSAGE] = _post_checklist
-    bot.outbox_handlers[response.RUNBOOK_MESSAGE] = lambda b, item: _post_runbook(books, b, item)
-    bot.outbox_handlers[triage.EMERGENCY_MESSAGE] = _post_emergency
 
     async def checklist(incident_id: int, user: str, respond) -> None:
         await apply_change(bot, incident_id=incident_id, user=user, channel=None, respond=respond,
                            change=lambda s, inc, now: response.post_checklist(s, incident=inc))
 
     async def open_runbook(incident_id: int, name: str, user: str, respond) -> None:
-        incident = context.incident_by_id(bot, incident_id)
-        if incident is None:
+        incident, refusal = await context.authorise(bot, incident_id, user)
+        if refusal:
+            await _say(respond, refusal)
             return
         try:
             book = books.load(incident, name)
@@ -202,8 +148,11 @@ def register(app: AsyncApp, bot: Bot) -> None:
     async def runbooks_button(ack, body, respond) -> None:
         await ack()
         incident_id, _ = decode(_value(body))
-        incident = context.incident_by_id(bot, incident_id)
-        if incident is not None:
+        incident, refusal = await context.authorise(bot, incident_id, body["user"]["id"],
+                                                    change=False)
+        if refusal:
+            await _say(respond, refusal)
+        else:
             text, blocks = list_blocks(incident)
             await respond(response_type="ephemeral", replace_original=False, text=text,
                           blocks=blocks)
@@ -218,8 +167,9 @@ def register(app: AsyncApp, bot: Bot) -> None:
     async def tick(ack, body, respond) -> None:
         await ack()
         incident_id, (name, number, done) = decode(_value(body))
-        incident = context.incident_by_id(bot, incident_id)
-        if incident is None:
+        incident, refusal = await context.authorise(bot, incident_id, body["user"]["id"])
+        if refusal:
+            await _say(respond, refusal)
             return
         try:
             book = books.load(incident, name)
@@ -237,84 +187,3 @@ def register(app: AsyncApp, bot: Bot) -> None:
                 s, incident=inc, runbook=name, title=book.title, step=step, done=done == "1",
                 actor=user, now=now, message=_message_ref(body)),
         )
-
-
-async def _post_checklist(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
-        incident = session.get(Incident, item.incident_id)
-        answers = response.triage_answers(session, incident.id)
-        alert, count = response.opening_alert(session, incident.id)
-    if incident.channel_id is None:
-        raise RuntimeError("the incident has no channel yet")
-    text, blocks = checklist_blocks(
-        incident_id=incident.id,
-        severity=incident.severity,
-        answers=answers,
-        opening=Opening(alert=alert, alert_count=count, declared_by=incident.declared_by,
-                        declared_at=incident.created_at),
-        outcome=outcome_for(bot, incident, answers, alert.signal if alert else None),
-        open_=incident.status_enum.is_open,
-    )
-    if item.payload.get("ts"):
-        await _post_or_update(bot, incident, item.payload, text, blocks)
-        return
-    posted = await bot.client.chat_postMessage(channel=incident.channel_id, text=text,
-                                               blocks=blocks, unfurl_links=False)
-    with bot.session() as session:
-        stored = session.get(Incident, incident.id)
-        previous, stored.checklist_ts = stored.checklist_ts, posted["ts"]
-    if previous and previous != posted["ts"]:
-        # The older copy would keep showing answers as they were, with live buttons.
-        try:
-            await bot.client.chat_update(channel=incident.channel_id, ts=previous,
-                                         text=REPLACED_CHECKLIST, blocks=[])
-        except SlackApiError as exc:  # deleted meanwhile, say; failing would post again
-            log.warning("could not retire checklist %s of incident %s: %s", previous,
-                        incident.id, exc.response.get("error"))
-
-
-async def _post_runbook(books: Runbooks, bot: Bot, item: Outbox) -> None:
-    name = item.payload["runbook"]
-    with bot.session() as session:
-        incident = session.get(Incident, item.incident_id)
-        ticks = response.runbook_ticks(session, incident.id, name)
-    if incident.channel_id is None:
-        raise RuntimeError("the incident has no channel yet")
-    try:
-        book = books.load(incident, name)
-    except (runbooks.UnknownRunbook, TemplateError, OSError) as exc:
-        # Retrying cannot fix a broken template; say so instead of blocking the channel.
-        log.warning("runbook %s for incident %s failed to render: %s", name, incident.id, exc)
-        await bot.client.chat_postMessage(
-            channel=incident.channel_id,
-            text=f"The runbook `{escape(name)}` could not be rendered: {escape(exc)}",
-        )
-        return
-    text, blocks = runbook_blocks(incident_id=incident.id, runbook=book, ticks=ticks,
-                                  open_=incident.status not in ("closed", "declined", "merged"))
-    await _post_or_update(bot, incident, item.payload, text, blocks)
-
-
-async def _post_emergency(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
-        incident = session.get(Incident, item.incident_id)
-    if incident.channel_id is None:
-        raise RuntimeError("the incident has no channel yet")
-    if incident.severity != Severity.SEV1 or not incident.status_enum.is_open:
-        return  # lowered or ended before we got here: no call to arms
-    text, blocks = emergency_blocks(
-        incident_id=incident.id, system_label=bot.system_label(incident.system),
-        at=datetime.fromisoformat(item.payload["at"]) if item.payload.get("at") else bot.now(),
-    )
-    await bot.client.chat_postMessage(channel=incident.channel_id, text=text, blocks=blocks,
-                                      unfurl_links=False)
-
-
-async def _post_or_update(bot: Bot, incident: Incident, payload: dict, text: str,
-                          blocks: list) -> None:
-    if payload.get("ts"):
-        await bot.client.chat_update(channel=payload.get("channel") or incident.channel_id,
-                                     ts=payload["ts"], text=text, blocks=blocks)
-    else:
-        await bot.client.chat_postMessage(channel=incident.channel_id, text=text, blocks=blocks,
-                                          unfurl_links=False)

@@ -1,7 +1,9 @@
 """Brings an incident's Slack channel in line with the database, one idempotent step at a time.
 
 Each step stores its result before the next, so a retry after a failure or a crash continues
-where the last attempt stopped instead of creating a second channel or summary.
+where the last attempt stopped instead of creating a second channel or summary. The one
+step that could still repeat, posting the summary and dying before storing its ts, is
+posted with metadata that a retry looks for first (`posting.post_once`).
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from sqlmodel import select
 
 from bot.container import Bot
 from bot.slack.blocks.summary import summary_blocks, topic
+from bot.slack.deliveries.posting import post_once
 from incidents import service
-from incidents.models import Incident
+from incidents.models import Incident, Outbox
 from incidents.naming import channel_name
+from incidents.outbox import Kind
 from incidents.types import EventKind
 
 log = logging.getLogger(__name__)
@@ -43,16 +47,16 @@ def wanted_members(bot: Bot, incident: Incident) -> list[str]:
     return seen
 
 
-async def sync_incident(bot: Bot, incident_id: int) -> None:
+async def sync_incident(bot: Bot, item: Outbox) -> None:
     with bot.session() as session:
-        incident = session.get(Incident, incident_id)
+        incident = session.get(Incident, item.incident_id)
     if incident is None:
         return
     if incident.channel_id is None:
         await _create_channel(bot, incident)
     await _invite(bot, incident)
     await _set_topic(bot, incident)
-    await _post_summary(bot, incident)
+    await _post_summary(bot, incident, item)
     await _pin_summary(bot, incident)
     await _bookmarks(bot, incident)
 
@@ -132,7 +136,7 @@ async def _set_topic(bot: Bot, incident: Incident) -> None:
         session.get(Incident, incident.id).slack_topic = wanted
 
 
-async def _post_summary(bot: Bot, incident: Incident) -> None:
+async def _post_summary(bot: Bot, incident: Incident, item: Outbox) -> None:
     blocks = summary_blocks(
         incident, system_label=bot.system_label(incident.system),
         links=incident_links(bot, incident),
@@ -143,9 +147,12 @@ async def _post_summary(bot: Bot, incident: Incident) -> None:
             channel=incident.channel_id, ts=incident.summary_ts, text=text, blocks=blocks
         )
         return
-    response = await bot.client.chat_postMessage(
-        channel=incident.channel_id, text=text, blocks=blocks, unfurl_links=False
-    )
+    # One summary per incident, whichever sync posts it: the key is the incident's.
+    response = await post_once(bot, item, channel=incident.channel_id, text=text, blocks=blocks,
+                               key="summary")
+    if response["reused"]:  # posted by an attempt that died: show the state as it is now
+        await bot.client.chat_update(channel=incident.channel_id, ts=response["ts"], text=text,
+                                     blocks=blocks)
     with bot.session() as session:
         session.get(Incident, incident.id).summary_ts = response["ts"]
     incident.summary_ts = response["ts"]
@@ -172,3 +179,6 @@ async def _bookmarks(bot: Bot, incident: Incident) -> None:
         )
     with bot.session() as session:
         session.get(Incident, incident.id).bookmarks_done = True
+
+
+HANDLERS = {Kind.SYNC: sync_incident}

@@ -1,0 +1,120 @@
+"""Triage and runbook messages in the incident channel: the checklist (posted once, then
+re-rendered in place as answers come), runbooks, and the Sev1 call to arms."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from jinja2 import TemplateError
+from slack_sdk.errors import SlackApiError
+
+from bot.container import Bot
+from bot.slack.blocks.runbook import runbook_blocks
+from bot.slack.blocks.triage import Opening, checklist_blocks, emergency_blocks
+from bot.slack.deliveries.posting import channel_of, post_once
+from bot.slack.mrkdwn import escape
+from bot.slack.runbooks import Runbooks
+from incidents import response, runbooks, triage
+from incidents.models import Incident, Outbox
+from incidents.outbox import Kind
+from incidents.types import Severity
+
+log = logging.getLogger(__name__)
+REPLACED_CHECKLIST = ("This triage checklist was replaced by a newer one further down the "
+                      "channel; answer there.")
+
+
+def outcome_for(bot: Bot, incident: Incident, answers: dict[str, response.Answer],
+                signal: str | None) -> triage.Outcome | None:
+    system = bot.catalog.systems.get(incident.system)
+    return triage.assess(
+        {key: a.value for key, a in answers.items()},
+        signal=signal,
+        criticality=system.criticality if system else "standard",
+    )
+
+
+async def _post_checklist(bot: Bot, item: Outbox) -> None:
+    with bot.session() as session:
+        incident = session.get(Incident, item.incident_id)
+        answers = response.triage_answers(session, incident.id)
+        alert, count = response.opening_alert(session, incident.id)
+    if incident.channel_id is None:
+        raise RuntimeError("the incident has no channel yet")
+    text, blocks = checklist_blocks(
+        incident_id=incident.id,
+        severity=incident.severity,
+        answers=answers,
+        opening=Opening(alert=alert, alert_count=count, declared_by=incident.declared_by,
+                        declared_at=incident.created_at),
+        outcome=outcome_for(bot, incident, answers, alert.signal if alert else None),
+        open_=incident.status_enum.is_open,
+    )
+    if item.payload.get("ts"):
+        await _post_or_update(bot, item, incident, text, blocks)
+        return
+    posted = await post_once(bot, item, channel=incident.channel_id, text=text, blocks=blocks)
+    with bot.session() as session:
+        stored = session.get(Incident, incident.id)
+        previous, stored.checklist_ts = stored.checklist_ts, posted["ts"]
+    if previous and previous != posted["ts"]:
+        # The older copy would keep showing answers as they were, with live buttons.
+        try:
+            await bot.client.chat_update(channel=incident.channel_id, ts=previous,
+                                         text=REPLACED_CHECKLIST, blocks=[])
+        except SlackApiError as exc:  # deleted meanwhile, say; failing would post again
+            log.warning("could not retire checklist %s of incident %s: %s", previous,
+                        incident.id, exc.response.get("error"))
+
+
+async def _post_runbook(bot: Bot, item: Outbox) -> None:
+    books = Runbooks(bot)
+    name = item.payload["runbook"]
+    with bot.session() as session:
+        incident = session.get(Incident, item.incident_id)
+        ticks = response.runbook_ticks(session, incident.id, name)
+    if incident.channel_id is None:
+        raise RuntimeError("the incident has no channel yet")
+    try:
+        book = books.load(incident, name)
+    except (runbooks.UnknownRunbook, TemplateError, OSError) as exc:
+        # Retrying cannot fix a broken template; say so instead of blocking the channel.
+        log.warning("runbook %s for incident %s failed to render: %s", name, incident.id, exc)
+        await post_once(bot, item, channel=incident.channel_id, blocks=[],
+                        text=f"The runbook `{escape(name)}` could not be rendered: {escape(exc)}")
+        return
+    text, blocks = runbook_blocks(incident_id=incident.id, runbook=book, ticks=ticks,
+                                  open_=incident.status not in ("closed", "declined", "merged"))
+    await _post_or_update(bot, item, incident, text, blocks)
+
+
+async def _post_emergency(bot: Bot, item: Outbox) -> None:
+    with bot.session() as session:
+        incident = session.get(Incident, item.incident_id)
+    if incident.channel_id is None:
+        raise RuntimeError("the incident has no channel yet")
+    if incident.severity != Severity.SEV1 or not incident.status_enum.is_open:
+        return  # lowered or ended before we got here: no call to arms
+    text, blocks = emergency_blocks(
+        incident_id=incident.id, system_label=bot.system_label(incident.system),
+        at=datetime.fromisoformat(item.payload["at"]) if item.payload.get("at") else bot.now(),
+    )
+    await post_once(bot, item, channel=incident.channel_id, text=text, blocks=blocks)
+
+
+async def _post_or_update(bot: Bot, item: Outbox, incident: Incident, text: str,
+                          blocks: list) -> None:
+    payload = item.payload
+    if payload.get("ts"):
+        await bot.client.chat_update(channel=payload.get("channel") or channel_of(incident),
+                                     ts=payload["ts"], text=text, blocks=blocks)
+    else:
+        await post_once(bot, item, channel=channel_of(incident), text=text, blocks=blocks)
+
+
+HANDLERS = {
+    Kind.TRIAGE_MESSAGE: _post_checklist,
+    Kind.RUNBOOK_MESSAGE: _post_runbook,
+    Kind.EMERGENCY: _post_emergency,
+}

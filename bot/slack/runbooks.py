@@ -1,0 +1,49 @@
+"""Runbooks rendered for an incident's system, shared by the triage listener (opening one)
+and its delivery (posting it)."""
+
+from __future__ import annotations
+
+from jinja2 import Environment
+
+from bot.container import Bot
+from incidents import runbooks
+from incidents.models import Incident
+from incidents.templating import make_environment
+
+
+class Runbooks:
+    """Renders runbooks for an incident's system through the one template environment."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        self._env: Environment | None = None
+
+    @property
+    def env(self) -> Environment:
+        if self._env is None:
+            self._env = make_environment(self.bot.catalog.templates_dir)
+        return self._env
+
+    def names(self, incident: Incident) -> list[str]:
+        return runbooks.available(self.bot.catalog.systems.get(incident.system))
+
+    def load(self, incident: Incident, name: str) -> runbooks.Runbook:
+        """Raises UnknownRunbook, or TemplateError/OSError for a broken override."""
+        if name not in self.names(incident):
+            raise runbooks.UnknownRunbook(name)
+        system = self.bot.catalog.systems.get(incident.system)
+        client = self.bot.catalog.client_for(incident.system)
+        ctx = runbooks.template_context(incident=incident, system_key=incident.system,
+                                        system=system, client_name=client.name if client else None)
+        return runbooks.render(name, env=self.env, system=system, context=ctx)
+
+    def find(self, incident: Incident, text: str) -> str | None:
+        """A runbook by name, or by words of its title ("emergency rollback")."""
+        words = text.lower().replace("_", " ").split()
+        for name in self.names(incident):
+            known = f"{name} {runbooks.title(name)}".lower().replace("_", " ").split()
+            if name == text.strip() or (words and all(
+                any(k.startswith(w) for k in known) for w in words
+            )):
+                return name
+        return None
