@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -98,3 +99,15 @@ def summary(name: str, seconds: list[float]) -> str:
     return (f"{name}: n={len(ms)} p50={percentile(ms, 50):.1f} ms "
             f"p99={percentile(ms, 99):.1f} ms max={max(ms):.1f} ms "
             f"mean={statistics.mean(ms):.1f} ms")
+
+
+def emptied(url: str | None) -> dict[str, str]:
+    """The environment that points the bot at `url`, emptied first; SQLite by default."""
+    if url is None:
+        return {}
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+    return {"DATABASE_URL": url}

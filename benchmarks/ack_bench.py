@@ -7,18 +7,19 @@ Run: python benchmarks/ack_bench.py
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import time
 
-from _common import running_bot, summary
+from _common import emptied, running_bot, summary
 
 REQUESTS = 500
 CONCURRENCY = int(os.environ.get("CONCURRENCY", "20"))
 
 
-async def main() -> None:
-    async with running_bot() as bench:
+async def main(database_url: str | None = None) -> None:
+    async with running_bot(**emptied(database_url)) as bench:
         await run(bench)
 
 
@@ -65,4 +66,7 @@ async def run(bench) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", default=None,
+                        help="run on this database (emptied first) instead of a new SQLite file")
+    asyncio.run(main(parser.parse_args().database_url))

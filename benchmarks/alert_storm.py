@@ -5,7 +5,9 @@ storm caused. Targets on the 2-core machine: at least 1,000 alerts/s accepted, p
 100 ms, exactly 20 incidents. Three processes, as in production where the monitors, the
 bot and Slack are apart: the bot (`incidentbot serve`), this one playing Slack, and a
 sender firing the alerts, so the time Slack's fake takes never counts as the bot's.
-Run: python benchmarks/alert_storm.py [--alerts N]
+Run: python benchmarks/alert_storm.py [--alerts N] [--database-url URL]
+(`--database-url postgresql+psycopg://…/db` runs the bot on PostgreSQL; that database is
+emptied first. `scripts/postgres` starts a throw-away server and prints its URL.)
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
-import sqlite3
 import time
 
 import aiohttp
-from _common import running_bot, summary
+import sqlalchemy as sa
+from _common import emptied, running_bot, summary
 
 SYSTEMS = 20
 CONCURRENCY = 50
@@ -60,8 +62,14 @@ def sender(url: str, total: int, results: multiprocessing.Queue) -> None:
     results.put(asyncio.run(fire(url, total)))
 
 
-async def main(total: int) -> None:
-    async with running_bot() as bench:
+def count(engine: sa.Engine, sql: str) -> int:
+    with engine.connect() as connection:
+        return connection.execute(sa.text(sql)).scalar()
+
+
+async def main(total: int, database_url: str | None) -> None:
+    async with running_bot(**emptied(database_url)) as bench:
+        engine = sa.create_engine(database_url or f"sqlite:///{bench.database}")
         async with aiohttp.ClientSession() as http:
             # A running bot has seen alerts before: the first batches compile the queries of
             # the alert path (SQLAlchemy caches them for the life of the process), opening
@@ -84,15 +92,11 @@ async def main(total: int) -> None:
         # Let the outbox finish posting what the storm queued.
         for _ in range(100):
             await asyncio.sleep(0.5)
-            backlog = sqlite3.connect(bench.database).execute(
-                "select count(*) from outbox where done_at is null").fetchone()[0]
-            if backlog == 0:
+            if count(engine, "select count(*) from outbox where done_at is null") == 0:
                 break
-        db = sqlite3.connect(bench.database)
-        incidents = db.execute(
-            "select count(*) from incident where system like 'model-%'").fetchone()[0]
-        stored = db.execute(
-            "select count(*) from alert where system like 'model-%'").fetchone()[0]
+        incidents = count(engine, "select count(*) from incident where system like 'model-%'")
+        stored = count(engine, "select count(*) from alert where system like 'model-%'")
+        engine.dispose()
         async with aiohttp.ClientSession() as http, http.get(f"{bench.url}/metrics") as response:
             scraped = dict(line.rsplit(" ", 1) for line in (await response.text()).splitlines()
                            if line.startswith("incidentbot_alert_batch_size_"))
@@ -100,6 +104,7 @@ async def main(total: int) -> None:
         methods: dict[str, int] = {}
         for call in calls:
             methods[call.method] = methods.get(call.method, 0) + 1
+        print(f"database: {'PostgreSQL' if database_url else 'SQLite'}")
         print(f"{total} alerts over {SYSTEMS} systems, {CONCURRENCY} at a time: "
               f"{wall:.2f} s, {total / wall:.0f} alerts/s accepted")
         print(f"HTTP statuses: {statuses}")
@@ -115,4 +120,7 @@ async def main(total: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--alerts", type=int, default=10_000)
-    asyncio.run(main(parser.parse_args().alerts))
+    parser.add_argument("--database-url", default=None,
+                        help="run on this database (emptied first) instead of a new SQLite file")
+    args = parser.parse_args()
+    asyncio.run(main(args.alerts, args.database_url))

@@ -14,7 +14,7 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot import migrate, timers
+from bot import jobs, migrate, timers
 from bot.alerts.writer import AlertWriter
 from bot.container import Bot
 from bot.http import alerts, health, slack_events
@@ -69,6 +69,7 @@ def create_app(
     )
     bolt.use(slack_events.team_guard(bot))
     register_all(bolt, bot)
+    jobs.install(bot)
     if uses_wal(settings.database_url):
         bot.timer_checks.append(("wal_checkpoint", _checkpoint, CHECKPOINT_SECONDS))
 

@@ -6,16 +6,15 @@ turns what it found into alerts through the normal alert path (`ingest_many`, so
 "monitor"), so a finding opens or joins an incident and the severity policy decides how
 bad it is.
 
-When each monitor last ran is kept in memory, not in a table. A run changes nothing it
+When each monitor runs next is kept in the database (`monitor_schedule`), booked before the
+run, so with several replicas each monitor runs once per interval. A run changes nothing it
 need not: a finding still firing is sent with the start time of the alert already stored,
-which ingestion drops as a redelivery, and a finding whose incident people have resolved
-is sent again only when the data changed (incidents/drift_alerts.py). So the only cost of
-forgetting the times in a restart is one early analysis per monitor — no duplicate alert,
-message or page. After start-up each monitor first runs once WARM_UP has passed (or its
-interval, if shorter): soon enough that a restart after a long outage does not leave a
-system unchecked for a whole interval (6h, say), late enough that start-up is not slowed,
-a crash loop does not hammer the data sources, and a short sandbox session or test run
-is not joined by alerts it did not ask for.
+which ingestion drops as a redelivery, and a finding whose incident people have finished
+is sent again only when the data changed (incidents/drift_alerts.py). A monitor first runs
+once WARM_UP has passed after the bot first saw it (or its interval, if shorter): late
+enough that start-up is not slowed and a short sandbox session or test run is not joined
+by alerts it did not ask for; a restart keeps the booked times, so a crash loop neither
+hammers the data sources nor leaves a system unchecked.
 
 A failing monitor (a missing file, a bad query, anything else) is logged and counted on
 /metrics as `incidentbot_monitor_failures_total{system=…}`; it never stops the other
@@ -30,6 +29,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlmodel import col, select
+
 from bot.container import Bot
 from incidents.alerts import ingest_many
 from incidents.catalog_models import DataSources, Monitor, System
@@ -37,6 +39,7 @@ from incidents.drift import DriftDataError, DriftReport, DriftSettings
 from incidents.drift.sources import SystemData, analyse_sources, display_source, load_sources
 from incidents.drift_alerts import SOURCE, MonitorRun, plan_alerts
 from incidents.durations import format_duration
+from incidents.models import MonitorSchedule
 
 log = logging.getLogger(__name__)
 CHECK_SECONDS = 5.0
@@ -47,7 +50,6 @@ MAX_CONCURRENT = 2
 
 @dataclass
 class MonitorState:
-    next_due: dict[str, datetime] = field(default_factory=dict)
     slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(MAX_CONCURRENT))
 
 
@@ -70,23 +72,40 @@ def install(bot: Bot) -> MonitorState:
     return state
 
 
-def due_monitors(bot: Bot, state: MonitorState, now: datetime) -> list[Due]:
-    """The monitors whose time has come; each is booked for its next interval at once, so
-    a failing one waits for that instead of being retried at every check."""
+def due_monitors(bot: Bot, now: datetime) -> list[Due]:
+    """The monitors whose time has come; each is booked for its next interval at once, in
+    the database and before it runs, so a failing one waits for that instead of being
+    retried at every check, and no other replica runs it for the same interval (the check
+    runs under its lock, bot/jobs.py; the booking is a compare-and-set besides)."""
+    wanted = {f"{key}#{number}": (key, system, monitor)
+              for key, system in bot.catalog.systems.items()
+              for number, monitor in enumerate(system.monitors, start=1)}
+    if not wanted:
+        return []
     found = []
-    for key, system in bot.catalog.systems.items():
-        for number, monitor in enumerate(system.monitors, start=1):
-            monitor_id = f"{key}#{number}"
-            first = now + min(WARM_UP, monitor.every)
-            if now >= state.next_due.setdefault(monitor_id, first):
-                state.next_due[monitor_id] = now + monitor.every
-                found.append(Due(key, system, monitor, monitor_id))
+    with bot.session() as session:
+        booked = dict(session.exec(
+            select(MonitorSchedule.monitor_id, MonitorSchedule.next_due)
+            .where(col(MonitorSchedule.monitor_id).in_(list(wanted)))).all())
+        for monitor_id, (key, system, monitor) in wanted.items():
+            next_due = booked.get(monitor_id)
+            if next_due is None:
+                session.add(MonitorSchedule(monitor_id=monitor_id,
+                                            next_due=now + min(WARM_UP, monitor.every)))
+            elif now >= next_due:
+                table = MonitorSchedule.__table__
+                moved = session.connection().execute(
+                    sa.update(table)
+                    .where(table.c.monitor_id == monitor_id, table.c.next_due == next_due)
+                    .values(next_due=now + monitor.every)).rowcount
+                if moved == 1:
+                    found.append(Due(key, system, monitor, monitor_id))
     return found
 
 
 async def run_due(bot: Bot, state: MonitorState) -> int:
     """Run every due monitor; returns how many alerts they stored (redeliveries excluded)."""
-    due = due_monitors(bot, state, bot.now())
+    due = due_monitors(bot, bot.now())
     if not due:
         return 0
     stored = await asyncio.gather(*(run_monitor(bot, item, state.slots) for item in due))

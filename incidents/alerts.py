@@ -24,6 +24,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from incidents import outbox, service
+from incidents.db import lock_systems
 from incidents.models import Alert, Incident, TimelineEvent
 from incidents.severity import Metric, parse_severity, propose_severity
 from incidents.types import OPEN_STATUSES, AlertStatus, EventKind, Severity, Signal
@@ -173,8 +174,9 @@ def ingest_many(
     stored = _existing(session, keys)  # key -> (alert id, incident id)
     # system -> its open incident: an id, or a draft opened by this batch (no id until the
     # drafts are stored together below)
-    open_by_system: dict[str, int | Incident] = _open_incidents(
-        session, {a.system for a, _ in alerts})
+    systems = {a.system for a, _ in alerts}
+    lock_systems(session, systems)  # one open incident per system, across replicas
+    open_by_system: dict[str, int | Incident] = _open_incidents(session, systems)
     drafts: list[Incident] = []
     firing: dict[str, int | Incident] = {}  # fingerprint -> incident, for a resolution below
     results: list[tuple[Outcome, tuple]] = []

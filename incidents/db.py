@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -59,3 +60,20 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+# Namespace of the one-open-incident-per-system locks (the other key is the system, hashed).
+SYSTEM_LOCKS = 0x1C1E
+
+
+def lock_systems(session: Session, systems: set[str]) -> None:
+    """Until this transaction ends, no other replica decides about these systems' incidents:
+    a second replica's alert batch for the same system waits here, then finds the incident
+    the first one opened instead of opening its own. PostgreSQL only: SQLite has one writer
+    at a time already. Taken in one statement, in key order, so two batches never deadlock."""
+    if not systems or session.get_bind().dialect.name != "postgresql":
+        return
+    keys = sorted({zlib.crc32(system.encode()) - 2**31 for system in systems})
+    session.connection().exec_driver_sql(
+        "SELECT pg_advisory_xact_lock(%s, k) FROM unnest(%s::int[]) AS k ORDER BY k",
+        (SYSTEM_LOCKS, keys))

@@ -333,3 +333,13 @@ class SlackRequest(SQLModel, table=True):
 
     signature: str = Field(primary_key=True)
     expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class MonitorSchedule(SQLModel, table=True):
+    """When each drift monitor (`fraud-detector#1`) runs next. In the database, not in a
+    replica's memory, so every replica agrees and a restart keeps the rhythm."""
+
+    __tablename__ = "monitor_schedule"
+
+    monitor_id: str = Field(primary_key=True)
+    next_due: datetime = Field(sa_type=UTCDateTime)

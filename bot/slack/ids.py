@@ -47,6 +47,7 @@ class ViewId(StrEnum):
     THRESHOLD = "incident.mitigate_threshold"
     NOTIFY = "incident.notify"
     STATUS_UPDATE = "incident.status_update"
+    DECLARE_OPEN_ONE = "incident.declare_open_one"
 
 
 class Shortcut(StrEnum):
@@ -69,6 +70,7 @@ class Field(StrEnum):
     INCIDENT = "incident"
     THRESHOLD = "threshold"
     PREVIOUS_THRESHOLD = "previous_threshold"
+    SEPARATE = "separate"
 
 
 VALUE = "value"

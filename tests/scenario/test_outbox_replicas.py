@@ -252,15 +252,15 @@ async def test_a_slow_delivery_keeps_its_lease_while_it_runs(tmp_path, catalog):
 
     settings = Settings(_env_file=None, slack_bot_token="xoxb-x", slack_signing_secret="x",
                         database_url=f"sqlite:///{tmp_path}/shared.db",
-                        outbox_lease_seconds=0.3)
+                        outbox_lease_seconds=1.0)
     ws = Workspace.default()
     first = Harness(await start_stack(settings, catalog, workspace=ws))
     gate = ws.faults.hold_answer("conversations.create")  # Slack is slow for a second
     await first.post("/alerts", alert("fraud-detector"))
     await ws.wait_for(lambda: ws.calls_to("conversations.create"))
     second = Harness(await start_stack(settings, catalog, workspace=ws))
-    for _ in range(5):  # three leases' worth: renewed every 0.1 s, never taken over
-        await asyncio.sleep(0.2)
+    for _ in range(5):  # three leases' worth: renewed every 0.33 s, never taken over
+        await asyncio.sleep(0.6)
         assert await second.stack.drain() == 0
     with second.bot.session() as session:
         [claimed] = session.exec(select(Outbox).where(Outbox.claimant != None)).all()  # noqa: E711

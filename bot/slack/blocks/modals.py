@@ -182,3 +182,30 @@ def pick_incident_modal(*, incidents: Sequence[tuple[int, str]], message: dict) 
         ],
         message,
     )
+
+
+def already_open_modal(*, system: str, incident_id: int, title: str, severity: int,
+                       status: str, channel: str | None, declared: dict) -> View:
+    """Declaring for a system that already has an open incident: offer to join that one
+    (one incident per system, as alerts do), or open a separate one on purpose."""
+    where = f" in <#{channel}>" if channel else ""
+    return _modal(
+        ViewId.DECLARE_OPEN_ONE,
+        "Already open",
+        f"Join incident #{incident_id}",
+        [
+            SectionBlock(text=md(
+                f"*{escape(system)}* already has an open incident: *#{incident_id} "
+                f"{escape(title)}* (Sev{severity}, {escape(status)}){where}.\n"
+                f"*Join incident #{incident_id}* adds you to its channel, so the work stays in "
+                "one place.")),
+            InputBlock(
+                block_id=Field.SEPARATE,
+                label=plain("Or"),
+                optional=True,
+                element=CheckboxesElement(action_id=VALUE, options=[
+                    option("Open a separate incident instead", "separate")]),
+            ),
+        ],
+        {"incident": incident_id, "declared": declared},
+    )

@@ -8,8 +8,10 @@ posted with metadata that a retry looks for first (`posting.post_once`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
+import sqlalchemy as sa
 from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
@@ -79,13 +81,29 @@ async def _create_channel(bot: Bot, incident: Incident) -> None:
         else:
             channel = response["channel"]
         with bot.session() as session:
-            row = session.get(Incident, incident.id)
-            row.channel_id, row.channel_name = channel["id"], channel["name"]
-            service.record(
-                session, incident=row, kind=EventKind.CHANNEL_CREATED, now=bot.now(),
-                text=f"Channel #{channel['name']} created", data={"channel": channel["id"]},
-            )
-        incident.channel_id, incident.channel_name = channel["id"], channel["name"]
+            # Compare-and-set: only the first replica to get here owns the incident's channel.
+            won = session.connection().execute(
+                sa.update(Incident.__table__)
+                .where(Incident.__table__.c.id == incident.id,
+                       Incident.__table__.c.channel_id.is_(None))
+                .values(channel_id=channel["id"], channel_name=channel["name"])
+            ).rowcount == 1
+            if won:
+                row = session.get(Incident, incident.id)
+                session.refresh(row)
+                service.record(
+                    session, incident=row, kind=EventKind.CHANNEL_CREATED, now=bot.now(),
+                    text=f"Channel #{channel['name']} created", data={"channel": channel["id"]},
+                )
+            else:
+                row = session.get(Incident, incident.id)
+                session.refresh(row)
+        if not won:  # another replica's channel won: ours must not linger empty
+            log.warning("incident #%s already has a channel; archiving %s", incident.id,
+                        channel["id"])
+            with contextlib.suppress(SlackApiError):
+                await bot.client.conversations_archive(channel=channel["id"])
+        incident.channel_id, incident.channel_name = row.channel_id, row.channel_name
         return
     raise RuntimeError(f"no free channel name for incident #{incident.id}")
 

@@ -9,7 +9,6 @@ from datetime import timedelta
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot import reminders
 from bot.container import Bot
 from bot.slack.blocks.deadlines import done_note, settled, snoozed_note, status_text
 from bot.slack.ids import Action, decode
@@ -22,7 +21,6 @@ GONE = "That deadline is already done or no longer applies."
 
 
 def register(app: AsyncApp, bot: Bot) -> None:
-    bot.timer_checks.append(("deadlines", reminders.check, reminders.CHECK_SECONDS))
 
     @app.action(Action.DEADLINE_DONE)
     async def mark_done(ack, body, respond) -> None:

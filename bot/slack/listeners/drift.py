@@ -19,7 +19,6 @@ import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot import monitors
 from bot.charts_drift import drift_chart
 from bot.container import Bot
 from bot.slack.blocks.drift import drift_summary, headline
@@ -42,7 +41,6 @@ log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp, bot: Bot) -> None:
-    monitors.install(bot)
 
     @bot.subcommands.add(
         "drift", usage="drift", needs_incident=True,

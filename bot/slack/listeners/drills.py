@@ -35,7 +35,6 @@ async def check(bot: Bot) -> int:
 
 def register(app: AsyncApp, bot: Bot) -> None:
     drill_marking.install(bot)
-    bot.timer_checks.append(("drills", check, CHECK_SECONDS))
 
     def listing() -> tuple[str, list]:
         where = {s.key: drills.choose_system(s, bot.catalog) for s in scenarios.SCENARIOS}

@@ -11,7 +11,6 @@ from datetime import datetime
 from slack_bolt.async_app import AsyncApp
 
 from bot.container import Bot
-from bot.slack import paging as slack_paging
 from bot.slack.blocks.paging import ScheduleNow, oncall_text
 from bot.slack.listeners.changes import apply_change
 from bot.slack.mrkdwn import escape
@@ -25,9 +24,6 @@ HANDOFFS_SHOWN = 3
 
 
 def register(app: AsyncApp, bot: Bot) -> None:
-    bot.timer_checks.append(("escalation", slack_paging.check_escalations,
-                             ESCALATION_CHECK_SECONDS))
-    bot.timer_checks.append(("handoffs", slack_paging.check_handoffs, HANDOFF_CHECK_SECONDS))
     add = bot.subcommands.add
 
     @add("oncall", usage="oncall [schedule or system]",

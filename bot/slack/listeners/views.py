@@ -5,13 +5,27 @@ from __future__ import annotations
 import json
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 
 from bot.container import Bot
+from bot.slack.blocks.modals import already_open_modal
 from bot.slack.ids import VALUE, Field, ViewId
 from bot.slack.listeners.changes import apply_change
 from bot.slack.listeners.timeline_capture import add_message_to_incident
 from incidents import service
+from incidents.models import Incident
 from incidents.types import Role, Severity
+
+
+def _declare(bot: Bot, declared: dict, *, user: str) -> None:
+    with bot.session() as session:
+        service.declare(
+            session, title=declared["title"], system=declared["system"],
+            severity=Severity(int(declared["severity"])), description=declared["description"],
+            private=bool(declared["private"]), declared_by=user, now=bot.now(),
+            catalog=bot.catalog,
+        )
+    bot.metrics.incidents_opened.labels("declared").inc()
 
 
 def _values(view: dict) -> dict[str, object]:
@@ -45,21 +59,48 @@ def register(app: AsyncApp, bot: Bot) -> None:
         if errors:
             await ack(response_action="errors", errors=errors)
             return
+        declared = {
+            "title": title, "system": system,
+            "severity": int(values.get(Field.SEVERITY) or 3),
+            "description": (values.get(Field.DESCRIPTION) or "").strip(),
+            "private": "private" in (values.get(Field.PRIVATE) or []),
+        }
+        with bot.session() as session:
+            existing = service.open_incident_for_system(session, system)
+        # A private incident is not offered: its existence is for its own people to know.
+        if existing is not None and not existing.private:
+            await ack(response_action="update", view=already_open_modal(
+                system=system, incident_id=existing.id, title=existing.title,
+                severity=existing.severity, status=str(existing.status),
+                channel=existing.channel_id, declared=declared).to_dict())
+            return
+        await ack()
+        _declare(bot, declared, user=body["user"]["id"])
+
+    @app.view(ViewId.DECLARE_OPEN_ONE)
+    async def declare_open_one(ack, body, view) -> None:
         await ack()
         user = body["user"]["id"]
+        metadata = json.loads(view["private_metadata"])
+        if "separate" in (_values(view).get(Field.SEPARATE) or []):
+            _declare(bot, metadata["declared"], user=user)
+            return
         with bot.session() as session:
-            service.declare(
-                session,
-                title=title,
-                system=system,
-                severity=Severity(int(values.get(Field.SEVERITY) or 3)),
-                description=(values.get(Field.DESCRIPTION) or "").strip(),
-                private="private" in (values.get(Field.PRIVATE) or []),
-                declared_by=user,
-                now=bot.now(),
-                catalog=bot.catalog,
-            )
-        bot.metrics.incidents_opened.labels("declared").inc()
+            incident = session.get(Incident, int(metadata["incident"]))
+        say = _dm(bot, user)
+        if incident is None or incident.channel_id is None:
+            await say(text=f"Incident #{metadata['incident']} has no channel yet; try again "
+                           "in a moment.")
+            return
+        try:
+            await bot.client.conversations_invite(channel=incident.channel_id, users=user)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "already_in_channel":
+                await say(text=f"Could not add you to <#{incident.channel_id}>: "
+                               f"{exc.response.get('error')}.")
+                return
+        await say(text=f"You are in <#{incident.channel_id}>, incident #{incident.id}'s "
+                       "channel.")
 
     @app.view(ViewId.RESOLVE)
     async def resolve(ack, body, view) -> None:
