@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import mimetypes
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,25 @@ MAX_MESSAGES = 300
 KEEPALIVE_SECONDS = 15.0
 SANDBOX_LABELS = {"source": "sandbox-page"}
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+# `@name` typed at the start or after a space; Slack's clients turn it into a mention when
+# the name is a member of the workspace.
+TYPED_MENTION = re.compile(r"(?<![\w<|@])@([a-z0-9][a-z0-9._-]*)", re.IGNORECASE)
+
+
+INLINE_TEXT_BYTES = 200_000
+TEXT_SUFFIXES = (".md", ".markdown", ".txt", ".json", ".csv", ".log", ".yml", ".yaml")
+
+
+def _kind(filename: str) -> str:
+    lowered = filename.lower()
+    if lowered.endswith(TEXT_SUFFIXES):
+        return "text"
+    guessed = mimetypes.guess_type(lowered)[0] or ""
+    return "image" if guessed.startswith("image/") else "other"
+
+
+def _safe_name(filename: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", filename) or "file"
 
 
 class UiError(Exception):
@@ -83,7 +104,8 @@ class SandboxUi:
         channel = ws.channels.get(channel_id)
         if channel is None:
             return None
-        messages = [{**ws.render(m), "ephemeral": False} for m in channel.messages]
+        messages = [{**ws.render(m), "ephemeral": False, "files": self.files_of(m.files)}
+                    for m in channel.messages]
         messages += [{**e.to_api(), "ephemeral": True, "user": ws.bot.id,
                       "thread_ts": e.thread_ts}
                      for e in ws.ephemerals_for(user=user, channel=channel_id)]
@@ -97,6 +119,24 @@ class SandboxUi:
             "bookmarks": [{"title": b.title, "link": b.link} for b in channel.bookmarks],
             "messages": messages[-MAX_MESSAGES:],
         }
+
+    def files_of(self, ids: list[str]) -> list[dict[str, Any]]:
+        """A message's files as the page shows them, as Slack's client does: images drawn,
+        text (Markdown, JSON) shown inline, each with a download link."""
+        shown = []
+        for file_id in ids:
+            file = self.workspace.files.get(file_id)
+            if file is None:
+                continue
+            kind = _kind(file.filename)
+            text = None
+            if kind == "text" and file.content is not None:
+                text = file.content[:INLINE_TEXT_BYTES].decode("utf-8", "replace")
+            shown.append({"id": file.id, "name": file.filename,
+                          "title": file.title or file.filename, "kind": kind,
+                          "url": f"{PREFIX}/files/{file.id}", "text": text,
+                          "alt": file.alt_txt or file.title or file.filename})
+        return shown
 
     def modal_of(self, user: str) -> dict[str, Any] | None:
         ws = self.workspace
@@ -138,6 +178,30 @@ class SandboxUi:
         if found is None or found.is_bot or found.deleted:
             raise UiError("choose one of the sandbox's people")
         return found.id
+
+    def mentions(self, text: str) -> str:
+        """Typed `@bob` as Slack sends it with `should_escape: true` (manifest.yml):
+        `<@U…|bob>`; a name nobody has stays as typed."""
+        people = {u.name.lower(): u for u in self.workspace.users.values() if not u.deleted}
+
+        def swap(match: re.Match[str]) -> str:
+            name = match.group(1).rstrip(".-")
+            found = people.get(name.lower())
+            if found is None:
+                return match.group(0)
+            return f"<@{found.id}|{found.name}>{match.group(1)[len(name):]}"
+
+        return TYPED_MENTION.sub(swap, text)
+
+    def join(self, user: str, channel_id: str) -> dict[str, Any]:
+        """The Join button of a public channel the person is not in."""
+        channel = self.workspace.channels[channel_id]
+        if channel.is_im or channel.is_private or channel.archived:
+            raise UiError("only open public channels can be joined")
+        if user not in channel.members:
+            channel.members.add(user)
+            self.workspace.emit("member_joined", channel=channel.id, user=user, inviter=user)
+        return {"status": 200, "channel": channel.id}
 
     def channel(self, body: dict[str, Any]) -> str:
         channel = body.get("channel")
@@ -192,6 +256,20 @@ def add_routes(app: web.Application, workspace: Workspace, *, base_url: str,
 
     async def index(request: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
+
+    async def file(request: web.Request) -> web.Response:
+        found = workspace.files.get(request.match_info["file_id"])
+        if found is None or found.content is None:
+            return web.json_response({"error": "no such file"}, status=404)
+        kind = _kind(found.filename)
+        # Text is served as plain text whatever its suffix: nothing uploaded runs as a page.
+        ctype = ("text/plain" if kind == "text" else
+                 mimetypes.guess_type(found.filename)[0] if kind == "image" else None)
+        headers = {"X-Content-Type-Options": "nosniff"}
+        if kind == "other" or request.query.get("download") == "1":
+            headers["Content-Disposition"] = f'attachment; filename="{_safe_name(found.filename)}"'
+        return web.Response(body=found.content, content_type=ctype or "application/octet-stream",
+                            charset="utf-8" if kind == "text" else None, headers=headers)
 
     async def state(request: web.Request) -> web.Response:
         user = request.query.get("user") or "U_ALICE"
@@ -257,7 +335,7 @@ def add_routes(app: web.Application, workspace: Workspace, *, base_url: str,
         name, _, rest = text.partition(" ")
         if not name.startswith("/") or len(name) < 2:
             raise UiError("a slash command starts with /, e.g. /incident help")
-        response = await ui.actor.command(name, rest.strip(), user=ui.person(body),
+        response = await ui.actor.command(name, ui.mentions(rest.strip()), user=ui.person(body),
                                           channel=ui.channel(body))
         if response.status == 404:
             raise UiError(f"the bot does not handle {name}")
@@ -270,7 +348,8 @@ def add_routes(app: web.Application, workspace: Workspace, *, base_url: str,
         user, channel = ui.person(body), ui.channel(body)
         thread = body.get("thread_ts") or None
         # Slack's clients send what people type with &, < and > escaped, as here.
-        delivered = await ui.actor.message(user, channel, escape(text), thread_ts=thread)
+        delivered = await ui.actor.message(user, channel, ui.mentions(escape(text)),
+                                          thread_ts=thread)
         # The message is posted whatever the bot answers: it need not listen to messages.
         return {"status": 200, "delivered": delivered.status}
 
@@ -310,6 +389,9 @@ def add_routes(app: web.Application, workspace: Workspace, *, base_url: str,
     async def fire(body: dict[str, Any]) -> dict[str, Any]:
         return await ui.fire(str(body.get("scenario") or ""))
 
+    async def join(body: dict[str, Any]) -> dict[str, Any]:
+        return ui.join(ui.person(body), ui.channel(body))
+
     async def started(app: web.Application) -> None:
         ui.bot = app.get(BOT)
 
@@ -320,9 +402,11 @@ def add_routes(app: web.Application, workspace: Workspace, *, base_url: str,
     app.router.add_static(f"{PREFIX}/static", STATIC, show_index=False)
     app.router.add_get(f"{PREFIX}/state", state)
     app.router.add_get(f"{PREFIX}/events", events)
+    app.router.add_get(f"{PREFIX}/files/{{file_id}}", file)
     for name, handler in (("command", command), ("message", message), ("action", action),
                           ("view_action", view_action), ("submit", submit),
-                          ("close", close), ("react", react), ("fire", fire)):
+                          ("close", close), ("react", react), ("fire", fire),
+                          ("join", join)):
         app.router.add_post(f"{PREFIX}/{name}", endpoint(handler))
     app.on_startup.append(started)
     app.on_shutdown.append(stopping)

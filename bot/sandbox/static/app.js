@@ -100,6 +100,7 @@
       const response = await fetch(`/sandbox/ui/state?${query}`, { cache: "no-store" });
       S.data = await response.json();
       render();
+      followNewChannel();
     } catch (e) {
       setLive(false);
     } finally {
@@ -203,6 +204,7 @@
     eyes: "👀", thumbsup: "👍", "+1": "👍", heavy_check_mark: "✔️", red_circle: "🔴",
     large_orange_circle: "🟠", large_yellow_circle: "🟡", large_blue_circle: "🔵",
     incoming_envelope: "📨", mag: "🔍", construction: "🚧", stopwatch: "⏱️",
+    bar_chart: "📊", grey_question: "❔", memory: "🧠", line: "〰️",
   };
 
   function emoji(name) {
@@ -435,6 +437,22 @@
         if (input) input.read = () => field.value || null;
         return field;
       }
+      case "datetimepicker": {
+        // Slack sends and takes a datetimepicker's value as epoch seconds (an int);
+        // the browser's datetime-local field speaks local wall-clock text.
+        const toLocal = (epoch) => {
+          if (epoch === null || epoch === undefined || epoch === "") return "";
+          const d = new Date(Number(epoch) * 1000);
+          const pad = (n) => String(n).padStart(2, "0");
+          return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+        };
+        const toEpoch = (text) => (text ? Math.floor(new Date(text).getTime() / 1000) : null);
+        const field = el("input", { ...attrs, type: "datetime-local",
+          value: toLocal(draft !== undefined ? draft : item.initial_date_time) });
+        field.addEventListener("change", () => send(toEpoch(field.value)));
+        if (input) input.read = () => toEpoch(field.value);
+        return field;
+      }
       case "radio_buttons": case "checkboxes": {
         const many = item.type === "checkboxes";
         const name = `${blockId}-${item.action_id}`;
@@ -462,6 +480,13 @@
         const field = el(multiline ? "textarea" : "input", { ...attrs, maxlength: item.max_length || null,
           placeholder: plainOf(item.placeholder) || null,
           type: multiline ? null : { email_text_input: "email", url_text_input: "url", number_input: "number" }[item.type] || "text" });
+        if (item.type === "number_input") {
+          // Slack's number input takes decimals only when is_decimal_allowed; min/max bound it.
+          field.step = item.is_decimal_allowed ? "any" : "1";
+          if (item.min_value !== undefined) field.min = item.min_value;
+          if (item.max_value !== undefined) field.max = item.max_value;
+          field.inputMode = item.is_decimal_allowed ? "decimal" : "numeric";
+        }
         field.value = draft !== undefined ? draft || "" : item.initial_value || "";
         if (input) input.read = () => field.value;
         return field;
@@ -593,6 +618,23 @@
     }));
   }
 
+  // After the person fires an alert or runs a command, a channel the bot opens for them
+  // (an incident channel) becomes the open one, as Slack does when it adds you to one.
+  function expectChannel() {
+    S.expect = { known: new Set((S.data.channels || []).map((c) => c.id)), until: Date.now() + 10_000 };
+  }
+
+  function followNewChannel() {
+    const expect = S.expect;
+    if (!expect) return;
+    if (Date.now() > expect.until) { S.expect = null; return; }
+    const fresh = S.data.channels.find((c) => !expect.known.has(c.id) && !c.is_im && c.is_member);
+    if (fresh) {
+      S.expect = null;
+      openChannel(fresh.id);
+    }
+  }
+
   function openChannel(id) {
     S.channel = id;
     store.setItem("sandbox.channel", id);
@@ -609,7 +651,8 @@
     header.replaceChildren(
       el("h1", {}, channel.is_im ? "incidentbot" : `#${channel.name}`),
       channel.topic ? el("div", { class: "topic" }, mrkdwn(channel.topic)) : null,
-      el("div", { class: "meta" }, `${channel.members.length} members`, member ? "" : " · you are not a member of this channel",
+      el("div", { class: "meta" }, `${channel.members.length} members`, member ? "" : " · you are not a member of this channel ",
+        member || channel.is_im ? null : el("button", { type: "button", class: "btn primary join", onclick: () => post("join", { channel: channel.id }) }, "Join channel"),
         channel.bookmarks.length ? el("span", { class: "bookmarks" }, " · ", channel.bookmarks.map((b) => {
           const url = safeUrl(b.link);
           return url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, b.title) : el("span", { text: b.title });
@@ -624,6 +667,7 @@
     const body = message.blocks && message.blocks.length
       ? renderBlocks(message.blocks, ctx) : mrkdwn(message.text);
     const attachments = (message.attachments || []).map((a) => el("div", { class: "b-context" }, mrkdwn(a.text || a.fallback || "")));
+    const files = (message.files || []).map(renderFile);
     const reactions = (message.reactions || []).map((r) => el("span", { class: "reaction", title: r.users.map(nameOf).join(", ") }, `${emoji(r.name)} ${r.count}`));
     return el("article", { class: `msg${message.ephemeral ? " ephemeral" : ""}${reply ? " reply" : ""}`, "data-ts": message.ts },
       el("div", { class: "msg-head" },
@@ -633,11 +677,22 @@
         message.pinned_to ? el("span", { class: "pinned", text: "📌 pinned" }) : null,
         message.edited ? el("span", { text: "(edited)" }) : null,
         message.ephemeral ? el("span", { text: "Only visible to you" }) : null),
-      el("div", { class: "msg-body" }, body, attachments),
+      el("div", { class: "msg-body" }, body, attachments, files),
       reactions.length ? el("div", { class: "reactions" }, reactions) : null,
       message.ephemeral ? null : el("div", { class: "msg-tools" },
         el("button", { type: "button", title: "Add a 📌 reaction: copies the message into the incident timeline", "aria-label": "Add 📌 reaction",
           onclick: () => post("react", { channel, ts: message.ts, name: "pushpin" }) }, "📌")));
+  }
+
+  // Uploaded files as Slack's client shows them: images drawn, text (the review's Markdown,
+  // a JSON report) inline as preformatted text, each with a download link.
+  function renderFile(file) {
+    const download = el("a", { class: "file-download", href: `${file.url}?download=1`, download: file.name }, `⬇ Download ${file.name}`);
+    const shown = file.kind === "image"
+      ? el("img", { class: "file-image", src: file.url, alt: file.alt, loading: "lazy" })
+      : file.text !== null && file.text !== undefined ? el("pre", { class: "file-text", text: file.text }) : null;
+    return el("figure", { class: `file file-${file.kind}`, "data-file-id": file.id },
+      el("figcaption", {}, el("strong", { text: file.title }), " ", download), shown);
   }
 
   function renderMessages(channel) {
@@ -700,6 +755,49 @@
 
   // ------------------------------------------------------------------ controls
 
+  // `@` in the composer offers the workspace's people; the server turns a typed `@name`
+  // into `<@U…|name>` as Slack does (bot/sandbox/ui.py).
+  function wireMentions() {
+    const field = $("#composer-input");
+    const list = $("#mention-list");
+    const typed = () => /(^|\s)@([\w.-]*)$/.exec(field.value.slice(0, field.selectionStart));
+    const pick = (name) => {
+      const match = typed();
+      if (!match) return;
+      const end = field.selectionStart;
+      const start = end - match[2].length;
+      field.value = `${field.value.slice(0, start)}${name} ${field.value.slice(end)}`;
+      field.setSelectionRange(start + name.length + 1, start + name.length + 1);
+      list.hidden = true;
+      field.focus();
+    };
+    const show = () => {
+      const match = typed();
+      const humans = match ? S.data.users.filter((u) => !u.is_bot && (u.name.startsWith(match[2].toLowerCase())
+        || (u.real_name || "").toLowerCase().startsWith(match[2].toLowerCase()))) : [];
+      list.replaceChildren(...humans.slice(0, 8).map((u, i) => el("li", { role: "option", "aria-selected": i === 0 ? "true" : "false", "data-name": u.name,
+        onmousedown: (event) => { event.preventDefault(); pick(u.name); } }, `${u.real_name || u.name} `, el("small", { text: `@${u.name}` }))));
+      list.hidden = humans.length === 0;
+    };
+    field.addEventListener("input", show);
+    field.addEventListener("blur", () => { list.hidden = true; });
+    field.addEventListener("keydown", (event) => {
+      if (list.hidden) return;
+      const items = [...list.children];
+      const at = items.findIndex((li) => li.getAttribute("aria-selected") === "true");
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        const next = (at + (event.key === "ArrowDown" ? 1 : items.length - 1)) % items.length;
+        items.forEach((li, i) => li.setAttribute("aria-selected", i === next ? "true" : "false"));
+      } else if (event.key === "Enter" || event.key === "Tab") {
+        event.preventDefault();
+        pick(items[Math.max(at, 0)].dataset.name);
+      } else if (event.key === "Escape") {
+        list.hidden = true;
+      }
+    });
+  }
+
   function wire() {
     $("#user-picker").addEventListener("change", (event) => {
       S.user = event.target.value;
@@ -712,6 +810,7 @@
     $("#fire-form").addEventListener("submit", async (event) => {
       event.preventDefault();
       const scenario = $("#scenario-picker").value;
+      expectChannel();
       const answer = await post("fire", { scenario });
       if (!answer) return;
       const alert = ((answer.answer || {}).alerts || [])[0] || {};
@@ -729,11 +828,13 @@
       const field = $("#composer-input");
       const text = field.value.trim();
       if (!text || !S.channel) return;
+      if (text.startsWith("/")) expectChannel();
       const answer = text.startsWith("/")
         ? await post("command", { channel: S.channel, text })
         : await post("message", { channel: S.channel, text });
       if (answer) field.value = "";
     });
+    wireMentions();
     document.addEventListener("click", (event) => {
       for (const menu of document.querySelectorAll(".overflow-menu:not([hidden])")) {
         if (!menu.parentElement.contains(event.target)) menu.hidden = true;

@@ -88,7 +88,7 @@ def _register_core(bot: Bot) -> None:
             s, incident=inc, status=target, actor=call.user, now=now,
             policy=bot.catalog.policy))
 
-    @add("assign", usage="assign <role> @person", needs_incident=True,
+    @add("assign", usage="assign <commander|comms|scribe|engineer> @person", needs_incident=True,
          help="make someone commander, comms, scribe or engineer")
     async def assign(call: Invocation) -> None:
         word = call.args.partition(" ")[0].lower()
