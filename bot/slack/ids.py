@@ -25,6 +25,7 @@ class Action(StrEnum):
     MITIGATE_MENU = "incident.mitigate_menu"
     MITIGATE = "incident.mitigate"
     MITIGATE_RETRY = "incident.mitigate_retry"
+    MITIGATE_BY_HAND = "incident.mitigate_by_hand"
     # Deadline reminders; values are encode(incident id, deadline id[, seconds]).
     DEADLINE_DONE = "incident.deadline_done"
     DEADLINE_SNOOZE_15M = "incident.deadline_snooze_15m"

@@ -152,6 +152,25 @@
     return new Intl.DateTimeFormat("en-US", { timeZone: me().tz, ...options });
   }
 
+  // "YYYY-MM-DDTHH:MM" in the person's time zone, and back to epoch seconds.
+  function wallClock(ms) {
+    const parts = Object.fromEntries(new Intl.DateTimeFormat("en-CA", { timeZone: me().tz, hourCycle: "h23",
+      year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" })
+      .formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+    return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+  }
+
+  function fromWallClock(text) {
+    const [date, time] = text.split("T");
+    const [y, m, d] = date.split("-").map(Number);
+    const [h, mi] = time.split(":").map(Number);
+    const asUtc = Date.UTC(y, m - 1, d, h, mi);
+    const offsetAt = (ms) => Date.parse(`${wallClock(ms)}:00Z`) - ms;
+    let guess = asUtc - offsetAt(asUtc);
+    guess = asUtc - offsetAt(guess);  // again, in case the guess crossed a DST change
+    return Math.floor(guess / 1000);
+  }
+
   function dayKey(date) {
     return new Intl.DateTimeFormat("en-CA", {
       timeZone: me().tz, year: "numeric", month: "2-digit", day: "2-digit",
@@ -438,15 +457,10 @@
         return field;
       }
       case "datetimepicker": {
-        // Slack sends and takes a datetimepicker's value as epoch seconds (an int);
-        // the browser's datetime-local field speaks local wall-clock text.
-        const toLocal = (epoch) => {
-          if (epoch === null || epoch === undefined || epoch === "") return "";
-          const d = new Date(Number(epoch) * 1000);
-          const pad = (n) => String(n).padStart(2, "0");
-          return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-        };
-        const toEpoch = (text) => (text ? Math.floor(new Date(text).getTime() / 1000) : null);
+        // Slack sends and takes a datetimepicker's value as epoch seconds (an int), shown
+        // in the person's own time zone; the browser's field speaks wall-clock text.
+        const toLocal = (epoch) => (epoch === null || epoch === undefined || epoch === "" ? "" : wallClock(Number(epoch) * 1000));
+        const toEpoch = (text) => (text ? fromWallClock(text) : null);
         const field = el("input", { ...attrs, type: "datetime-local",
           value: toLocal(draft !== undefined ? draft : item.initial_date_time) });
         field.addEventListener("change", () => send(toEpoch(field.value)));
@@ -790,8 +804,14 @@
         const next = (at + (event.key === "ArrowDown" ? 1 : items.length - 1)) % items.length;
         items.forEach((li, i) => li.setAttribute("aria-selected", i === next ? "true" : "false"));
       } else if (event.key === "Enter" || event.key === "Tab") {
+        const name = items[Math.max(at, 0)].dataset.name;
+        const match = typed();
+        if (event.key === "Enter" && match && match[2] === name) {
+          list.hidden = true;  // the name is typed in full: Enter sends, as it would anyway
+          return;
+        }
         event.preventDefault();
-        pick(items[Math.max(at, 0)].dataset.name);
+        pick(name);
       } else if (event.key === "Escape") {
         list.hidden = true;
       }

@@ -105,7 +105,8 @@ def retry_value(incident_id: int, mitigation: Mitigation, parameters: dict) -> s
 
 
 def result_blocks(event: TimelineEvent, *, status: str) -> tuple[str, list[Block]]:
-    """What a mitigation did; Retry after a failure, and an offer to mark it mitigated."""
+    """What a mitigation did; after a failure Retry or Record as done by hand, after a
+    success an offer to mark it mitigated."""
     data = event.data or {}
     mitigation = Mitigation(data["action"])
     who = user(event.actor, none="someone")
@@ -127,6 +128,16 @@ def result_blocks(event: TimelineEvent, *, status: str) -> tuple[str, list[Block
         buttons.append(ButtonElement(
             text=plain("Retry"), action_id=Action.MITIGATE_RETRY, style="primary",
             value=retry_value(event.incident_id, mitigation, data.get("parameters") or {}),
+        ))
+        buttons.append(ButtonElement(
+            text=plain("Record as done by hand"), action_id=Action.MITIGATE_BY_HAND,
+            value=retry_value(event.incident_id, mitigation, data.get("parameters") or {}),
+            confirm=ConfirmObject(
+                title="Record as done by hand?",
+                text=truncate(f"{describe(mitigation, data.get('parameters') or {})}: records "
+                              "it in the timeline as a manual step done by you. The bot calls "
+                              "nothing.", 300),
+                confirm="Record it", deny="Cancel"),
         ))
     elif status in (Status.TRIAGE, Status.INVESTIGATING):
         buttons.append(ButtonElement(

@@ -46,7 +46,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
                            targets=_targets(bot, incident))
 
     async def run(*, incident_id: int, mitigation: Mitigation, parameters: dict, user: str,
-                  tell: Tell) -> None:
+                  tell: Tell, by_hand: bool = False) -> None:
         incident, refusal = await context.authorise(bot, incident_id, user)
         if refusal:
             await tell(refusal)
@@ -66,7 +66,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
         running.add(key)
         try:
             result = None
-            if action is not None:
+            if action is not None and not by_hand:  # by hand: recorded as a manual step
                 result = await call_action(action, request_body(
                     incident_id=incident_id, system=incident.system, mitigation=mitigation,
                     parameters=parameters, requested_by=user,
@@ -128,6 +128,14 @@ def register(app: AsyncApp, bot: Bot) -> None:
         incident_id, (name, *rest) = decode(_value(body))
         await run(incident_id=incident_id, mitigation=Mitigation(name),
                   parameters=_parameters(rest), user=body["user"]["id"], tell=telling(respond))
+
+    @app.action(Action.MITIGATE_BY_HAND)
+    async def by_hand(ack, body, respond) -> None:
+        await ack()
+        incident_id, (name, *rest) = decode(_value(body))
+        await run(incident_id=incident_id, mitigation=Mitigation(name),
+                  parameters=_parameters(rest), user=body["user"]["id"], tell=telling(respond),
+                  by_hand=True)
 
     @app.view(ViewId.THRESHOLD)
     async def threshold(ack, body, view) -> None:
