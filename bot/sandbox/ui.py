@@ -23,6 +23,7 @@ from aiohttp import web
 from bot.keys import BOT
 from bot.sandbox.slack_actor import ActorResponse, SlackActor
 from bot.sandbox.workspace import Workspace
+from bot.slack.ids import Shortcut
 from bot.slack.mrkdwn import escape
 from incidents import scenarios
 
@@ -38,6 +39,9 @@ LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 TYPED_MENTION = re.compile(r"(?<![\w<|@])@([a-z0-9][a-z0-9._-]*)", re.IGNORECASE)
 
 
+# The message shortcuts of manifest.yml, offered on each message as Slack's "More actions".
+MESSAGE_SHORTCUTS = [{"callback_id": str(Shortcut.ADD_TO_TIMELINE),
+                      "name": "Add to incident timeline"}]
 INLINE_TEXT_BYTES = 200_000
 TEXT_SUFFIXES = (".md", ".markdown", ".txt", ".json", ".csv", ".log", ".yml", ".yaml")
 
@@ -160,6 +164,7 @@ class SandboxUi:
                  "system": s.system}
                 for s in scenarios.SCENARIOS
             ],
+            "shortcuts": MESSAGE_SHORTCUTS,
             "seq": len(self.workspace.events),
         }
 
@@ -389,6 +394,13 @@ def add_routes(app: web.Application, workspace: Workspace, *, base_url: str,
     async def fire(body: dict[str, Any]) -> dict[str, Any]:
         return await ui.fire(str(body.get("scenario") or ""))
 
+    async def shortcut(body: dict[str, Any]) -> dict[str, Any]:
+        callback_id = str(body.get("callback_id") or "")
+        if callback_id not in {s["callback_id"] for s in MESSAGE_SHORTCUTS}:
+            raise UiError(f"no message shortcut {callback_id!r}")
+        return _answer(await ui.actor.message_shortcut(
+            callback_id, ui.channel(body), str(body.get("ts")), user=ui.person(body)))
+
     async def join(body: dict[str, Any]) -> dict[str, Any]:
         return ui.join(ui.person(body), ui.channel(body))
 
@@ -406,7 +418,7 @@ def add_routes(app: web.Application, workspace: Workspace, *, base_url: str,
     for name, handler in (("command", command), ("message", message), ("action", action),
                           ("view_action", view_action), ("submit", submit),
                           ("close", close), ("react", react), ("fire", fire),
-                          ("join", join)):
+                          ("join", join), ("shortcut", shortcut)):
         app.router.add_post(f"{PREFIX}/{name}", endpoint(handler))
     app.on_startup.append(started)
     app.on_shutdown.append(stopping)

@@ -578,7 +578,7 @@
     }
     const ctx = { kind: "view", viewId: modal.id, errors: modal.errors };
     const close = () => post("close", { view_id: modal.id });
-    const form = el("form", { class: "modal", role: "dialog", "aria-modal": "true", "aria-labelledby": "modal-title", "data-view-id": modal.id },
+    const form = el("form", { class: "modal", role: "dialog", "aria-modal": "true", "aria-labelledby": "modal-title", "data-view-id": modal.id, "data-callback-id": modal.callback_id || null },
       el("header", {}, el("h2", { id: "modal-title" }, plainOf(modal.title)),
         el("button", { type: "button", class: "close-x", "aria-label": "Close", onclick: close }, "×")),
       el("div", { class: "modal-body" }, renderBlocks(modal.blocks || [], ctx)),
@@ -662,7 +662,8 @@
       return;
     }
     const member = channel.members.includes(S.user);
-    header.replaceChildren(
+    // replaceChildren() writes a null child as the text "null": leave absent parts out.
+    header.replaceChildren(...[
       el("h1", {}, channel.is_im ? "incidentbot" : `#${channel.name}`),
       channel.topic ? el("div", { class: "topic" }, mrkdwn(channel.topic)) : null,
       el("div", { class: "meta" }, `${channel.members.length} members`, member ? "" : " · you are not a member of this channel ",
@@ -670,7 +671,7 @@
         channel.bookmarks.length ? el("span", { class: "bookmarks" }, " · ", channel.bookmarks.map((b) => {
           const url = safeUrl(b.link);
           return url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, b.title) : el("span", { text: b.title });
-        })) : null));
+        })) : null)].filter(Boolean));
   }
 
   function renderMessage(message, channel) {
@@ -695,7 +696,9 @@
       reactions.length ? el("div", { class: "reactions" }, reactions) : null,
       message.ephemeral ? null : el("div", { class: "msg-tools" },
         el("button", { type: "button", title: "Add a 📌 reaction: copies the message into the incident timeline", "aria-label": "Add 📌 reaction",
-          onclick: () => post("react", { channel, ts: message.ts, name: "pushpin" }) }, "📌")));
+          onclick: () => post("react", { channel, ts: message.ts, name: "pushpin" }) }, "📌"),
+        (S.data.shortcuts || []).map((s) => el("button", { type: "button", class: "shortcut", "data-callback-id": s.callback_id,
+          title: `Message shortcut: ${s.name}`, onclick: () => post("shortcut", { channel, ts: message.ts, callback_id: s.callback_id }) }, s.name))));
   }
 
   // Uploaded files as Slack's client shows them: images drawn, text (the review's Markdown,
