@@ -14,8 +14,10 @@ pytestmark = pytest.mark.browser
 OPENABLE = {v.value for v in ViewId} - {ViewId.SEVERITY.value}
 
 
-def fill_and_submit(page, expect, seen: set[str], *, values: dict[str, str] | None = None):
-    """Fill every empty required input (given `values` first, by block id), then submit."""
+def fill_and_submit(page, expect, seen: set[str], *, values: dict[str, str] | None = None,
+                    closes: bool = True):
+    """Fill every empty required input (given `values` first, by block id), then submit;
+    the form closes, or (`closes=False`) the bot replaces it with another one."""
     modal = page.locator("form.modal")
     expect(modal).to_be_visible()
     seen.add(modal.get_attribute("data-callback-id"))
@@ -38,8 +40,12 @@ def fill_and_submit(page, expect, seen: set[str], *, values: dict[str, str] | No
                 control.fill("0.7")
         elif not control.input_value():
             control.fill("Filled in by the browser test.")
+    before = modal.get_attribute("data-callback-id")
     modal.locator("button[type='submit']").click()
-    expect(modal).to_have_count(0)
+    if closes:
+        expect(modal).to_have_count(0)
+    else:
+        expect(modal).not_to_have_attribute("data-callback-id", before)
 
 
 def test_every_form_opens_and_submits(page, sandbox, artifacts):
@@ -111,7 +117,13 @@ def test_every_form_opens_and_submits(page, sandbox, artifacts):
     page.select_option("#scenario-picker", "bad-deployment")
     page.click("#fire-button")
     expect(page.locator("#channel-list button[data-channel-name^='inc-']")).to_have_count(2)
+    # Declaring for a system with an open incident: the bot replaces the form with an offer
+    # to join that one; Bob opens a separate incident on purpose.
     send("/incident declare Second open incident")
+    page.locator("form.modal [data-block-id='system'] select").select_option("fraud-detector")
+    fill_and_submit(page, expect, seen, closes=False)
+    expect(page.locator("form.modal")).to_contain_text("already has an open incident")
+    page.locator("form.modal input[type='checkbox']").check()
     fill_and_submit(page, expect, seen)
     expect(header.locator("h1")).to_contain_text("second-open-incident")  # it exists
     page.locator("#channel-list button[data-channel-name='general']").click()
