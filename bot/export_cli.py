@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from incidents import review
 from incidents.db import make_engine, session_scope
@@ -38,9 +38,11 @@ def export_review(
         with session_scope(engine) as session:
             data = review.gather(session, incident_id=incident_id, catalog=catalog,
                                  now=now or utcnow(), zone=zone)
-    except OperationalError as exc:
-        raise ExportError(f"cannot read the database ({exc.orig}); run `incidentbot db "
-                          "upgrade` first") from None
+    # SQLite reports a missing table as OperationalError, PostgreSQL as ProgrammingError
+    # (with the statement on further lines: the first line is the reason).
+    except (OperationalError, ProgrammingError) as exc:
+        raise ExportError(f"cannot read the database ({str(exc.orig).splitlines()[0]}); "
+                          "run `incidentbot db upgrade` first") from None
     finally:
         engine.dispose()
     if data is None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from incidents import analytics_query, report_format
 from incidents.db import make_engine
@@ -76,9 +76,11 @@ def run_report(
                                                         out=log, **scope)
             except OSError as exc:
                 raise ReportError(f"--csv: cannot write {csv_path}: {exc.strerror}") from None
-    except OperationalError as exc:
-        raise ReportError(f"cannot read the database ({exc.orig}); run `incidentbot db "
-                          "upgrade` first") from None
+    # SQLite reports a missing table as OperationalError, PostgreSQL as ProgrammingError
+    # (with the statement on further lines: the first line is the reason).
+    except (OperationalError, ProgrammingError) as exc:
+        raise ReportError(f"cannot read the database ({str(exc.orig).splitlines()[0]}); "
+                          "run `incidentbot db upgrade` first") from None
     finally:
         engine.dispose()
     if as_json:

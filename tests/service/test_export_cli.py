@@ -76,7 +76,9 @@ def rich_incident(engine, catalog) -> int:
 
 
 def run(args, engine, tmp_path):
-    env = {"DATABASE_URL": str(engine.url), "INCIDENTBOT_CONFIG": str(EXAMPLE)}
+    # The URL with its password: str() would hide it from the CLI run here.
+    env = {"DATABASE_URL": engine.url.render_as_string(hide_password=False),
+           "INCIDENTBOT_CONFIG": str(EXAMPLE)}
     return CliRunner().invoke(cli, ["export", *args], env=env)
 
 

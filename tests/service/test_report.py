@@ -31,6 +31,7 @@ from incidents.db import make_engine, session_scope
 from incidents.models import Deadline, Incident
 from incidents.periods import parse_period, period_from_dates
 from incidents.response_times import response_times
+from tests.databases import on_postgres
 from tests.service.conftest import EXAMPLE
 from tests.service.report_data import NOW, at, build
 
@@ -235,7 +236,9 @@ def test_sql_definitions_agree_with_the_pure_ones(engine, data):
 
 
 def run(args, engine, **env):
-    env = {"DATABASE_URL": str(engine.url), "INCIDENTBOT_CONFIG": str(EXAMPLE), **env}
+    # The URL with its password: str() would hide it from the CLI run here.
+    env = {"DATABASE_URL": engine.url.render_as_string(hide_password=False),
+           "INCIDENTBOT_CONFIG": str(EXAMPLE), **env}
     return CliRunner().invoke(cli, ["report", *args], env=env)
 
 
@@ -280,8 +283,18 @@ def test_cli_bad_input_is_one_line_and_exit_2(engine, data, args, message):
 
 
 def test_cli_on_a_database_without_tables(tmp_path, engine):
-    result = run([], engine, DATABASE_URL=f"sqlite:///{tmp_path}/empty.db")
+    """On either database a schema that was never built is one line, not a traceback."""
+    from tests.databases import fresh_database
+
+    with fresh_database(tmp_path, "empty") as url:
+        if on_postgres():
+            empty = make_engine(url)
+            with empty.begin() as connection:
+                connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            empty.dispose()
+        result = run([], engine, DATABASE_URL=url)
     assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
     assert "run `incidentbot db upgrade` first" in result.stderr
 
 
