@@ -43,6 +43,9 @@ class Bot:
     team_id: str | None = None
     enterprise_id: str | None = None
     slack_requests_seen: int = 0
+    # Signed Slack requests taken, until their replay window ends (SQLite; PostgreSQL keeps
+    # them in the database for every replica: bot/http/slack_events.py).
+    recent_signatures: dict[str, datetime] = field(default_factory=dict)
     # Set when the outbox has new work, so Slack hears about changes at once.
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
     background: set[asyncio.Task] = field(default_factory=set)

@@ -6,10 +6,12 @@ import time
 from urllib.parse import urlencode
 
 import aiohttp
+import pytest
 import pytest_asyncio
 
 from bot.sandbox.stack import start_stack
 from incidents.types import EventKind
+from tests.databases import on_postgres
 from tests.scenario.conftest import Harness
 
 
@@ -73,6 +75,7 @@ async def test_a_replayed_request_is_refused_and_slack_retries_do_nothing(harnes
     assert len(notes(harness, incident.id)) == 1
 
 
+@pytest.mark.skipif(not on_postgres(), reason="replicas share PostgreSQL (SQLite: one process)")
 async def test_a_replay_to_another_replica_is_refused_too(harness, settings, catalog):
     incident = await harness.declare()
     other = await start_stack(settings, catalog, workspace=harness.workspace,
