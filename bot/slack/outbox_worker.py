@@ -97,12 +97,17 @@ class OutboxWorker:
 
     async def stop(self) -> None:
         if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self.bot.stopped = True
+            while not self._task.done():  # a cancellation can be swallowed: send it again
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(self._task), 1.0)
 
     async def _run(self) -> None:
-        while True:
+        # Not `while True`: on Python 3.11 `wait_for` can swallow the cancellation `stop()`
+        # sends when the event is set at the same moment, and the worker then ran on forever
+        # while `stop()` waited for it (a test teardown hung that way in CI).
+        while not self.bot.stopped:
             try:
                 await self.drain()
             except Exception:  # the worker must outlive any one bad row or outage
