@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from incidents.catalog_ai import Contract, ModelRegistry, ObligationList, merged_contract
 from incidents.durations import Duration, PositiveDuration
 
 Loc = tuple[str | int, ...]
@@ -129,6 +130,7 @@ class Client(Strict):
     executive_contact: Contact | None = None
     technical_contact: Contact | None = None
     channel: SlackChannelId | None = None  # shared channel where client updates may go
+    contract: Contract = {}  # quality bounds for all the client's systems (catalog_ai.py)
 
 
 class HttpAction(Strict):
@@ -197,6 +199,10 @@ class System(Strict):
     runbooks: dict[str, Path] = {}  # runbook name -> Markdown file replacing the shipped one
     oncall: str | None = None
     escalation: str | None = None
+    # AI-system context (incidents/catalog_ai.py): all optional.
+    model: ModelRegistry | None = None
+    contract: Contract = {}
+    obligations: ObligationList | None = None
 
     @field_validator("runbooks")
     @classmethod
@@ -421,6 +427,15 @@ class Catalog(Strict):
         if system is None or system.oncall is None:
             return None
         return self.oncall.get(system.oncall)
+
+    def contract_for(self, system_key: str) -> Contract:
+        """The quality bounds a system's client was promised: the client's, the system's
+        own winning metric by metric. Empty when neither states any."""
+        system = self.systems.get(system_key)
+        if system is None:
+            return {}
+        client = self.clients.get(system.client) if system.client else None
+        return merged_contract(client.contract if client else None, system.contract)
 
     def escalation_for(self, system_key: str) -> list[EscalationLevel]:
         system = self.systems.get(system_key)
