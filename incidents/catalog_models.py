@@ -29,6 +29,7 @@ from pydantic import (
 
 from incidents.catalog_ai import Contract, ModelRegistry, ObligationList, merged_contract
 from incidents.durations import Duration, PositiveDuration
+from incidents.regulatory_clocks import RegulatoryPolicy
 
 Loc = tuple[str | int, ...]
 
@@ -343,6 +344,9 @@ class Policy(Strict):
     review_within_business_days: int = Field(5, ge=1)
     holidays: list[date] = []
     reminder_lead: Duration = timedelta(minutes=10)  # how long before a deadline to remind
+    # Regulatory clocks (incidents/regulatory_clocks.py): the zone calendar days are counted
+    # in, and clocks stricter than the law's.
+    regulatory: RegulatoryPolicy = RegulatoryPolicy()
 
     @model_validator(mode="before")
     @classmethod
