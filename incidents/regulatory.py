@@ -24,11 +24,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from incidents import deadlines, outbox, regulatory_clocks, service
+from incidents import deadlines, outbox, regulatory_clocks, regulatory_policy, service
 from incidents.catalog_ai import Obligations
 from incidents.models import Deadline, Incident, RegulatoryClock, ReportabilityAssessment
 from incidents.outbox import Kind
-from incidents.regulatory_clocks import REGULATION_NAMES, TITLES, Assessed, Submitted
+from incidents.regulatory_clocks import REGULATION_NAMES, TITLES
+from incidents.regulatory_policy import Assessed, Submitted
 from incidents.types import DeadlineKind, DeadlineState, EventKind
 
 NOT_REGULATED = ("The catalog names no reporting obligations for {system}, so there is "
@@ -102,19 +103,19 @@ def assess(
     if obligations is None:
         raise service.Refused(NOT_REGULATED.format(system=incident.system))
     book = regulatory_clocks.shipped()
-    asked = regulatory_clocks.questions_for(book, obligations)
+    asked = regulatory_policy.questions_for(book, obligations)
     problems = [key for key, question in asked.items() if answers.get(key) not in question.choices]
     if problems or set(answers) - set(asked):
         raise service.Refused(f"Answer every question of the assessment ({', '.join(asked)}).")
     answers = {key: answers[key] for key in asked}
-    found = regulatory_clocks.reportable(book, obligations, answers)
+    found = regulatory_policy.reportable(book, obligations, answers)
     row = ReportabilityAssessment(incident_id=incident.id, assessed_by=actor, assessed_at=now,
                                   answers=answers, reportable=found, note=note.strip())
     session.add(row)
     session.flush()
     service.record(
         session, incident=incident, kind=EventKind.REPORTABILITY_ASSESSED, now=now, actor=actor,
-        text=("Assessed reportable: " + "; ".join(regulatory_clocks.findings(book, answers))
+        text=("Assessed reportable: " + "; ".join(regulatory_policy.findings(book, answers))
               if found else "Assessed not reportable"),
         data={"assessment": row.id, "answers": answers, "reportable": found,
               "note": row.note},
@@ -138,7 +139,7 @@ def reconcile(
     rows = clocks_of(session, incident.id)
     submitted = {c.report: Submitted(c.submitted_at, c.initial)
                  for c, _ in rows if c.submitted_at is not None}
-    wanted = regulatory_clocks.due(book, obligations=obligations_of(catalog, incident.system),
+    wanted = regulatory_policy.due(book, obligations=obligations_of(catalog, incident.system),
                                    history=history, submitted=submitted,
                                    zone=policy.zone(book), overrides=policy.clocks)
     live = {c.report: (c, d) for c, d in rows if d.state in deadlines.LIVE}
@@ -165,7 +166,7 @@ def reconcile(
     return changes
 
 
-def _start(session: Session, incident: Incident, target: regulatory_clocks.Due, now: datetime,
+def _start(session: Session, incident: Incident, target: regulatory_policy.Due, now: datetime,
            catalog: Any, assessment_id: int | None) -> tuple[Deadline, RegulatoryClock]:
     book = regulatory_clocks.shipped()
     deadline = deadlines.start(session, incident=incident, kind=target.report,

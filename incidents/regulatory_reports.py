@@ -15,7 +15,15 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from incidents import communications, documents, outbox, regulatory, regulatory_clocks, service
+from incidents import (
+    communications,
+    documents,
+    outbox,
+    regulatory,
+    regulatory_clocks,
+    regulatory_policy,
+    service,
+)
 from incidents.models import Alert, Deadline, Incident, RegulatoryClock
 from incidents.outbox import Kind
 from incidents.regulatory_clocks import TITLES
@@ -131,7 +139,7 @@ def draft_data(session: Session, *, incident: Incident, catalog: Any, clock: Reg
             session, incident=incident, bounds=catalog.contract_for(incident.system)),
         "assessment": {"at": when(assessed.assessed_at, zone) if assessed else "",
                        "by": who(assessed.assessed_by) if assessed else "",
-                       "found": regulatory_clocks.findings(book, assessed.answers)
+                       "found": regulatory_policy.findings(book, assessed.answers)
                        if assessed else [],
                        "note": assessed.note if assessed else ""},
         "root_cause": communications.root_cause_text(incident),
@@ -179,7 +187,7 @@ def review_section(session: Session, *, incident: Incident, catalog: Any, clock:
         "regulations": ", ".join(duties) or "none in the catalog now",
         "assessments": [{"at": clock.text(a.assessed_at), "by": who(a.assessed_by),
                          "verdict": "reportable" if a.reportable else "not reportable",
-                         "found": regulatory_clocks.findings(book, a.answers),
+                         "found": regulatory_policy.findings(book, a.answers),
                          "note": a.note} for a in assessed],
         "clocks": [{"title": TITLES[DeadlineKind(c.report)], "article": c.article,
                     "starts": clock.text(c.starts_at), "due": clock.text(d.due_at),

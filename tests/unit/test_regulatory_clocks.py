@@ -11,18 +11,14 @@ from incidents.catalog import CatalogError, load_catalog
 from incidents.catalog_ai import Obligations
 from incidents.regulatory_clocks import (
     DATA,
-    Assessed,
     ClockFileError,
     Period,
     RegulatoryPolicy,
-    Submitted,
     add_months,
-    due,
     load,
-    questions_for,
-    reportable,
     shipped,
 )
+from incidents.regulatory_policy import Assessed, Submitted, due, questions_for, reportable
 from incidents.types import REGULATORY_DEADLINES, DeadlineKind
 
 BERLIN = ZoneInfo("Europe/Berlin")
