@@ -58,6 +58,11 @@ def clocks_of(session: Session, incident_id: int) -> list[tuple[RegulatoryClock,
         .order_by(col(Deadline.created_at), col(RegulatoryClock.id))))
 
 
+def clock_row(session: Session, deadline_id: int) -> RegulatoryClock | None:
+    return session.exec(select(RegulatoryClock)
+                        .where(RegulatoryClock.deadline_id == deadline_id)).first()
+
+
 @dataclass(frozen=True)
 class OpenClock:
     """A running clock as Slack shows it (builders take this, never a session)."""
