@@ -79,13 +79,19 @@ class Sandbox:
 
 
 @pytest.fixture
-def sandbox(tmp_path, database_url) -> Iterator[Sandbox]:
+def sandbox_catalog() -> Path:
+    """The catalog the sandbox runs with: the example; a test module may override it."""
+    return ROOT / "examples" / "incidentbot.yml"
+
+
+@pytest.fixture
+def sandbox(tmp_path, database_url, sandbox_catalog) -> Iterator[Sandbox]:
     """`incidentbot sandbox` exactly as the README runs it, on a free port and a fresh
     database (outside the checkout, so no .env or incidentbot.yml of a developer applies)."""
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("SLACK_", "INCIDENTBOT_", "ALERT_WEBHOOK"))}
     env.update(PYTHONPATH=str(ROOT), DATABASE_URL=database_url,
-               INCIDENTBOT_CONFIG=str(ROOT / "examples" / "incidentbot.yml"),
+               INCIDENTBOT_CONFIG=str(sandbox_catalog),
                HOST="127.0.0.1", PYTHONUNBUFFERED="1")
     log = (tmp_path / "sandbox.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "bot.cli", "sandbox", "--port", "0"],

@@ -107,13 +107,12 @@ def register(app: AsyncApp, bot: Bot) -> None:
         incident_id, (deadline_id, *_) = decode(body["actions"][0]["value"])
         user = body["user"]["id"]
         incident = context.incident_by_id(bot, incident_id)
-        commander = incident.commander if incident else None
-        people = {commander: await display_name(bot, commander)} if commander else {}
+        people = await _names(bot, incident)
         await apply_change(
             bot, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
             change=lambda s, inc, now: regulatory_reports.draft(
                 s, incident=inc, catalog=bot.catalog, deadline_id=int(deadline_id), actor=user,
-                now=now, people={k: v for k, v in people.items() if v}))
+                now=now, people=people))
 
     async def submitted(body, respond, *, initial: bool) -> None:
         incident_id, (deadline_id, *_) = decode(body["actions"][0]["value"])
@@ -183,6 +182,17 @@ def register(app: AsyncApp, bot: Bot) -> None:
             note = (f":zzz: Snoozed by {mention(user)} until {slack_date(until[0])}: "
                     f"{escape(reason.strip())}")
             await _update(bot, meta["channel"], meta["ts"], int(meta["deadline_id"]), note)
+
+
+async def _names(bot: Bot, incident: Incident | None) -> dict[str, str]:
+    """The names a draft shows: the commander (its contact) and whoever assessed it."""
+    if incident is None:
+        return {}
+    with bot.session() as session:
+        latest = regulatory.assessments(session, incident.id)[-1:]
+    people = {incident.commander, latest[0].assessed_by if latest else None} - {None}
+    names = {person: await display_name(bot, person) for person in people}
+    return {person: name for person, name in names.items() if name}
 
 
 def _channel(body: dict) -> str | None:
