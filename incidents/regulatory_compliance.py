@@ -9,7 +9,7 @@ stopped counts as stopped (or as missed, when it was missed before it stopped).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -27,32 +27,25 @@ DEADLINE = Deadline.__table__
 INCIDENT = Incident.__table__
 
 
-@dataclass
-class Clocks:
-    started: int = 0
-    met: int = 0
-    late: int = 0
-    missed: int = 0
-    open: int = 0
-    stopped: int = 0
+# The columns of the table, in order; "started" is the sum of the others.
+COLUMNS = ("started", "met", "late", "missed", "open", "stopped")
+Clocks = dict[str, int]  # column -> count
 
 
 def tally(rows: list[tuple[str, str | None, str, int]]) -> dict[str, Clocks]:
     """(regulation, ended, outcome, count) rows → figures per regulation, in the order
     the regulations are named."""
-    found: dict[str, Clocks] = {}
+    found: dict[str, Counter[str]] = {}
     for regulation, ended, result, count in rows:
         if ended == "moved":
             continue  # its replacement is the clock that counts
-        figures = found.setdefault(regulation, Clocks())
         stopped = result != Outcome.MISSED and (ended == "stopped"
                                                 or result == Outcome.CANCELLED)
-        bucket = "stopped" if stopped else str(result)
-        setattr(figures, bucket, getattr(figures, bucket) + count)
-        figures.started += count
-    order = list(REGULATION_NAMES)
-    return dict(sorted(found.items(), key=lambda kv: (order.index(kv[0])
-                                                      if kv[0] in order else len(order))))
+        figures = found.setdefault(regulation, Counter())
+        figures["stopped" if stopped else str(result)] += count
+        figures["started"] += count
+    order = [r for r in REGULATION_NAMES if r in found] + sorted(set(found) - set(REGULATION_NAMES))
+    return {r: {column: found[r][column] for column in COLUMNS} for r in order}
 
 
 def compliance(engine: Engine, *, period: Period, now: datetime, client: str | None = None,
@@ -74,16 +67,14 @@ def compliance(engine: Engine, *, period: Period, now: datetime, client: str | N
 
 
 def as_json(figures: dict[str, Clocks]) -> dict[str, Any]:
-    return {regulation: asdict(c) for regulation, c in figures.items()}
+    return {regulation: dict(c) for regulation, c in figures.items()}
 
 
 def text(figures: dict[str, Clocks]) -> str:
     if not figures:
         return "\nRegulatory clocks: none started (no incident was assessed reportable)\n"
-    lines = ["", f"{'Regulatory clocks':<30}{'started':>8}{'met':>6}{'late':>6}{'missed':>8}"
-                 f"{'open':>6}{'stopped':>9}"]
+    lines = ["", f"{'Regulatory clocks':<30}" + "".join(f"{c:>9}" for c in COLUMNS)]
     for regulation, c in figures.items():
         name = REGULATION_NAMES.get(regulation, regulation)
-        lines.append(f"  {name:<28}{c.started:>8}{c.met:>6}{c.late:>6}{c.missed:>8}"
-                     f"{c.open:>6}{c.stopped:>9}")
+        lines.append(f"  {name:<28}" + "".join(f"{c[column]:>9}" for column in COLUMNS))
     return "\n".join(lines) + "\n"

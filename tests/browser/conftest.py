@@ -79,6 +79,16 @@ class Sandbox:
 
 
 @pytest.fixture
+def page_errors(page) -> list[str]:
+    """The page's script errors and failed sandbox requests, for a test to find none."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
+            if "/sandbox/ui/" in r.url and r.status >= 400 else None)
+    return errors
+
+
+@pytest.fixture
 def sandbox_catalog() -> Path:
     """The catalog the sandbox runs with: the example; a test module may override it."""
     return ROOT / "examples" / "incidentbot.yml"

@@ -32,13 +32,10 @@ def sandbox_catalog(tmp_path):
     return path
 
 
-def test_assess_reportable_clocks_status_draft_and_submit(page, sandbox, artifacts):
+def test_assess_reportable_clocks_status_draft_and_submit(page, page_errors, sandbox,
+                                                          artifacts):
     from playwright.sync_api import expect
 
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
-            if "/sandbox/ui/" in r.url and r.status >= 400 else None)
     page.goto(f"{sandbox.url}/")
     page.select_option("#user-picker", "U_ALICE")
     page.select_option("#scenario-picker", "concept-drift")
@@ -66,14 +63,14 @@ def test_assess_reportable_clocks_status_draft_and_submit(page, sandbox, artifac
 
     # The clocks, in the channel.
     clocks = page.locator("article.msg").filter(has_text="assessed this incident as reportable")
-    expect(clocks).to_contain_text("GDPR personal-data breach notification")
-    expect(clocks).to_contain_text("GDPR Art. 33(1)")
-    expect(clocks).to_contain_text("EU AI Act serious-incident report")
-    expect(clocks).to_contain_text("EU AI Act Art. 73(2)")
+    for said in ("GDPR personal-data breach notification", "GDPR Art. 33(1)",
+                 "EU AI Act serious-incident report", "EU AI Act Art. 73(2)"):
+        expect(clocks).to_contain_text(said)
     clocks.scroll_into_view_if_needed()
-    page.screenshot(path=artifacts / "regulatory-2-clocks.png")
-    if os.environ.get("INCIDENTBOT_UPDATE_SCREENSHOT") == "1":  # README's picture
-        save_small(artifacts / "regulatory-2-clocks.png", SCREENSHOT)
+    shot = artifacts / "regulatory-2-clocks.png"
+    page.screenshot(path=shot)
+    if os.environ.get("INCIDENTBOT_UPDATE_SCREENSHOT") == "1":
+        save_small(shot, SCREENSHOT)  # the README's picture
 
     # The GDPR clock's reminder comes half-way through its 40 seconds; snoozing asks why.
     reminder = page.locator("article.msg").filter(has_text="Reminder: GDPR personal-data breach")
@@ -114,4 +111,4 @@ def test_assess_reportable_clocks_status_draft_and_submit(page, sandbox, artifac
     assert re.search(r"\| GDPR personal-data breach notification \| GDPR Art\. 33\(1\) \|.*"
                      r"submitted", section)
     assert "reminder snoozed for 60 min: DPO is on the phone" in result.stdout
-    assert errors == []
+    assert page_errors == []

@@ -5,15 +5,13 @@ reason, drafting and marking reports submitted. A system without obligations sho
 of it, nor any contract wording."""
 
 import pytest
-import pytest_asyncio
 from sqlmodel import select
 
-from bot.sandbox.stack import start_stack
 from incidents.catalog_models import Policy
 from incidents.models import Deadline
 from incidents.types import REGULATORY_DEADLINES, DeadlineKind, DeadlineState, EventKind
-from tests.scenario.conftest import Harness
-from tests.scenario.test_deadlines import Clock, buttons, tick
+from tests.scenario import test_deadlines as deadline_scenarios
+from tests.scenario.test_deadlines import buttons, tick
 
 ASSESS = "incident.reportability"
 DRAFT, SUBMITTED = "incident.report_draft", "incident.report_submitted"
@@ -31,16 +29,8 @@ def short_catalog(catalog):
     return catalog.model_copy(update={"policy": policy})
 
 
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest_asyncio.fixture
-async def h(settings, short_catalog, clock):
-    stack = await start_stack(settings, short_catalog, clock=clock)
-    yield Harness(stack)
-    await stack.close()
+# The bot on a clock that can jump, as the deadline scenarios run it, with this catalog.
+clock, h = deadline_scenarios.clock, deadline_scenarios.h
 
 
 def summary(h, incident):
@@ -148,12 +138,18 @@ async def test_snoozing_a_report_reminder_asks_why(h, clock):
     assert any("only with a reason" in e.text for e in ws.ephemerals_for(user="U_BOB"))
 
 
-async def test_draft_then_mark_submitted_stops_the_clock(h, clock):
+async def assessed_then_clicked(h, button, **answers):
+    """A new incident assessed with these answers, then a button of its clocks message."""
     incident = await h.declare()
-    await assess(h, incident, personal_data_breach="yes")
+    await assess(h, incident, **answers)
     [posted] = said(h, incident, "assessed this incident")
-    await h.actor.click(incident.channel_id, posted.ts, DRAFT, user="U_BOB")
+    await h.actor.click(incident.channel_id, posted.ts, button, user="U_BOB")
     await h.settle()
+    return incident, posted
+
+
+async def test_draft_then_mark_submitted_stops_the_clock(h, clock):
+    incident, posted = await assessed_then_clicked(h, DRAFT, personal_data_breach="yes")
     [draft] = said(h, incident, ":page_facing_up: Draft *GDPR personal-data breach")
     assert "# GDPR personal-data breach notification: Fraud flag rate 40%" in str(draft.blocks)
     assert "Fraud detector, operated for Acme Bank" in str(draft.blocks)
@@ -174,11 +170,7 @@ async def test_draft_then_mark_submitted_stops_the_clock(h, clock):
 
 
 async def test_an_initial_report_starts_the_complete_reports_clock(h):
-    incident = await h.declare()
-    await assess(h, incident, health="harm")
-    [posted] = said(h, incident, "assessed this incident")
-    await h.actor.click(incident.channel_id, posted.ts, INITIAL, user="U_BOB")
-    await h.settle()
+    incident, _ = await assessed_then_clicked(h, INITIAL, health="harm")
     [follow] = said(h, incident, "submitted as an initial, incomplete report")
     assert "Started: *EU AI Act complete serious-incident report*" in str(follow.blocks)
     clocks = report_clocks(h, incident.id)

@@ -11,64 +11,49 @@ from alembic import op
 
 import incidents.models
 
-revision = '20261206_0060'
-down_revision = '20261203_0043'
-branch_labels = None
-depends_on = None
+revision, down_revision = '20261206_0060', '20261203_0043'
+branch_labels = depends_on = None
+
+TEXT = sqlmodel.sql.sqltypes.AutoString
+MOMENT = incidents.models.UTCDateTime(timezone=True)
 
 
 def upgrade() -> None:
     op.create_table(
         'reportability_assessment',
-        sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('incident_id', sa.Integer(), nullable=False),
-        sa.Column('assessed_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column('assessed_at', incidents.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('id', sa.Integer(), primary_key=True),
+        sa.Column('incident_id', sa.Integer(), sa.ForeignKey('incident.id'), nullable=False),
+        sa.Column('assessed_by', TEXT(), nullable=True),
+        sa.Column('assessed_at', MOMENT, nullable=False),
         sa.Column('answers', sa.JSON(), nullable=False),
         sa.Column('reportable', sa.Boolean(), nullable=False),
-        sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
-        sa.PrimaryKeyConstraint('id'),
+        sa.Column('note', TEXT(), nullable=False),
     )
-    with op.batch_alter_table('reportability_assessment', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_reportability_assessment_incident_id'),
-                              ['incident_id'], unique=False)
-
     op.create_table(
         'regulatory_clock',
-        sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('deadline_id', sa.Integer(), nullable=False),
-        sa.Column('incident_id', sa.Integer(), nullable=False),
-        sa.Column('report', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column('clock', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column('regulation', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column('article', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column('starts_at', incidents.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column('assessment_id', sa.Integer(), nullable=True),
-        sa.Column('ended', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column('submitted_at', incidents.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column('submitted_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column('id', sa.Integer(), primary_key=True),
+        sa.Column('deadline_id', sa.Integer(), sa.ForeignKey('deadline.id'), nullable=False),
+        sa.Column('incident_id', sa.Integer(), sa.ForeignKey('incident.id'), nullable=False),
+        sa.Column('report', TEXT(), nullable=False),
+        sa.Column('clock', TEXT(), nullable=False),
+        sa.Column('regulation', TEXT(), nullable=False),
+        sa.Column('article', TEXT(), nullable=False),
+        sa.Column('starts_at', MOMENT, nullable=False),
+        sa.Column('assessment_id', sa.Integer(), sa.ForeignKey('reportability_assessment.id'),
+                  nullable=True),
+        sa.Column('ended', TEXT(), nullable=True),
+        sa.Column('submitted_at', MOMENT, nullable=True),
+        sa.Column('submitted_by', TEXT(), nullable=True),
         sa.Column('initial', sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(['assessment_id'], ['reportability_assessment.id'], ),
-        sa.ForeignKeyConstraint(['deadline_id'], ['deadline.id'], ),
-        sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
-        sa.PrimaryKeyConstraint('id'),
     )
-    with op.batch_alter_table('regulatory_clock', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_regulatory_clock_deadline_id'), ['deadline_id'],
-                              unique=True)
-        batch_op.create_index(batch_op.f('ix_regulatory_clock_incident_id'), ['incident_id'],
-                              unique=False)
-        batch_op.create_index(batch_op.f('ix_regulatory_clock_regulation'), ['regulation'],
-                              unique=False)
+    for table, column, unique in (('reportability_assessment', 'incident_id', False),
+                                  ('regulatory_clock', 'deadline_id', True),
+                                  ('regulatory_clock', 'incident_id', False),
+                                  ('regulatory_clock', 'regulation', False)):
+        op.create_index(op.f(f'ix_{table}_{column}'), table, [column], unique=unique)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('regulatory_clock', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_regulatory_clock_regulation'))
-        batch_op.drop_index(batch_op.f('ix_regulatory_clock_incident_id'))
-        batch_op.drop_index(batch_op.f('ix_regulatory_clock_deadline_id'))
+    # Dropping a table drops its indexes too, on SQLite and PostgreSQL alike.
     op.drop_table('regulatory_clock')
-    with op.batch_alter_table('reportability_assessment', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_reportability_assessment_incident_id'))
     op.drop_table('reportability_assessment')

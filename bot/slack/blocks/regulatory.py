@@ -9,17 +9,19 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
+from slack_sdk.models.blocks.basic_components import ConfirmObject
+from slack_sdk.models.blocks.block_elements import (
     ButtonElement,
-    ConfirmObject,
-    ContextBlock,
-    InputBlock,
     PlainTextInputElement,
     RadioButtonsElement,
-    SectionBlock,
     StaticSelectElement,
+)
+from slack_sdk.models.blocks.blocks import (
+    ActionsBlock,
+    Block,
+    ContextBlock,
+    InputBlock,
+    SectionBlock,
 )
 from slack_sdk.models.views import View
 

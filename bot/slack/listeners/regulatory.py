@@ -59,17 +59,6 @@ def reportability_status(bot: Bot, incident: Incident) -> str | None:
 
 def register(app: AsyncApp, bot: Bot) -> None:
 
-    @bot.subcommands.add(
-        "reportable", usage="reportable", needs_incident=True,
-        help="assess whether this incident must be reported (EU AI Act, GDPR, NIS2, as the "
-        "catalog says); the reporting clocks that apply start from your answer")
-    async def reportable(call: Invocation) -> None:
-        view, refusal = assessment_view(bot, call.incident)
-        if refusal:
-            await call.reply(refusal)
-            return
-        await call.open_modal(view)
-
     @app.action(Action.REPORTABILITY)
     async def open_assessment(ack, body, client, respond) -> None:
         await ack()
@@ -82,6 +71,17 @@ def register(app: AsyncApp, bot: Bot) -> None:
             await respond(response_type="ephemeral", replace_original=False, text=refusal)
             return
         await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @bot.subcommands.add(
+        "reportable", usage="reportable", needs_incident=True,
+        help="assess whether this incident must be reported (EU AI Act, GDPR, NIS2, as the "
+        "catalog says); the reporting clocks that apply start from your answer")
+    async def reportable(call: Invocation) -> None:
+        view, refusal = assessment_view(bot, call.incident)
+        if refusal:
+            await call.reply(refusal)
+            return
+        await call.open_modal(view)
 
     @app.view(ViewId.REPORTABILITY)
     async def submit_assessment(ack, body, view) -> None:
