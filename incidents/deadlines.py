@@ -317,6 +317,9 @@ def mark_done(
 ) -> Deadline | None:
     """The reminder's "Mark done" button; None when the deadline is no longer open."""
     deadline = _owned(session, incident, deadline_id)
+    if deadline is not None and deadline.kind in REGULATORY_DEADLINES:
+        raise service.Refused("A report is marked submitted with its own button, which "
+                              "records the submission.")
     if deadline is not None:
         _complete_row(session, incident=incident, deadline=deadline, now=now, actor=actor,
                       policy=policy)

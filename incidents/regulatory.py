@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from incidents import deadlines, outbox, regulatory_clocks, regulatory_policy, service
 from incidents.catalog_ai import Obligations
+from incidents.db import lock_systems
 from incidents.models import Deadline, Incident, RegulatoryClock, ReportabilityAssessment
 from incidents.outbox import Kind
 from incidents.regulatory_clocks import REGULATION_NAMES, TITLES
@@ -34,6 +35,13 @@ from incidents.types import DeadlineKind, DeadlineState, EventKind
 
 NOT_REGULATED = ("The catalog names no reporting obligations for {system}, so there is "
                  "nothing to assess: add `obligations` to the system in incidentbot.yml.")
+
+
+def _one_at_a_time(session: Session, incident: Incident) -> None:
+    """Two replicas (or a double click) assessing or submitting for the same incident take
+    turns, so neither starts a clock the other already started (PostgreSQL; SQLite has one
+    writer at a time already)."""
+    lock_systems(session, {f"regulatory:{incident.id}"})
 
 
 def obligations_of(catalog: Any, system_key: str) -> Obligations | None:
@@ -106,7 +114,8 @@ def assess(
     clocks it implies. Every question of the system's regulations must be answered."""
     obligations = obligations_of(catalog, incident.system)
     if obligations is None:
-        raise service.Refused(NOT_REGULATED.format(system=incident.system))
+        raise service.Refused(NOT_REGULATED.format(system="this incident's system"))
+    _one_at_a_time(session, incident)
     book = regulatory_clocks.shipped()
     asked = regulatory_policy.questions_for(book, obligations)
     problems = [key for key, question in asked.items() if answers.get(key) not in question.choices]
@@ -229,6 +238,7 @@ def submit(
 ) -> RegulatoryClock:
     """"Mark as submitted": the report reached the authority; its clock stops. `initial`:
     an incomplete first report (EU AI Act Art. 73(5)), after which the complete one is due."""
+    _one_at_a_time(session, incident)
     clock, deadline = owned(session, incident, deadline_id)
     if clock.submitted_at is not None:
         raise service.Refused("That report is already recorded as submitted.")

@@ -122,7 +122,7 @@ def test_incomplete_or_foreign_answers_are_refused(session, catalog, answers, sa
 
 def test_a_system_without_obligations_has_nothing_to_assess(session, catalog):
     incident = declare(session, catalog, system="recommender")
-    with pytest.raises(service.Refused, match="no reporting obligations for recommender"):
+    with pytest.raises(service.Refused, match="no reporting obligations for this incident"):
         assess(session, catalog, incident, personal_data_breach="yes")
     assert regulatory_reports.review_section(
         session, incident=incident, catalog=catalog, clock=review.Clock(None), who=str,
@@ -170,6 +170,9 @@ def test_snoozing_a_report_reminder_needs_a_reason(session, catalog):
     [event] = events(session, incident, EventKind.DEADLINE_SNOOZED)
     assert event.text.endswith("snoozed for 60 min: DPO on the phone with the authority")
     assert session.get(Deadline, clock.id).due_at == NOW + timedelta(hours=72)  # unmoved
+    with pytest.raises(service.Refused, match="marked submitted with its own button"):
+        deadlines.mark_done(session, incident=incident, deadline_id=clock.id, now=NOW,
+                            actor="U_BOB")  # a plain "Mark done" would skip the submission
 
 
 def test_the_draft_is_filled_from_the_incident(session, catalog):

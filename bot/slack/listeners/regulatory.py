@@ -36,7 +36,7 @@ def assessment_view(bot: Bot, incident: Incident):
     """(the form, None), or (None, why there is nothing to assess)."""
     obligations = regulatory.obligations_of(bot.catalog, incident.system)
     if obligations is None:
-        return None, regulatory.NOT_REGULATED.format(system=incident.system)
+        return None, regulatory.NOT_REGULATED.format(system=escape(incident.system))
     with bot.session() as session:
         previous = regulatory.assessments(session, incident.id)[-1:]
     questions = regulatory_policy.questions_for(regulatory_clocks.shipped(), obligations)
