@@ -73,8 +73,8 @@ def summary_blocks(incident: Incident, *, system_label: str, links: dict[str, st
         ))]))
     if incident.status_enum in OPEN_STATUSES:
         blocks += [DividerBlock(), *controls(incident)]
-    if regulated:  # also once resolved: whether to report does not end with the incident
-        blocks.append(summary_row(incident.id))
+        if regulated:  # once it is over, `/incident reportable` still assesses it
+            blocks.append(summary_row(incident.id))
     return blocks
 
 
