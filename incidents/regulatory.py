@@ -94,10 +94,14 @@ def open_clocks(session: Session, incident_id: int, catalog: Any) -> list[OpenCl
     for clock, deadline in clocks_of(session, incident_id):
         if deadline.state not in deadlines.LIVE:
             continue
-        rule, report = book.clocks[clock.clock], book.reports[DeadlineKind(clock.report)]
-        within = catalog.policy.regulatory.clocks.get(clock.clock, rule.within)
+        rule, report = book.clocks.get(clock.clock), book.reports[DeadlineKind(clock.report)]
+        if rule is None:  # the data file no longer has this clock: show what the row knows
+            within, why = deadline.due_at - clock.starts_at, ""
+        else:
+            within = catalog.policy.regulatory.clocks.get(clock.clock, rule.within)
+            why = rule.why
         found.append(OpenClock(deadline.id, clock.report, TITLES[DeadlineKind(clock.report)],
-                               clock.article, rule.why, report.to, clock.starts_at,
+                               clock.article, why, report.to, clock.starts_at,
                                deadline.due_at, str(within), report.initial_report,
                                deadline.state))
     return sorted(found, key=lambda c: c.due_at)

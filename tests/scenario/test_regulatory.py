@@ -82,6 +82,10 @@ async def test_assessing_from_the_summary_starts_the_clocks_in_channel_and_statu
     assert "*Deadlines*" in status and "GDPR Art. 33(1)" in status
     deadlines_part = status.split("*Reportability*")[0]
     assert "GDPR" not in deadlines_part  # listed once, with the article
+    await h.actor.command("/incident", "help", channel=incident.channel_id)
+    await h.settle()
+    assert "`/incident reportable`: assess whether this incident must be reported" in \
+        h.workspace.ephemerals_for(user="U_ALICE")[-1].text
     kinds = [e.kind for e in h.timeline(incident.id)]
     assert EventKind.REPORTABILITY_ASSESSED in kinds
     assert kinds.count(EventKind.REGULATORY_CLOCK_STARTED) == 2
