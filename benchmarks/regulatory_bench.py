@@ -10,24 +10,19 @@ Run: python benchmarks/regulatory_bench.py
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from _common import ROOT, summary  # first: puts the checkout on sys.path
 
-from _common import summary  # noqa: E402
-
-from bot import migrate  # noqa: E402
-from incidents import regulatory, regulatory_compliance, regulatory_reports, service  # noqa: E402
-from incidents.catalog import load_catalog  # noqa: E402
-from incidents.db import make_engine, session_scope  # noqa: E402
-from incidents.periods import period_from_dates  # noqa: E402
-from incidents.severity import Metric, propose_severity  # noqa: E402
-from incidents.types import DeadlineKind, Severity  # noqa: E402
+from bot import migrate
+from incidents import regulatory, regulatory_compliance, regulatory_reports, service
+from incidents.catalog import load_catalog
+from incidents.db import make_engine, session_scope
+from incidents.periods import period_from_dates
+from incidents.severity import Metric, propose_severity
+from incidents.types import DeadlineKind, Severity
 
 INCIDENTS = 200
 CALLS = 100_000
