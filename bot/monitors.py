@@ -133,7 +133,8 @@ async def run_monitor(bot: Bot, due: Due, slots: asyncio.Semaphore) -> int:
         )
         with bot.session() as session:
             now = bot.now()
-            alerts = plan_alerts(session, run=run, system=due.system, now=now)
+            alerts = plan_alerts(session, run=run, system=due.system, now=now,
+                                 catalog=bot.catalog)
             results = ingest_many(session, alerts=[(alert, SOURCE) for alert in alerts],
                                   now=now, catalog=bot.catalog) if alerts else []
     except DriftDataError as exc:

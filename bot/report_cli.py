@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from incidents import analytics_query, report_format
+from incidents import analytics_query, regulatory_compliance, report_format
 from incidents.db import make_engine
 from incidents.models import utcnow
 from incidents.periods import Period, PeriodError, parse_date, period_from_dates
@@ -69,6 +69,7 @@ def run_report(
     written = None
     try:
         report = analytics_query.report(engine, period=period, now=now, **scope)
+        clocks = regulatory_compliance.compliance(engine, period=period, now=now, **scope)
         if csv_path is not None:
             try:
                 with csv_path.open("w", encoding="utf-8", newline="") as log:
@@ -84,8 +85,11 @@ def run_report(
     finally:
         engine.dispose()
     if as_json:
-        out.write(json.dumps(report_format.as_json(report), indent=2, ensure_ascii=False))
+        data = {**report_format.as_json(report),
+                "regulatory_compliance": regulatory_compliance.as_json(clocks)}
+        out.write(json.dumps(data, indent=2, ensure_ascii=False))
         out.write("\n")
     else:
         out.write(report_format.text(report))
+        out.write(regulatory_compliance.text(clocks))
     return written

@@ -23,7 +23,7 @@ from pydantic import (
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
-from incidents import outbox, service
+from incidents import contract, outbox, service
 from incidents.db import lock_systems
 from incidents.models import Alert, Incident, TimelineEvent
 from incidents.severity import Metric, parse_severity, propose_severity
@@ -315,6 +315,7 @@ def _row(alert: AlertIn, source: str, key: tuple, now: datetime, catalog: Any) -
         metric=Metric.from_dict(metric),
         criticality=system.criticality if system else "standard",
         stated=alert.severity,
+        **contract.terms(catalog, alert.system),
     )
     fingerprint, starts_at, status = key
     return {

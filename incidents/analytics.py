@@ -33,7 +33,7 @@ from typing import NamedTuple
 import numpy as np
 
 from incidents.periods import Bucket, Period, months, quarters
-from incidents.types import DeadlineKind, DeadlineState, Severity, Status
+from incidents.types import REGULATORY_DEADLINES, DeadlineKind, DeadlineState, Severity, Status
 
 TIMES = ("detect", "acknowledge", "mitigate", "resolve")
 TIME_LABELS = {"detect": "Time to detect (MTTD)", "acknowledge": "Time to acknowledge (MTTA)",
@@ -338,7 +338,9 @@ def summarize(
 
     rows = np.asarray(incidents, dtype=float).reshape(-1, INCIDENT_COLUMNS)
     spans = response_seconds(rows)
-    deadlines = [d for d in deadlines if d.outcome != Outcome.CANCELLED]
+    # Regulatory clocks have their own table (incidents/regulatory_compliance.py).
+    deadlines = [d for d in deadlines if d.outcome != Outcome.CANCELLED
+                 and d.kind not in REGULATORY_DEADLINES]
     month_buckets, quarter_buckets = months(period), quarters(period)
     in_month = bucket_of(rows[:, OPENED], month_buckets)
     in_quarter = bucket_of(rows[:, OPENED], quarter_buckets)
@@ -364,7 +366,8 @@ def summarize(
         by_root_cause=_ranked(tallies["root_cause"]),
         times=_times(spans),
         deadlines={str(kind): compliance((d.outcome, d.count) for d in deadlines
-                                         if d.kind == kind) for kind in DeadlineKind},
+                                         if d.kind == kind) for kind in DeadlineKind
+                   if kind not in REGULATORY_DEADLINES},
         follow_ups=follow_ups,
         patterns=recurring(counted, at_least=recurring_at),
         months=month_slices,

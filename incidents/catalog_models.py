@@ -11,7 +11,7 @@ import re
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -29,6 +29,7 @@ from pydantic import (
 
 from incidents.catalog_ai import Contract, ModelRegistry, ObligationList, merged_contract
 from incidents.durations import Duration, PositiveDuration
+from incidents.regulatory_clocks import RegulatoryPolicy, known_zone
 
 Loc = tuple[str | int, ...]
 
@@ -265,12 +266,7 @@ class Schedule(Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as "
-                             "Europe/Berlin)") from None
-        return value
+        return known_zone(value)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -343,6 +339,9 @@ class Policy(Strict):
     review_within_business_days: int = Field(5, ge=1)
     holidays: list[date] = []
     reminder_lead: Duration = timedelta(minutes=10)  # how long before a deadline to remind
+    # Regulatory clocks (incidents/regulatory_clocks.py): the zone calendar days are counted
+    # in, and clocks stricter than the law's.
+    regulatory: RegulatoryPolicy = RegulatoryPolicy()
 
     @model_validator(mode="before")
     @classmethod

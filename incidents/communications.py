@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from incidents import deadlines, documents, outbox, service
+from incidents import contract, deadlines, documents, outbox, service
+from incidents.catalog_ai import Contract
 from incidents.catalog_models import Policy
 from incidents.models import Alert, Deadline, Incident, Notification, TimelineEvent
 from incidents.types import AlertStatus, DeadlineKind, EventKind, Severity, Status
-from incidents.wording import describe_metric
 
 DEFAULT_UPDATE_EVERY = timedelta(hours=2)  # the seed's "we will update you within 2 hours"
 
@@ -125,19 +125,22 @@ def _alerts(session: Session, incident_id: int) -> list[Alert]:
     ))
 
 
-def _metric_wording(alerts: list[Alert]) -> str | None:
+def _metric_wording(alerts: list[Alert], bounds: Contract | None = None) -> str | None:
     for alert in alerts:
-        wording = describe_metric(alert.metric)
+        wording = contract.describe(alert.metric, bounds)
         if wording:
             return wording
     return None
 
 
-def business_impact(session: Session, *, incident: Incident, latest: bool = False) -> str:
+def business_impact(session: Session, *, incident: Incident, latest: bool = False,
+                    bounds: Contract | None = None) -> str:
     """The impact in the client's terms, from the opening alert's metric (or the latest one
-    for an update): `flag rate 2.0% → 40.0% (threshold 10.0%) since 10:00 UTC`."""
+    for an update): `flag rate 2.0% → 40.0% (threshold 10.0%) since 10:00 UTC`; against the
+    client's contract when `bounds` covers the metric: `accuracy 85.0% → 74.0%, below the
+    contractual 80.0%`."""
     firing = [a for a in _alerts(session, incident.id) if a.status == AlertStatus.FIRING]
-    wording = _metric_wording(list(reversed(firing)) if latest else firing)
+    wording = _metric_wording(list(reversed(firing)) if latest else firing, bounds)
     since = incident.impact_started_at or (firing[0].starts_at if firing else None)
     parts = [p for p in (incident.business_impact, wording) if p]
     if not parts:
@@ -185,9 +188,9 @@ def category_label(category: str | None) -> str | None:
     return category.replace("_", " ").capitalize() if category else None
 
 
-def _performance_now(session: Session, incident_id: int) -> str:
+def _performance_now(session: Session, incident_id: int, bounds: Contract | None) -> str:
     resolved = [a for a in _alerts(session, incident_id) if a.status == AlertStatus.RESOLVED]
-    return _metric_wording(list(reversed(resolved))) or ""
+    return _metric_wording(list(reversed(resolved)), bounds) or ""
 
 
 def _next_minute(moment: datetime) -> datetime:
@@ -208,11 +211,13 @@ def prefill(
     status = Status(incident.status)
     next_update = _next_minute(now + update_interval(catalog, incident.severity))
     mitigation = mitigation_in_place(session, incident.id)
+    bounds = catalog.contract_for(incident.system)
     values: dict[str, Any] = {
         "recipient": recipient(catalog, incident),
         "system": system_name(catalog, incident.system),
         "business_impact": business_impact(
-            session, incident=incident, latest=kind == NotificationKind.STATUS_UPDATE
+            session, incident=incident, latest=kind == NotificationKind.STATUS_UPDATE,
+            bounds=bounds,
         ),
         "actions": _DOING.get(status, ""),
         "mitigation": mitigation,
@@ -223,7 +228,7 @@ def prefill(
         "expected_resolution": "",
         "client_action": "None at this time.",
         "resolution": incident.resolution_summary or "",
-        "current_performance": _performance_now(session, incident.id),
+        "current_performance": _performance_now(session, incident.id, bounds),
         "review_within": f"{catalog.policy.review_within_business_days} business days",
     }
     return {name: values[name] for name in FIELDS[kind]}

@@ -25,10 +25,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from incidents import outbox, service
+from incidents import outbox, regulatory_clocks, service
 from incidents.catalog_models import Policy
 from incidents.models import Deadline, Incident
-from incidents.types import DeadlineKind, DeadlineState, EventKind, Status
+from incidents.types import REGULATORY_DEADLINES, DeadlineKind, DeadlineState, EventKind, Status
 
 # States in which a deadline still needs doing (missed: overdue, but still to be done).
 LIVE = (DeadlineState.PENDING, DeadlineState.SNOOZED, DeadlineState.MISSED)
@@ -53,6 +53,7 @@ TITLES = {
     DeadlineKind.FIRST_RESPONSE: "First response",
     DeadlineKind.STATUS_UPDATE: "Status update",
     DeadlineKind.REVIEW: "Post-incident review",
+    **regulatory_clocks.TITLES,
 }
 TASKS = {
     DeadlineKind.EXECUTIVE_NOTIFICATION: "Tell the client's executive contact what is "
@@ -64,6 +65,7 @@ TASKS = {
     DeadlineKind.STATUS_UPDATE: "Post a status update: where we are, the impact, next steps "
     "and when the next update comes.",
     DeadlineKind.REVIEW: "Hold the post-incident review, then close the incident.",
+    **regulatory_clocks.TASKS,
 }
 
 
@@ -95,6 +97,8 @@ def add_business_days(start: datetime, days: int, holidays: Iterable[date] = ())
 
 
 def lead_for(kind: str, policy: Policy) -> timedelta:
+    if kind in REGULATORY_DEADLINES:
+        return regulatory_clocks.lead(kind)  # a day before a 15-day report, not 10 minutes
     lead = policy.reminder_lead
     return max(lead, REVIEW_MIN_LEAD) if kind == DeadlineKind.REVIEW else lead
 
@@ -155,6 +159,8 @@ def plan(
     cancel: list[Any] = []
     complete: list[Any] = []
     for deadline in live:
+        if deadline.kind in REGULATORY_DEADLINES:
+            continue  # started and stopped by reportability assessments (regulatory.py)
         if deadline.kind == DeadlineKind.REVIEW:
             if status == Status.CLOSED:
                 complete.append(deadline)
@@ -311,6 +317,9 @@ def mark_done(
 ) -> Deadline | None:
     """The reminder's "Mark done" button; None when the deadline is no longer open."""
     deadline = _owned(session, incident, deadline_id)
+    if deadline is not None and deadline.kind in REGULATORY_DEADLINES:
+        raise service.Refused("A report is marked submitted with its own button, which "
+                              "records the submission.")
     if deadline is not None:
         _complete_row(session, incident=incident, deadline=deadline, now=now, actor=actor,
                       policy=policy)
@@ -319,20 +328,26 @@ def mark_done(
 
 def snooze(
     session: Session, *, incident: Incident, deadline_id: int, duration: timedelta,
-    now: datetime, actor: str | None,
+    now: datetime, actor: str | None, reason: str = "",
 ) -> Deadline | None:
-    """No reminder until now + duration; the due time itself does not move."""
+    """No reminder until now + duration; the due time itself does not move. A regulatory
+    report's reminder is snoozed only with a reason, which the timeline keeps."""
     deadline = _owned(session, incident, deadline_id)
     if deadline is None:
         return None
+    reason = reason.strip()
+    if deadline.kind in REGULATORY_DEADLINES and not reason:
+        raise service.Refused("A regulatory report's reminder is snoozed only with a reason: "
+                              "say why it can wait.")
     deadline.state = DeadlineState.SNOOZED
     deadline.snoozed_until = now + duration
     deadline.next_reminder_at = deadline.snoozed_until
     service.record(
         session, incident=incident, kind=EventKind.DEADLINE_SNOOZED, now=now, actor=actor,
         text=f"{TITLES[DeadlineKind(deadline.kind)]} reminder snoozed for "
-        f"{_minutes(duration)}",
-        data={**_data(deadline), "until": deadline.snoozed_until.isoformat()},
+        f"{_minutes(duration)}" + (f": {reason}" if reason else ""),
+        data={**_data(deadline), "until": deadline.snoozed_until.isoformat(),
+              **({"reason": reason} if reason else {})},
     )
     return deadline
 

@@ -25,9 +25,11 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
+from incidents import contract
 from incidents.alerts import AlertIn, MetricIn
 from incidents.catalog_models import System
 from incidents.drift import DriftReport, Signal
@@ -131,7 +133,8 @@ def _finished_on_same_evidence(entry: tuple[Alert, str | None] | None, evidence:
 
 
 def plan_alerts(
-    session: Session, *, run: MonitorRun, system: System | None, now: datetime
+    session: Session, *, run: MonitorRun, system: System | None, now: datetime,
+    catalog: Any = None,
 ) -> list[AlertIn]:
     """The alerts one monitor run sends: its findings, most severe first (the first one
     opens the incident and sets its severity), then resolutions of findings now gone.
@@ -141,6 +144,7 @@ def plan_alerts(
     evidence = evidence_digest(run.report)
     known_data = _resolved_since(session, system=run.system, modified_at=run.data_modified_at)
     criticality = system.criticality if system else "standard"
+    terms = contract.terms(catalog, run.system) if catalog is not None else {}
     found: list[tuple[int, int, AlertIn]] = []
     seen: set[str] = set()
     for order, signal in enumerate(run.report.signals()):
@@ -156,7 +160,7 @@ def plan_alerts(
                          dashboard=system.dashboard if system else None, evidence=evidence)
         metric = Metric.from_dict(alert.metric.model_dump()) if alert.metric else None
         severity = propose_severity(
-            signal=alert.signal, metric=metric, criticality=criticality
+            signal=alert.signal, metric=metric, criticality=criticality, **terms
         ).severity
         found.append((int(severity), order, alert))
     found.sort(key=lambda item: item[:2])

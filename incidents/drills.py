@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from incidents import alerts, deadlines, outbox, scenarios, service
+from incidents import alerts, contract, deadlines, outbox, scenarios, service
 from incidents.drill_debrief import AnswerAt, DeadlineAt, Debrief, compute
 from incidents.models import Drill, DrillInject, Incident, TimelineEvent
 from incidents.outbox import Kind
@@ -98,6 +98,7 @@ def start(
     proposal = propose_severity(
         signal=opening.get("signal"), metric=Metric.from_dict(opening.get("metric")),
         criticality=entry.criticality if entry else "standard", stated=opening.get("severity"),
+        **contract.terms(catalog, system),
     )
     incident = service.declare(
         session, title=scenario.title, system=system, severity=proposal.severity, now=now,

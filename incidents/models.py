@@ -343,3 +343,41 @@ class MonitorSchedule(SQLModel, table=True):
 
     monitor_id: str = Field(primary_key=True)
     next_due: datetime = Field(sa_type=UTCDateTime)
+
+
+class ReportabilityAssessment(SQLModel, table=True):
+    """A person's answer to "must this incident be reported?": the questions of the
+    system's regulations (incidents/regulatory_clocks.yml), who answered and when. The
+    moment is the moment of awareness the clocks run from; every assessment is kept."""
+
+    __tablename__ = "reportability_assessment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    assessed_by: str | None = None
+    assessed_at: datetime = Field(sa_type=UTCDateTime)
+    answers: dict = _json()  # question key -> answer ("no", "yes", "death"…)
+    reportable: bool = False
+    note: str = ""
+
+
+class RegulatoryClock(SQLModel, table=True):
+    """What a regulatory deadline is: which clock of the data file set its due time, from
+    which moment, and how the report went. One row per `Deadline` row of a regulatory kind;
+    a clock that moves gets a new deadline (and row), the old one ends "moved"."""
+
+    __tablename__ = "regulatory_clock"
+
+    id: int | None = Field(default=None, primary_key=True)
+    deadline_id: int = Field(foreign_key="deadline.id", index=True, unique=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    report: str  # the deadline kind
+    clock: str  # the data file's clock id, e.g. ai_act_art73_3
+    regulation: str = Field(index=True)
+    article: str
+    starts_at: datetime = Field(sa_type=UTCDateTime)  # awareness, or the submission before
+    assessment_id: int | None = Field(default=None, foreign_key="reportability_assessment.id")
+    ended: str | None = None  # "moved" or "stopped" by a later assessment
+    submitted_at: datetime | None = _ts()
+    submitted_by: str | None = None
+    initial: bool = False  # submitted as an initial, incomplete report

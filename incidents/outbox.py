@@ -37,6 +37,8 @@ class Kind(StrEnum):
     DRILL_BRIEFING = "drill_briefing"  # payload.drill: what the drill is and how it runs
     DRILL_MESSAGE = "drill_message"  # payload.event: a metric reading or message inject
     DRILL_DEBRIEF = "drill_debrief"  # payload.drill: the debrief
+    REGULATORY_CLOCKS = "regulatory.clocks"  # an assessment or submission changed the clocks
+    REGULATORY_DRAFT = "regulatory.draft"  # payload.text: a drafted report, for the team
 
 
 def _add(session: Session, kind: Kind, *, incident_id: int | None, payload: dict | None = None,
@@ -154,6 +156,14 @@ def handoff(session: Session, *, handoff_id: int, now: datetime) -> None:
 def drill(session: Session, kind: Kind, *, incident_id: int, payload: dict[str, Any]) -> None:
     if kind not in (Kind.DRILL_BRIEFING, Kind.DRILL_MESSAGE, Kind.DRILL_DEBRIEF):
         raise ValueError(f"{kind} is not a drill message")
+    _add(session, kind, incident_id=incident_id, payload=payload)
+
+
+def regulatory(session: Session, kind: Kind, *, incident_id: int,
+               payload: dict[str, Any]) -> None:
+    """The regulatory clocks after an assessment or a submission, or a drafted report."""
+    if kind not in (Kind.REGULATORY_CLOCKS, Kind.REGULATORY_DRAFT):
+        raise ValueError(f"{kind} is not a regulatory message")
     _add(session, kind, incident_id=incident_id, payload=payload)
 
 

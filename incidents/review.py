@@ -17,14 +17,28 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from incidents import communications, deadlines, documents, followups
+from incidents import (
+    communications,
+    contract,
+    deadlines,
+    documents,
+    followups,
+    regulatory_reports,
+)
 from incidents.communications import NotificationKind
 from incidents.models import Alert, Deadline, Incident, TimelineEvent
 from incidents.response_times import format_duration, response_times
 from incidents.review_comms import Message, communication_section, last_reported_cause
 from incidents.review_format import GAP, Clock, Moment, cell
-from incidents.types import AlertStatus, DeadlineKind, DeadlineState, EventKind, Role, Severity
-from incidents.wording import describe_metric
+from incidents.types import (
+    REGULATORY_DEADLINES,
+    AlertStatus,
+    DeadlineKind,
+    DeadlineState,
+    EventKind,
+    Role,
+    Severity,
+)
 
 # Signals that watch what the model says, not whether it runs (the seed: a system can be
 # up, fast and well-formed while every prediction is wrong).
@@ -70,6 +84,7 @@ class Review:
     prevention: list[Action]
     communication: list[Message]
     gaps: list[str] = field(default_factory=list)
+    regulatory: dict[str, Any] | None = None  # incidents/regulatory_reports.py
 
 
 def gather(
@@ -120,7 +135,8 @@ def gather(
         "review_due": _review_due(session, incident_id, clock),
         "criticality": system.criticality if system else None,
     }
-    impact = communications.business_impact(session, incident=incident)
+    bounds = catalog.contract_for(incident.system)
+    impact = communications.business_impact(session, incident=incident, bounds=bounds)
     summary = {
         "opened": clock.text(incident.created_at),
         "resolved": clock.text(incident.resolved_at) if incident.resolved_at else None,
@@ -143,7 +159,7 @@ def gather(
         select(TimelineEvent.id).where(TimelineEvent.incident_id == incident_id,
                                        TimelineEvent.kind == EventKind.OPENED_BY_ALERT)
     ).first() is not None
-    detection = _detection(incident, alerts, firing, clock, who, opened_by_alert)
+    detection = _detection(incident, alerts, firing, clock, who, opened_by_alert, bounds)
     response = {
         "acknowledged": clock.text(incident.acknowledged_at) if incident.acknowledged_at else None,
         "mitigated": clock.text(incident.mitigated_at) if incident.mitigated_at else None,
@@ -153,6 +169,7 @@ def gather(
         "deadlines": [
             _deadline_line(d, deadline_events.get(d.id, []), clock, now)
             for d in deadlines.of_incident(session, incident_id)
+            if d.kind not in REGULATORY_DEADLINES  # in their own section, with the articles
         ],
     }
     root = {
@@ -189,6 +206,9 @@ def gather(
         prevention=prevention,
         communication=communication,
         gaps=gaps,
+        regulatory=regulatory_reports.review_section(session, incident=incident,
+                                                     catalog=catalog, clock=clock, who=who,
+                                                     now=now),
     )
 
 
@@ -291,7 +311,7 @@ def _highest_severity(session: Session, incident: Incident) -> str | None:
 
 
 def _detection(incident: Incident, alerts: list[Alert], firing: list[Alert], clock: Clock,
-               who, opened_by_alert: bool) -> dict[str, Any]:
+               who, opened_by_alert: bool, bounds: Any) -> dict[str, Any]:
     first = firing[0] if firing else None
     start = incident.impact_started_at or (first.starts_at if first else None)
     observations: list[str] = []
@@ -319,7 +339,7 @@ def _detection(incident: Incident, alerts: list[Alert], firing: list[Alert], clo
             "title": cell(first.title),
             "signal": first.signal or "not given",
             "source": first.source,
-            "metric": describe_metric(first.metric),
+            "metric": contract.describe(first.metric, bounds),
             "started": clock.text(first.starts_at),
             "received": clock.text(first.received_at),
         },

@@ -1,13 +1,18 @@
 """Severity policy: the seed's four levels, proposed from what an alert or a check saw.
 
-Pure functions over data. The same policy serves alerts, drift monitors and triage.
+Pure functions over data. The same policy serves alerts, drift monitors and triage. When
+the client's contract bounds the metric (the catalog's `contract:`), the contract draws
+the seed's line between Sev2 and Sev3: past it, at least Sev2; within it but noticeably
+worse than its baseline, Sev3 (incidents/contract.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from incidents.contract import NOTICEABLE_CHANGE, standing
 from incidents.types import Severity, Signal
 
 _WORDS = {
@@ -20,8 +25,6 @@ _WORDS = {
     "info": Severity.SEV4,
 }
 
-# A change smaller than this share of the baseline is noise, not a "noticeable" drop.
-NOTICEABLE_CHANGE = 0.05
 # Past the threshold by this many times its distance from the baseline is severe harm.
 SEVERE_BREACH = 3.0
 
@@ -61,6 +64,10 @@ class Metric:
         except (TypeError, ValueError):
             return None
 
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "value": self.value, "baseline": self.baseline,
+                "threshold": self.threshold}
+
     @property
     def breach_ratio(self) -> float | None:
         """How far the value went toward the threshold: 1.0 is at it, 2.0 twice as far.
@@ -95,18 +102,51 @@ class SeverityProposal:
     reason: str
 
 
+# Signals whose metric measures what the client gets: the contract judges their impact.
+QUALITY_SIGNALS = frozenset({Signal.PERFORMANCE, Signal.BUSINESS_METRIC,
+                             Signal.PREDICTION_DISTRIBUTION, None})
+
+
 def propose_severity(
     *,
     signal: str | None,
     metric: Metric | None,
     criticality: str = "standard",
     stated: Any = None,
+    contract: Mapping[str, Any] | None = None,
+    client: str | None = None,
 ) -> SeverityProposal:
-    """The severity for what was observed; an explicitly stated severity always wins."""
+    """The severity for what was observed; an explicitly stated severity always wins.
+    `contract`: the bounds the system's client was promised, by metric (`client`: their
+    name, for the reason)."""
     explicit = parse_severity(stated)
     if explicit is not None:
         return SeverityProposal(explicit, f"severity stated by the alert ({stated})")
+    by_rules = _by_rules(signal=signal, metric=metric, criticality=criticality)
+    against = standing(metric.as_dict() if metric else None, contract, client=client)
+    if against is None:
+        return by_rules
+    if against.breached:
+        if by_rules.severity == Severity.SEV1:
+            return SeverityProposal(by_rules.severity, f"{against.reason()}; {by_rules.reason}")
+        return SeverityProposal(Severity.SEV2, f"{against.reason()}: materially wrong "
+                                "predictions")
+    if signal not in QUALITY_SIGNALS:
+        return by_rules  # a pipeline or outage is judged by what broke, not by the reading
+    if against.noticeably_worse:
+        return SeverityProposal(Severity.SEV3, f"{against.reason()}: noticeable degradation "
+                                "within tolerance")
+    if against.baseline is not None:
+        return SeverityProposal(Severity.SEV4, f"{against.reason()}, close to its baseline: "
+                                "no current impact")
+    # No baseline to measure the drop: within the contract is within tolerance at worst.
+    return SeverityProposal(max(by_rules.severity, Severity.SEV3),
+                            f"{against.reason()}; {by_rules.reason}")
 
+
+def _by_rules(*, signal: str | None, metric: Metric | None, criticality: str
+              ) -> SeverityProposal:
+    """The proposal from the signal, the metric's own threshold and the criticality."""
     critical = criticality == "critical"
     ratio = metric.breach_ratio if metric else None
     breached = metric.breached if metric else False

@@ -118,6 +118,14 @@ class EventKind(StrEnum):
     DRILL_DEBRIEF = "drill_debrief"
     ROOT_CAUSE_CHANGED = "root_cause_changed"  # often after resolution, at the review
     IMPACT_CHANGED = "business_impact_changed"
+    # Regulatory reporting (incidents/regulatory.py): an assessment, and what it did to
+    # the clocks; a report drafted or submitted.
+    REPORTABILITY_ASSESSED = "reportability_assessed"
+    REGULATORY_CLOCK_STARTED = "regulatory_clock_started"
+    REGULATORY_CLOCK_MOVED = "regulatory_clock_moved"
+    REGULATORY_CLOCK_STOPPED = "regulatory_clock_stopped"
+    REGULATORY_REPORT_DRAFTED = "regulatory_report_drafted"
+    REGULATORY_REPORT_SUBMITTED = "regulatory_report_submitted"
 
 
 class DeadlineKind(StrEnum):
@@ -126,6 +134,23 @@ class DeadlineKind(StrEnum):
     FIRST_RESPONSE = "first_response"
     STATUS_UPDATE = "status_update"
     REVIEW = "review"
+    # Regulatory reports, one kind each (incidents/regulatory_clocks.yml): started by a
+    # person's reportability assessment, not by severity or status.
+    AI_ACT_SERIOUS_INCIDENT = "ai_act_serious_incident"
+    AI_ACT_COMPLETE_REPORT = "ai_act_complete_report"
+    AI_ACT_INFORM_PROVIDER = "ai_act_inform_provider"
+    GDPR_BREACH_NOTIFICATION = "gdpr_breach_notification"
+    NIS2_EARLY_WARNING = "nis2_early_warning"
+    NIS2_INCIDENT_NOTIFICATION = "nis2_incident_notification"
+    NIS2_FINAL_REPORT = "nis2_final_report"
+
+
+REGULATORY_DEADLINES = frozenset({
+    DeadlineKind.AI_ACT_SERIOUS_INCIDENT, DeadlineKind.AI_ACT_COMPLETE_REPORT,
+    DeadlineKind.AI_ACT_INFORM_PROVIDER, DeadlineKind.GDPR_BREACH_NOTIFICATION,
+    DeadlineKind.NIS2_EARLY_WARNING, DeadlineKind.NIS2_INCIDENT_NOTIFICATION,
+    DeadlineKind.NIS2_FINAL_REPORT,
+})
 
 
 class DeadlineState(StrEnum):

@@ -28,8 +28,12 @@ def metric_name(name: str) -> str:
     return name.replace("_", " ").replace("-", " ").strip() or "metric"
 
 
-def describe_metric(metric: dict[str, Any] | None) -> str | None:
-    """`flag rate 2.0% → 40.0% (threshold 10.0%)`; None when there is no value."""
+def describe_metric(metric: dict[str, Any] | None, *,
+                    contract_limit: tuple[str, float] | None = None) -> str | None:
+    """`flag rate 2.0% → 40.0% (threshold 10.0%)`; None when there is no value.
+    `contract_limit` ("min" or "max", the bound): the client's contract covers the metric,
+    and the reading is set against it instead of the alert's threshold (incidents/contract.py):
+    `accuracy 85.0% → 74.0%, below the contractual 80.0%`."""
     if not metric or metric.get("value") is None:
         return None
     try:
@@ -41,10 +45,17 @@ def describe_metric(metric: dict[str, Any] | None) -> str | None:
     if not all(math.isfinite(v) for v in (value, baseline, threshold) if v is not None):
         return None  # NaN or infinity: no sentence says that number (alerts drop them)
     raw_name = str(metric.get("name") or "metric")
-    share = _is_share(raw_name, value, baseline, threshold)
+    limit = contract_limit[1] if contract_limit else None
+    share = _is_share(raw_name, value, baseline, limit if contract_limit else threshold)
     name = metric_name(raw_name)
     text = f"{name} {_fmt(baseline, share)} → {_fmt(value, share)}" if baseline is not None \
         else f"{name} {_fmt(value, share)}"
-    if threshold is not None:
+    if contract_limit is not None:
+        side = contract_limit[0]
+        past = value < limit if side == "min" else value > limit
+        where = ("below" if side == "min" else "above") if past else \
+            ("still above" if side == "min" else "still below")
+        text += f", {where} the contractual {_fmt(limit, share)}"
+    elif threshold is not None:
         text += f" (threshold {_fmt(threshold, share)})"
     return text

@@ -36,6 +36,13 @@ class Action(StrEnum):
     NOTIFICATION_KIND = "incident.notification_kind"
     MARK_SENT = "incident.notification_mark_sent"
     SEND_TO_CLIENT = "incident.notification_send_to_client"
+    # Regulatory reporting: REPORTABILITY's value is the incident id; the report buttons
+    # carry encode(incident id, deadline id).
+    REPORTABILITY = "incident.reportability"
+    REPORT_DRAFT = "incident.report_draft"
+    REPORT_SUBMITTED = "incident.report_submitted"
+    REPORT_SUBMITTED_INITIAL = "incident.report_submitted_initial"
+    REPORT_SNOOZE = "incident.report_snooze"
 
 
 class ViewId(StrEnum):
@@ -49,6 +56,8 @@ class ViewId(StrEnum):
     NOTIFY = "incident.notify"
     STATUS_UPDATE = "incident.status_update"
     DECLARE_OPEN_ONE = "incident.declare_open_one"
+    REPORTABILITY = "incident.reportability"
+    REPORT_SNOOZE = "incident.report_snooze"
 
 
 class Shortcut(StrEnum):
@@ -72,6 +81,9 @@ class Field(StrEnum):
     THRESHOLD = "threshold"
     PREVIOUS_THRESHOLD = "previous_threshold"
     SEPARATE = "separate"
+    ASSESSMENT_NOTE = "assessment_note"  # the reportability questions use their own keys
+    SNOOZE_FOR = "snooze_for"
+    SNOOZE_REASON = "snooze_reason"
 
 
 VALUE = "value"

@@ -79,13 +79,29 @@ class Sandbox:
 
 
 @pytest.fixture
-def sandbox(tmp_path, database_url) -> Iterator[Sandbox]:
+def page_errors(page) -> list[str]:
+    """The page's script errors and failed sandbox requests, for a test to find none."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
+            if "/sandbox/ui/" in r.url and r.status >= 400 else None)
+    return errors
+
+
+@pytest.fixture
+def sandbox_catalog() -> Path:
+    """The catalog the sandbox runs with: the example; a test module may override it."""
+    return ROOT / "examples" / "incidentbot.yml"
+
+
+@pytest.fixture
+def sandbox(tmp_path, database_url, sandbox_catalog) -> Iterator[Sandbox]:
     """`incidentbot sandbox` exactly as the README runs it, on a free port and a fresh
     database (outside the checkout, so no .env or incidentbot.yml of a developer applies)."""
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("SLACK_", "INCIDENTBOT_", "ALERT_WEBHOOK"))}
     env.update(PYTHONPATH=str(ROOT), DATABASE_URL=database_url,
-               INCIDENTBOT_CONFIG=str(ROOT / "examples" / "incidentbot.yml"),
+               INCIDENTBOT_CONFIG=str(sandbox_catalog),
                HOST="127.0.0.1", PYTHONUNBUFFERED="1")
     log = (tmp_path / "sandbox.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "bot.cli", "sandbox", "--port", "0"],

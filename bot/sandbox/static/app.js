@@ -223,7 +223,8 @@
     eyes: "👀", thumbsup: "👍", "+1": "👍", heavy_check_mark: "✔️", red_circle: "🔴",
     large_orange_circle: "🟠", large_yellow_circle: "🟡", large_blue_circle: "🔵",
     incoming_envelope: "📨", mag: "🔍", construction: "🚧", stopwatch: "⏱️",
-    bar_chart: "📊", grey_question: "❔", memory: "🧠", line: "〰️",
+    bar_chart: "📊", grey_question: "❔", memory: "🧠", line: "〰️", scales: "⚖️",
+    outbox_tray: "📤",
   };
 
   function emoji(name) {

@@ -113,7 +113,8 @@ def status_update_modal(*, incident_id: int, title: str, values: dict[str, Any])
                  {"incident_id": incident_id})
 
 
-def _chunks(text: str) -> list[str]:
+def code_chunks(text: str) -> list[str]:
+    """Text cut at line ends into pieces that fit a section with its code fence."""
     lines, chunks, current = text.splitlines() or [""], [], ""
     for line in lines:
         if current and len(current) + len(line) + 1 > SECTION_TEXT:
@@ -149,7 +150,7 @@ def draft_message(
     if facts:
         blocks.append(ContextBlock(elements=[md(" · ".join(facts))]))
     blocks += [SectionBlock(text=md(f"```{chunk}```"))
-               for chunk in _chunks(escape(notification.text))]
+               for chunk in code_chunks(escape(notification.text))]
     if notification.sent_at is not None:
         how = ("Sent to the client channel" if notification.sent_via == SentVia.CLIENT_CHANNEL
                else "Marked as sent")
@@ -179,7 +180,7 @@ def draft_message(
 def client_message(notification: Notification) -> tuple[str, list[Block]]:
     """What the client reads in their shared channel: the text, nothing internal."""
     text = escape(notification.text)
-    return text[:3000], [SectionBlock(text=md(chunk)) for chunk in _chunks(text)]
+    return text[:3000], [SectionBlock(text=md(chunk)) for chunk in code_chunks(text)]
 
 
 def followup_message(item: FollowUp, *, done: bool) -> tuple[str, list[Block]]:

@@ -23,6 +23,7 @@ from bot.slack.blocks.common import (
     slack_date,
     title_text,
 )
+from bot.slack.blocks.regulatory import summary_row
 from bot.slack.blocks.triage import response_buttons
 from bot.slack.ids import Action, encode
 from bot.slack.mrkdwn import escape, link, user
@@ -39,7 +40,10 @@ def topic(incident: Incident) -> str:
     )[:250]
 
 
-def summary_blocks(incident: Incident, *, system_label: str, links: dict[str, str]) -> list[Block]:
+def summary_blocks(incident: Incident, *, system_label: str, links: dict[str, str],
+                   regulated: bool = False) -> list[Block]:
+    """`regulated`: the catalog gives the system reporting obligations, so the summary
+    offers the reportability assessment."""
     sev = Severity(incident.severity)
     fields = [
         md(f"*Severity*\n{severity_label(sev)}: {sev.meaning}"),
@@ -69,6 +73,8 @@ def summary_blocks(incident: Incident, *, system_label: str, links: dict[str, st
         ))]))
     if incident.status_enum in OPEN_STATUSES:
         blocks += [DividerBlock(), *controls(incident)]
+        if regulated:  # once it is over, `/incident reportable` still assesses it
+            blocks.append(summary_row(incident.id))
     return blocks
 
 

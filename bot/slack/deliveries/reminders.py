@@ -6,11 +6,12 @@ from sqlmodel import col, select
 
 from bot.container import Bot
 from bot.slack.blocks.deadlines import ReminderView, reminder
+from bot.slack.deliveries import regulatory
 from bot.slack.deliveries.posting import channel_of, post_once
 from incidents import deadlines
 from incidents.models import Deadline, Incident, Outbox
 from incidents.outbox import Kind
-from incidents.types import DeadlineKind
+from incidents.types import REGULATORY_DEADLINES, DeadlineKind
 
 # Who is told first about each kind, besides the commander.
 _ALSO = {
@@ -36,7 +37,15 @@ async def deliver(bot: Bot, item: Outbox) -> None:
         ).first() or (None, None)
     if deadline is None or deadline.state not in deadlines.LIVE:
         return  # met or stopped while Slack was unreachable: the message would only confuse
-    text, blocks = reminder(view_of(bot, incident, deadline, item.payload["stage"]))
+    if deadline.kind in REGULATORY_DEADLINES:  # a report: its own words and buttons
+        rendered = regulatory.reminder_message(
+            bot, incident, deadline, item.payload["stage"],
+            recipients(bot, incident, DeadlineKind(deadline.kind)))
+        if rendered is None:
+            return
+        text, blocks = rendered
+    else:
+        text, blocks = reminder(view_of(bot, incident, deadline, item.payload["stage"]))
     await post_once(bot, item, channel=channel_of(incident), text=text, blocks=blocks)
 
 

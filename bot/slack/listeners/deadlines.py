@@ -13,7 +13,9 @@ from bot.container import Bot
 from bot.slack.blocks.deadlines import done_note, settled, snoozed_note, status_text
 from bot.slack.ids import Action, decode
 from bot.slack.listeners.changes import apply_change
+from bot.slack.listeners.regulatory import reportability_status
 from incidents import deadlines, service
+from incidents.types import REGULATORY_DEADLINES
 
 log = logging.getLogger(__name__)
 _SNOOZE = re.compile(r"^incident\.deadline_snooze_")
@@ -75,8 +77,12 @@ async def _settle(bot: Bot, body: dict, note: str) -> None:
 
 
 def status_report(bot: Bot, incident_id: int) -> str:
-    """`/incident status` without an argument: the status and the open deadlines."""
+    """`/incident status` without an argument: the status and the open deadlines, the
+    reports owed among them with their articles (bot/slack/listeners/regulatory.py)."""
     with bot.session() as session:
         incident = service.get(session, incident_id)
         rows = deadlines.open_deadlines(session, incident_id=incident_id)
-    return status_text(incident, rows, bot.now())
+    text = status_text(incident, [d for d in rows if d.kind not in REGULATORY_DEADLINES],
+                       bot.now())
+    reports = reportability_status(bot, incident)
+    return f"{text}\n{reports}" if reports else text
