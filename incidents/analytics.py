@@ -26,14 +26,14 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
 
+from incidents.deadline_outcome import Outcome, deadline_outcome  # noqa: F401 (the report's)
 from incidents.periods import Bucket, Period, months, quarters
-from incidents.types import DeadlineKind, DeadlineState, Severity, Status
+from incidents.types import DeadlineKind, Severity, Status
 
 TIMES = ("detect", "acknowledge", "mitigate", "resolve")
 TIME_LABELS = {"detect": "Time to detect (MTTD)", "acknowledge": "Time to acknowledge (MTTA)",
@@ -53,31 +53,6 @@ def excluded_reason(*, status: str, is_drill: bool) -> str | None:
     if is_drill:
         return "drill"
     return str(status) if status in EXCLUDED_STATUSES else None
-
-
-class Outcome(StrEnum):
-    MET = "met"
-    LATE = "late"
-    MISSED = "missed"
-    OPEN = "open"
-    CANCELLED = "cancelled"
-
-
-def deadline_outcome(
-    *, state: str, due_at: datetime, completed_at: datetime | None, escalated: bool,
-    now: datetime,
-) -> Outcome:
-    """`escalated`: the timer found the deadline unmet when it fell due. A deadline cancelled
-    after that (resolving stops the status update clock) was still missed."""
-    if state == DeadlineState.CANCELLED:
-        return Outcome.MISSED if escalated else Outcome.CANCELLED
-    if state == DeadlineState.DONE:
-        # Done without a recorded moment and never escalated: nothing says it was late.
-        late = escalated or (completed_at is not None and completed_at > due_at)
-        return Outcome.LATE if late else Outcome.MET
-    if state == DeadlineState.MISSED or due_at <= now:
-        return Outcome.MISSED
-    return Outcome.OPEN
 
 
 @dataclass(frozen=True)

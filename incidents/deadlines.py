@@ -134,6 +134,19 @@ class Plan:
     create: tuple[tuple[DeadlineKind, datetime], ...] = ()
     cancel: tuple[Any, ...] = ()  # existing deadlines that no longer apply
     complete: tuple[Any, ...] = ()  # existing deadlines the change itself met
+    # Cancelled deadlines that apply again, with their new due time: a clock that already
+    # ran goes on where it stopped (Sev1 → Sev2 → Sev1 gives no fresh 30 minutes).
+    resume: tuple[tuple[Any, datetime], ...] = ()
+
+
+def resumed_due(deadline: Any, now: datetime) -> datetime:
+    """When a stopped clock falls due once it applies again: the time it had left when it
+    stopped (`completed_at` of a cancelled deadline) counts from now; one that had already
+    run out keeps its due time, so it is missed, not restarted."""
+    stopped = deadline.completed_at or now
+    if deadline.escalated or stopped >= deadline.due_at:
+        return deadline.due_at
+    return now + (deadline.due_at - stopped)
 
 
 def plan(
@@ -151,9 +164,13 @@ def plan(
     required = clocks(severity, policy) if status.is_open else {}
     live = [d for d in existing if d.state in LIVE]
     done = {d.kind for d in existing if d.state == DeadlineState.DONE}
+    cancelled = [d for d in existing if d.state == DeadlineState.CANCELLED]
+    # The latest stopped clock of each kind (`completed_at`: when it stopped).
+    stopped = {d.kind: d for d in sorted(cancelled, key=lambda d: d.completed_at or d.due_at)}
     create: list[tuple[DeadlineKind, datetime]] = []
     cancel: list[Any] = []
     complete: list[Any] = []
+    resume: list[tuple[Any, datetime]] = []
     for deadline in live:
         if deadline.kind == DeadlineKind.REVIEW:
             if status == Status.CLOSED:
@@ -170,12 +187,15 @@ def plan(
                 cancel += running  # an upgrade tightens a clock: it restarts from now
                 create.append((kind, due))
         elif kind == DeadlineKind.STATUS_UPDATE or (start_clocks and kind not in done):
-            create.append((kind, due))
+            if kind in stopped:
+                resume.append((stopped[kind], resumed_due(stopped[kind], now)))
+            else:
+                create.append((kind, due))
     reviewed = any(d.kind == DeadlineKind.REVIEW for d in live) or DeadlineKind.REVIEW in done
     if status == Status.RESOLVED and severity in REVIEW_SEVERITIES and not reviewed:
         due = add_business_days(now, policy.review_within_business_days, policy.holidays)
         create.append((DeadlineKind.REVIEW, due))
-    return Plan(tuple(create), tuple(cancel), tuple(complete))
+    return Plan(tuple(create), tuple(cancel), tuple(complete), tuple(resume))
 
 
 # ---------------------------------------------------------------- use cases
@@ -212,8 +232,7 @@ def start(
 def _close(deadline: Deadline, state: DeadlineState, now: datetime) -> None:
     deadline.state = state
     deadline.next_reminder_at = None
-    if state == DeadlineState.DONE:
-        deadline.completed_at = now
+    deadline.completed_at = now  # done, or (cancelled) when it stopped applying
 
 
 def _met(session: Session, *, incident: Incident, deadline: Deadline, now: datetime,
@@ -248,11 +267,17 @@ def _apply(session: Session, *, incident: Incident, existing: Sequence[Deadline]
     result = plan(severity=incident.severity, status=incident.status, existing=existing,
                   now=now, policy=policy, start_clocks=start_clocks)
     for deadline in result.cancel:
+        if deadline.due_at <= now and not deadline.escalated:
+            _missed(session, incident=incident, deadline=deadline, now=now)
         _close(deadline, DeadlineState.CANCELLED, now)
     for deadline in result.complete:
         _met(session, incident=incident, deadline=deadline, now=now, actor=actor)
     for kind, due_at in result.create:
         start(session, incident=incident, kind=kind, due_at=due_at, now=now, policy=policy)
+    for deadline, due_at in result.resume:
+        deadline.due_at, deadline.completed_at = due_at, None
+        deadline.state = DeadlineState.MISSED if deadline.escalated else DeadlineState.PENDING
+        _schedule(deadline, policy)
     return result
 
 
@@ -388,11 +413,8 @@ def _fire(session: Session, *, incident: Incident, deadline: Deadline, now: date
     stage = stage_at(deadline, now)
     title = TITLES[DeadlineKind(deadline.kind)]
     if stage == Stage.ESCALATION:
-        deadline.escalated = True
+        _missed(session, incident=incident, deadline=deadline, now=now)
         deadline.state = DeadlineState.MISSED
-        service.record(session, incident=incident, kind=EventKind.DEADLINE_MISSED, now=now,
-                       occurred_at=deadline.due_at, text=f"{title} deadline missed",
-                       data=_data(deadline))
     else:
         deadline.state = DeadlineState.MISSED if deadline.escalated else DeadlineState.PENDING
     deadline.snoozed_until = None
@@ -406,6 +428,15 @@ def _fire(session: Session, *, incident: Incident, deadline: Deadline, now: date
     outbox.reminder(session, incident_id=incident.id, deadline_id=deadline.id,
                     stage=str(stage), now=now)
     return stage
+
+
+def _missed(session: Session, *, incident: Incident, deadline: Deadline, now: datetime) -> None:
+    """The deadline fell due undone: recorded at its due time, and it stays missed."""
+    deadline.escalated = True
+    service.record(session, incident=incident, kind=EventKind.DEADLINE_MISSED, now=now,
+                   occurred_at=deadline.due_at,
+                   text=f"{TITLES[DeadlineKind(deadline.kind)]} deadline missed",
+                   data=_data(deadline))
 
 
 def _data(deadline: Deadline, **extra: Any) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot.container import Bot
 from bot.slack.blocks import paging as blocks
 from bot.slack.deliveries.posting import post_once
+from bot.slack.people import learn
 from incidents import handoffs, paging, service
 from incidents.models import Escalation, Handoff, Incident, Outbox, Page
 from incidents.oncall import next_handoffs
@@ -89,6 +90,7 @@ async def deliver_page(bot: Bot, item: Outbox) -> None:
         with bot.session() as session:
             session.get(Page, page.id).error = _error(exc)
         return
+    await learn(bot, [page.user_id])  # paged people are named in the review, typed or not
     now = bot.now()
     with bot.session() as session:
         row = session.get(Page, page.id)
