@@ -7,9 +7,11 @@ check that the SQL parts give what these definitions say.
 
 - Who counts: incidents declared in the period, except declined, merged and drill ones.
 - Response times (incidents/response_times.py, shared with the review): detect = impact start
-  (else the first alert's start) → incident opened (declared, or its first alert received),
-  never negative; acknowledge = opened → commander assigned; mitigate = opened → mitigated;
-  resolve = opened → resolved. An incident without both ends has no figure (not a zero).
+  (recorded by a person, else the earliest firing alert's start) → incident opened (declared,
+  or its first alert received), never negative; acknowledge = opened → the first response by
+  a person (triage answer, role, page acknowledged, note…); mitigate = opened → the first
+  successful mitigation or the status mitigated; resolve = opened → resolved. An incident
+  without both ends has no figure (not a zero).
 - Mean, median and p90 of each; median and p90 interpolate linearly between ranks (numpy's
   default, Excel PERCENTILE.INC).
 - Deadline compliance, from Deadline rows: met = done no later than due; late = done after

@@ -101,7 +101,7 @@ def start(
     )
     incident = service.declare(
         session, title=scenario.title, system=system, severity=proposal.severity, now=now,
-        catalog=catalog, declared_by=started_by, is_drill=True, impact_started_at=now,
+        catalog=catalog, declared_by=started_by, is_drill=True,
         description=f"Drill: {scenario.failure_mode}. {scenario.briefing}", page=False,
     )
     drill = Drill(incident_id=incident.id, scenario=scenario.key, speed=speed,

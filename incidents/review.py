@@ -21,11 +21,20 @@ from incidents import deadline_outcome as outcomes
 from incidents import people as persons
 from incidents.communications import NotificationKind
 from incidents.deadline_outcome import Outcome
+from incidents.key_events import key_events
 from incidents.models import Alert, Deadline, Incident, TimelineEvent
 from incidents.response_times import format_duration, response_times
 from incidents.review_comms import Message, communication_section, last_reported_cause
 from incidents.review_format import GAP, Clock, Moment, cell
-from incidents.types import AlertStatus, DeadlineKind, DeadlineState, EventKind, Role, Severity
+from incidents.types import (
+    ROOT_CAUSE_CATEGORIES,
+    AlertStatus,
+    DeadlineKind,
+    DeadlineState,
+    EventKind,
+    Role,
+    Severity,
+)
 from incidents.wording import describe_metric
 
 # Signals that watch what the model says, not whether it runs (the seed: a system can be
@@ -134,6 +143,8 @@ def gather(
         "impact": impact or None,
         "resolution": incident.resolution_summary,
         "highest_severity": _highest_severity(session, incident),
+        "key_events": [(clock.moment(e.at), cell(e.text))
+                       for e in key_events(session, incident=incident)],
     }
     if not impact:
         gaps.append("business impact")
@@ -162,7 +173,8 @@ def gather(
         ],
     }
     root = {
-        "proximate": communications.category_label(incident.root_cause_category),
+        "category": ROOT_CAUSE_CATEGORIES.get(incident.root_cause_category or "",
+                                              incident.root_cause_category),
         "fix": incident.resolution_summary,
         "root": incident.root_cause,
         "reported": last_reported_cause(notes, clock),

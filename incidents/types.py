@@ -118,6 +118,7 @@ class EventKind(StrEnum):
     DRILL_DEBRIEF = "drill_debrief"
     ROOT_CAUSE_CHANGED = "root_cause_changed"  # often after resolution, at the review
     IMPACT_CHANGED = "business_impact_changed"
+    IMPACT_STARTED = "impact_started"  # a person recorded when the impact began
 
 
 class DeadlineKind(StrEnum):

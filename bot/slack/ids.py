@@ -72,6 +72,8 @@ class Field(StrEnum):
     THRESHOLD = "threshold"
     PREVIOUS_THRESHOLD = "previous_threshold"
     SEPARATE = "separate"
+    IMPACT_STARTED = "impact_started"
+    ROOT_CAUSE = "root_cause"
 
 
 VALUE = "value"

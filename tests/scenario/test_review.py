@@ -91,13 +91,13 @@ async def test_review_is_uploaded_as_markdown_and_recorded(harness):
     assert "2026-11-27 09:50:00 UTC (2026-11-27 10:50:00 CET)" in text  # the alert's start
     assert "Commander: Bob Miller (@bob)" in text
     assert "| Validate the merchant feed | Bob Miller (@bob) |" in text
-    assert "- Proximate cause: Data pipeline" in text
+    assert "- Root cause category: Data pipeline" in text
     assert "- Root cause: **not yet recorded**" in text
     assert "Marked as sent" in text and "Client executive notification" in text
     assert re.search(r"Client executive notification \| .* \| met, \d", text)
     shared = [e for e in harness.timeline(incident.id) if e.kind == EventKind.REVIEW_SHARED]
     assert len(shared) == 1 and shared[0].data["file"] == file.id and shared[0].actor == "U_ALICE"
-    assert shared[0].data["events"] == len(re.findall(r"\n\| \d{4}-\d\d-\d\d ", text))
+    assert shared[0].data["events"] == len(re.findall(r"\n\| \d{4}-\d\d-\d\d \S+ UTC \|", text))
 
 
 def export(harness, incident_id, *args):

@@ -89,8 +89,9 @@ def test_export_writes_every_section_with_exact_figures(rich_incident, engine, t
     text = out.read_text()
     positions = [text.index(heading) for heading in SECTIONS]
     assert positions == sorted(positions)
-    # Detect 7:00 (impact → opened), acknowledge 3:12, mitigate 40:00, resolve 1:05:00.
-    assert "| 7m 00s | 3m 12s | 40m 00s | 1h 05m 00s |" in text
+    # Detect 7:00 (impact → opened), acknowledge 3:12 (Bob's first act), mitigate 39:00 (the
+    # rules fallback, before the status said so), resolve 1:05:00.
+    assert "| 7m 00s | 3m 12s | 39m 00s | 1h 05m 00s |" in text
     assert "- Impact started: 2026-11-27 09:53:00 UTC (2026-11-27 10:53:00 CET)" in text
     assert "Severity | Sev1: Critical" in text
     assert re.search(r"\| Client executive notification \| 2026-11-27 10:35:00 UTC "
@@ -98,7 +99,7 @@ def test_export_writes_every_section_with_exact_figures(rich_incident, engine, t
                      text)
     assert "| Client technical contact notification |" in text
     assert "no longer required" in text  # the Sev2 clock stopped when it became Sev1
-    assert "- Proximate cause: Data pipeline" in text
+    assert "- Root cause category: Data pipeline" in text
     assert "- Last cause reported to the client: “Vendor feed outage” (status update, " \
         "2026-11-27 10:56:00 UTC (2026-11-27 11:56:00 CET))" in text
     assert "| Validate the merchant feed on ingest | @U_BOB | no due date | open |" in text

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from slack_sdk.models.blocks import (
     CheckboxesElement,
+    DateTimePickerElement,
     InputBlock,
     PlainTextInputElement,
     RadioButtonsElement,
@@ -80,6 +81,14 @@ def declare_modal(
                 ),
             ),
             InputBlock(
+                block_id=Field.IMPACT_STARTED,
+                label=plain("When did the impact begin?"),
+                hint=plain("If you know it: time to detect runs from then to now. You can "
+                           "also set it later with /incident started."),
+                optional=True,
+                element=DateTimePickerElement(action_id=VALUE),
+            ),
+            InputBlock(
                 block_id=Field.PRIVATE,
                 label=plain("Channel"),
                 optional=True,
@@ -92,7 +101,12 @@ def declare_modal(
     )
 
 
-def resolve_modal(*, incident_id: int, title: str) -> View:
+def resolve_modal(*, incident_id: int, title: str, summary: str | None = None,
+                  category: str | None = None, root_cause: str | None = None) -> View:
+    """Pre-filled with what is already recorded (`/incident rootcause`, an earlier
+    resolution), so resolving never asks twice or quietly drops it."""
+    categories = [option(label, key) for key, label in ROOT_CAUSE_CATEGORIES.items()]
+    chosen = next((o for o in categories if o.value == category), None)
     return _modal(
         ViewId.RESOLVE,
         "Resolve incident",
@@ -103,7 +117,7 @@ def resolve_modal(*, incident_id: int, title: str) -> View:
                 block_id=Field.SUMMARY,
                 label=plain("Resolution summary"),
                 element=PlainTextInputElement(
-                    action_id=VALUE, max_length=300,
+                    action_id=VALUE, max_length=300, initial_value=(summary or "")[:300] or None,
                     placeholder=plain("Rolled back to model v41; flag rate back to 2%"),
                 ),
             ),
@@ -114,7 +128,18 @@ def resolve_modal(*, incident_id: int, title: str) -> View:
                 element=StaticSelectElement(
                     action_id=VALUE,
                     placeholder=plain("Choose a category"),
-                    options=[option(label, key) for key, label in ROOT_CAUSE_CATEGORIES.items()],
+                    options=categories,
+                    initial_option=chosen,
+                ),
+            ),
+            InputBlock(
+                block_id=Field.ROOT_CAUSE,
+                label=plain("Root cause: what allowed it to happen"),
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=VALUE, multiline=True, max_length=1000,
+                    initial_value=(root_cause or "")[:1000] or None,
+                    placeholder=plain("No validation of the merchant feed before scoring"),
                 ),
             ),
         ],
