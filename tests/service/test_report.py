@@ -287,11 +287,11 @@ def test_cli_on_a_database_without_tables(tmp_path, engine):
     from tests.databases import fresh_database
 
     with fresh_database(tmp_path, "empty") as url:
-        if on_postgres():
-            empty = make_engine(url)
-            with empty.begin() as connection:
+        empty = make_engine(url)
+        with empty.begin() as connection:  # the database exists, without tables
+            if on_postgres():
                 connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-            empty.dispose()
+        empty.dispose()
         result = run([], engine, DATABASE_URL=url)
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1
