@@ -251,13 +251,17 @@ def advance(
 
 
 def _stop(session: Session, *, escalation: Escalation, state: EscalationState,
-          now: datetime, by: str | None = None) -> None:
+          now: datetime, by: str | None = None, announce: bool = True) -> None:
+    """`announce`: queue the Slack work that closes this chain's pages and notices; an
+    acknowledgement stopping several chains queues one for all (one message, not one per
+    chain)."""
     escalation.state = state
     escalation.next_at = None
     if state == EscalationState.ACKNOWLEDGED:
         escalation.acknowledged_at, escalation.acknowledged_by = now, by
-    _queue(session, kind=Kind.PAGE_CLOSED, incident_id=escalation.incident_id, now=now,
-           payload={"escalation": escalation.id})
+    if announce:
+        _queue(session, kind=Kind.PAGE_CLOSED, incident_id=escalation.incident_id, now=now,
+               payload={"escalations": [escalation.id]})
 
 
 # ---------------------------------------------------------------------------- acknowledging
@@ -279,7 +283,10 @@ def acknowledge(session: Session, *, incident: Incident, user: str, now: datetim
         return False
     for escalation in chains:
         _stop(session, escalation=escalation, state=EscalationState.ACKNOWLEDGED, now=now,
-              by=user)
+              by=user, announce=False)
+    if chains:
+        _queue(session, kind=Kind.PAGE_CLOSED, incident_id=incident.id, now=now,
+               payload={"escalations": [e.id for e in chains]})
     if first:
         incident.acknowledged_at = now
     stopped = " (paging stopped)" if chains else ""

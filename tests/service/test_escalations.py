@@ -104,7 +104,7 @@ def test_acknowledging_stops_paging_and_makes_a_commander(session, catalog):
     events = [e for e in service.timeline(session, incident.id)
               if e.kind == EventKind.ACKNOWLEDGED]
     assert [e.actor for e in events] == ["U_CAROL"]
-    assert queued(session, Kind.PAGE_CLOSED) == [{"escalation": escalation.id}]
+    assert queued(session, Kind.PAGE_CLOSED) == [{"escalations": [escalation.id]}]
     paging.run_due(session, catalog=catalog, now=NOW + timedelta(hours=2))
     assert pages(session) == [("U_CAROL", 0, 0)]
     # A second acknowledgement has nothing left to stop and records nothing.
