@@ -216,7 +216,8 @@ def prefill(
 ) -> dict[str, Any]:
     """The form's starting values, all taken from the incident and the catalog."""
     status = Status(incident.status)
-    next_update = _next_minute(now + update_interval(catalog, incident.severity))
+    every = update_interval(catalog, incident.severity) / (incident.clock_speed or 1.0)
+    next_update = _next_minute(now + every)
     mitigation = mitigation_in_place(session, incident.id)
     values: dict[str, Any] = {
         "recipient": recipient(catalog, incident),

@@ -94,6 +94,23 @@ def add_business_days(start: datetime, days: int, holidays: Iterable[date] = ())
     return moment
 
 
+def at_speed(policy: Policy, speed: float) -> Policy:
+    """The policy as an incident whose clocks run `speed` times faster sees it: a drill
+    played at speed 60 has its 30-minute executive notification due in 30 seconds and is
+    reminded 10 seconds ahead, as its injects arrive 60 times faster."""
+    if speed == 1:
+        return policy
+
+    def faster(rules: Any) -> Any:
+        return rules.model_copy(update={
+            name: None if getattr(rules, name) is None else getattr(rules, name) / speed
+            for name in type(rules).model_fields})
+
+    return policy.model_copy(update={
+        **{f"sev{level}": faster(policy.for_severity(level)) for level in (1, 2, 3, 4)},
+        "reminder_lead": policy.reminder_lead / speed})
+
+
 def lead_for(kind: str, policy: Policy) -> timedelta:
     lead = policy.reminder_lead
     return max(lead, REVIEW_MIN_LEAD) if kind == DeadlineKind.REVIEW else lead
@@ -157,9 +174,12 @@ def plan(
     now: datetime,
     policy: Policy,
     start_clocks: bool,
+    speed: float = 1.0,
 ) -> Plan:
     """What the incident's deadlines must become. `start_clocks` is true at declaration and
-    on an upgrade: only then do notification clocks start (a downgrade only stops them)."""
+    on an upgrade: only then do notification clocks start (a downgrade only stops them).
+    `policy` is as the incident's clocks run it (`at_speed`); `speed` shortens the review's
+    business days the same way."""
     status = Status(status)
     required = clocks(severity, policy) if status.is_open else {}
     live = [d for d in existing if d.state in LIVE]
@@ -194,16 +214,22 @@ def plan(
     reviewed = any(d.kind == DeadlineKind.REVIEW for d in live) or DeadlineKind.REVIEW in done
     if status == Status.RESOLVED and severity in REVIEW_SEVERITIES and not reviewed:
         due = add_business_days(now, policy.review_within_business_days, policy.holidays)
-        create.append((DeadlineKind.REVIEW, due))
+        create.append((DeadlineKind.REVIEW, now + (due - now) / speed))
     return Plan(tuple(create), tuple(cancel), tuple(complete), tuple(resume))
 
 
 # ---------------------------------------------------------------- use cases
 
 
-def _policy(policy: Policy | None) -> Policy:
-    # Callers that do not pass the catalog's policy get the seed's response times.
-    return policy if policy is not None else Policy()
+def _policy(policy: Policy | None, incident: Incident | None = None) -> Policy:
+    """The policy as this incident's clocks run it (a drill's at its speed). Callers that do
+    not pass the catalog's policy get the seed's response times."""
+    policy = policy if policy is not None else Policy()
+    return policy if incident is None else at_speed(policy, _speed(incident))
+
+
+def _speed(incident: Incident) -> float:
+    return getattr(incident, "clock_speed", None) or 1.0
 
 
 def of_incident(session: Session, incident_id: int) -> list[Deadline]:
@@ -221,10 +247,11 @@ def _schedule(deadline: Deadline, policy: Policy) -> None:
 
 def start(
     session: Session, *, incident: Incident, kind: DeadlineKind, due_at: datetime,
-    now: datetime, policy: Policy | None = None,
+    now: datetime, policy: Policy,
 ) -> Deadline:
+    """`policy`: as the incident's clocks run it (`_policy(policy, incident)`)."""
     deadline = Deadline(incident_id=incident.id, kind=kind, due_at=due_at, created_at=now)
-    _schedule(deadline, _policy(policy))
+    _schedule(deadline, policy)
     session.add(deadline)
     return deadline
 
@@ -259,13 +286,14 @@ def reconcile(
         session.flush()
         existing = of_incident(session, incident.id)
     return _apply(session, incident=incident, existing=existing,
-                  now=now, policy=_policy(policy), start_clocks=start_clocks, actor=actor)
+                  now=now, policy=_policy(policy, incident), start_clocks=start_clocks,
+                  actor=actor)
 
 
 def _apply(session: Session, *, incident: Incident, existing: Sequence[Deadline],
            now: datetime, policy: Policy, start_clocks: bool, actor: str | None) -> Plan:
     result = plan(severity=incident.severity, status=incident.status, existing=existing,
-                  now=now, policy=policy, start_clocks=start_clocks)
+                  now=now, policy=policy, start_clocks=start_clocks, speed=_speed(incident))
     for deadline in result.cancel:
         if deadline.due_at <= now and not deadline.escalated:
             _missed(session, incident=incident, deadline=deadline, now=now)
@@ -312,7 +340,7 @@ def set_next_status_update(
     """A status update was posted promising the next one at `due_at`: the current status
     update deadline is met and the next is due then (one interval later if the promised
     time has already passed). None when the severity needs no status updates."""
-    policy = _policy(policy)
+    policy = _policy(policy, incident)
     current = _live_of_kind(session, incident.id, DeadlineKind.STATUS_UPDATE)
     if current is not None:
         _met(session, incident=incident, deadline=current, now=now, actor=actor)
@@ -395,15 +423,17 @@ def fire_due(
     for incident_id, existing in rows.items():
         # The re-check: a change the hooks missed (or a policy edited between restarts)
         # stops or completes the deadline here instead of sending a pointless reminder.
-        _apply(session, incident=incidents[incident_id], existing=existing, now=now,
-               policy=policy, start_clocks=False, actor=None)
+        incident = incidents[incident_id]
+        _apply(session, incident=incident, existing=existing, now=now,
+               policy=_policy(policy, incident), start_clocks=False, actor=None)
     fired = []
     for deadline in due:
         if deadline.state not in LIVE:
             continue
         moment = deadline.next_reminder_at
         incident = incidents[deadline.incident_id]
-        stage = _fire(session, incident=incident, deadline=deadline, now=now, policy=policy)
+        stage = _fire(session, incident=incident, deadline=deadline, now=now,
+                      policy=_policy(policy, incident))
         fired.append(Fired(deadline.id, incident.id, deadline.kind, stage, moment))
     return fired
 

@@ -52,15 +52,17 @@ class Level:
 
 
 def levels(catalog: Any, escalation: Escalation, incident: Incident) -> list[Level]:
-    """The chain's levels as the catalog says now, with waits for the current severity."""
+    """The chain's levels as the catalog says now, with waits for the current severity (a
+    drill's waits run at its speed, like its deadlines)."""
+    speed = getattr(incident, "clock_speed", None) or 1.0
     if escalation.policy is not None:
         return [
-            Level(wait=level.wait_for(incident.severity), schedule=level.schedule,
+            Level(wait=level.wait_for(incident.severity) / speed, schedule=level.schedule,
                   users=tuple(level.users or ()))
             for level in catalog.escalation.get(escalation.policy, [])
         ]
-    return [Level(wait=_single_wait(catalog, incident), schedule=escalation.target_schedule,
-                  users=tuple(escalation.target_users))]
+    return [Level(wait=_single_wait(catalog, incident) / speed,
+                  schedule=escalation.target_schedule, users=tuple(escalation.target_users))]
 
 
 def _single_wait(catalog: Any, incident: Incident) -> timedelta:
