@@ -17,27 +17,11 @@ from bot.slack.drill_marking import MARKER_ID
 from bot.slack.listeners.drills import check
 from incidents import deadlines
 from incidents.catalog_models import Policy
-from incidents.models import Alert, Drill, DrillInject, Page, utcnow
+from incidents.models import Alert, Drill, DrillInject, Page
 from incidents.types import EventKind, Status
 from tests.scenario.conftest import Harness
 
 ANSWER = "incident.triage_answer"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.skipped = timedelta(0)
-
-    def __call__(self):
-        return utcnow() + self.skipped
-
-    def skip(self, **delta: float) -> None:
-        self.skipped += timedelta(**delta)
-
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 @pytest.fixture

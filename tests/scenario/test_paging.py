@@ -14,7 +14,6 @@ from bot.sandbox.stack import start_stack
 from bot.sandbox.workspace import Workspace
 from bot.slack.paging import check_escalations, check_handoffs
 from incidents.catalog import load_catalog
-from incidents.models import utcnow
 from incidents.types import EventKind, Status
 from tests.scenario.conftest import Harness
 
@@ -38,24 +37,6 @@ escalation:
     - {schedule: primary, wait: {sev1: 10s, default: 30s}}
     - {users: [U_DAVE], wait: 20s}
 """
-
-
-class Clock:
-    """Real time, plus whatever a test skipped ahead."""
-
-    def __init__(self) -> None:
-        self.skipped = timedelta(0)
-
-    def __call__(self):
-        return utcnow() + self.skipped
-
-    def skip(self, **delta) -> None:
-        self.skipped += timedelta(**delta)
-
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 @pytest.fixture

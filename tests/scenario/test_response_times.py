@@ -1,35 +1,17 @@
 """The review's figures and words from a played incident: time to detect from when the impact
 began, time to acknowledge to the first human response, time to mitigate to the first
 successful mitigation; the business impact, the root cause form and the key events a client
-reads. The bot's clock is real time plus what a test skips ahead."""
+reads. The bot's clock is real time plus what a test skips ahead (`clocked`)."""
 
 import re
 from datetime import timedelta
 
-import pytest
-import pytest_asyncio
-
-from bot.sandbox.stack import start_stack
-from tests.scenario.conftest import Harness
-from tests.scenario.test_paging import Clock
 from tests.scenario.test_review import export
 from tests.scenario.test_triage_checklist import answer, checklist
 
 CTR = {"system": "recommender", "title": "Click-through on recommendations down 13%",
        "signal": "business_metric",
        "metric": {"name": "ctr", "value": 0.027, "baseline": 0.031, "threshold": 0.025}}
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest_asyncio.fixture
-async def clocked(settings, catalog, clock):
-    stack = await start_stack(settings, catalog, clock=clock)
-    yield Harness(stack)
-    await stack.close()
 
 
 def figures(text: str) -> list[str]:

@@ -52,12 +52,16 @@ async def test_followups_are_recorded_with_owner_and_due_date_then_closed(harnes
     assert any(f"#{first.id} is already done" in t for t in said)
 
 
-async def test_review_is_uploaded_as_markdown_and_recorded(harness):
-    ws = harness.workspace
+async def opened_by_alert(harness):
     status, _ = await harness.post("/alerts", ALERT)
     assert status == 201
     await harness.settle()
-    incident = harness.incident()
+    return harness.incident()
+
+
+async def test_review_is_uploaded_as_markdown_and_recorded(harness):
+    ws = harness.workspace
+    incident = await opened_by_alert(harness)
     channel = incident.channel_id
     await harness.actor.command("/incident", "assign commander <@U_BOB|bob>", channel=channel)
     await harness.actor.command("/incident", "note Merchant category feed returns nulls",
@@ -116,10 +120,7 @@ def export(harness, incident_id, *args):
 
 async def test_the_exported_review_names_people_and_who_got_each_role_or_page(harness):
     """No Slack for the CLI: names were kept as people acted, were assigned or were paged."""
-    status, _ = await harness.post("/alerts", ALERT)
-    assert status == 201
-    await harness.settle()
-    incident = harness.incident()
+    incident = await opened_by_alert(harness)
     channel = incident.channel_id
     await harness.actor.command("/incident", "assign comms <@U_BOB|bob>", channel=channel)
     await harness.actor.command("/incident", "page <@U_DAVE|dave>", channel=channel)

@@ -35,6 +35,17 @@ def _modal(callback_id: str, title: str, submit: str, blocks: list, metadata: di
     )
 
 
+def _long_text(block_id: str, label: str, *, max_length: int, placeholder: str,
+               initial: str | None = None) -> InputBlock:
+    """An optional multi-line text input."""
+    return InputBlock(
+        block_id=block_id, label=plain(label), optional=True,
+        element=PlainTextInputElement(
+            action_id=VALUE, multiline=True, max_length=max_length,
+            initial_value=(initial or "")[:max_length] or None, placeholder=plain(placeholder)),
+    )
+
+
 def declare_modal(
     *, title: str, systems: Sequence[tuple[str, str]], origin_channel: str | None
 ) -> View:
@@ -71,15 +82,8 @@ def declare_modal(
                     initial_option=option(f"Sev{sev3.value}", str(sev3.value), sev3.meaning),
                 ),
             ),
-            InputBlock(
-                block_id=Field.DESCRIPTION,
-                label=plain("Description"),
-                optional=True,
-                element=PlainTextInputElement(
-                    action_id=VALUE, multiline=True, max_length=2500,
-                    placeholder=plain("What is wrong, since when, who is affected"),
-                ),
-            ),
+            _long_text(Field.DESCRIPTION, "Description", max_length=2500,
+                       placeholder="What is wrong, since when, who is affected"),
             InputBlock(
                 block_id=Field.IMPACT_STARTED,
                 label=plain("When did the impact begin?"),
@@ -132,16 +136,9 @@ def resolve_modal(*, incident_id: int, title: str, summary: str | None = None,
                     initial_option=chosen,
                 ),
             ),
-            InputBlock(
-                block_id=Field.ROOT_CAUSE,
-                label=plain("Root cause: what allowed it to happen"),
-                optional=True,
-                element=PlainTextInputElement(
-                    action_id=VALUE, multiline=True, max_length=1000,
-                    initial_value=(root_cause or "")[:1000] or None,
-                    placeholder=plain("No validation of the merchant feed before scoring"),
-                ),
-            ),
+            _long_text(Field.ROOT_CAUSE, "Root cause: what allowed it to happen",
+                       max_length=1000, initial=root_cause,
+                       placeholder="No validation of the merchant feed before scoring"),
         ],
         {"incident_id": incident_id},
     )
