@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from incidents import deadlines, documents, outbox, service
 from incidents.catalog_models import Policy
+from incidents.clock_speed import speed_of
 from incidents.key_events import as_lines, key_events
 from incidents.models import Alert, Deadline, Incident, Notification, TimelineEvent
 from incidents.types import AlertStatus, DeadlineKind, EventKind, Severity, Status
@@ -216,7 +217,7 @@ def prefill(
 ) -> dict[str, Any]:
     """The form's starting values, all taken from the incident and the catalog."""
     status = Status(incident.status)
-    every = update_interval(catalog, incident.severity) / (incident.clock_speed or 1.0)
+    every = update_interval(catalog, incident.severity) / speed_of(incident)
     next_update = _next_minute(now + every)
     mitigation = mitigation_in_place(session, incident.id)
     values: dict[str, Any] = {

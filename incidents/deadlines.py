@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from incidents import outbox, service
 from incidents.catalog_models import Policy
+from incidents.clock_speed import at_speed, speed_of
 from incidents.models import Deadline, Incident
 from incidents.types import DeadlineKind, DeadlineState, EventKind, Status
 
@@ -92,23 +93,6 @@ def add_business_days(start: datetime, days: int, holidays: Iterable[date] = ())
         if moment.weekday() < 5 and moment.date() not in skip:
             left -= 1
     return moment
-
-
-def at_speed(policy: Policy, speed: float) -> Policy:
-    """The policy as an incident whose clocks run `speed` times faster sees it: a drill
-    played at speed 60 has its 30-minute executive notification due in 30 seconds and is
-    reminded 10 seconds ahead, as its injects arrive 60 times faster."""
-    if speed == 1:
-        return policy
-
-    def faster(rules: Any) -> Any:
-        return rules.model_copy(update={
-            name: None if getattr(rules, name) is None else getattr(rules, name) / speed
-            for name in type(rules).model_fields})
-
-    return policy.model_copy(update={
-        **{f"sev{level}": faster(policy.for_severity(level)) for level in (1, 2, 3, 4)},
-        "reminder_lead": policy.reminder_lead / speed})
 
 
 def lead_for(kind: str, policy: Policy) -> timedelta:
@@ -225,11 +209,7 @@ def _policy(policy: Policy | None, incident: Incident | None = None) -> Policy:
     """The policy as this incident's clocks run it (a drill's at its speed). Callers that do
     not pass the catalog's policy get the seed's response times."""
     policy = policy if policy is not None else Policy()
-    return policy if incident is None else at_speed(policy, _speed(incident))
-
-
-def _speed(incident: Incident) -> float:
-    return getattr(incident, "clock_speed", None) or 1.0
+    return policy if incident is None else at_speed(policy, speed_of(incident))
 
 
 def of_incident(session: Session, incident_id: int) -> list[Deadline]:
@@ -293,7 +273,7 @@ def reconcile(
 def _apply(session: Session, *, incident: Incident, existing: Sequence[Deadline],
            now: datetime, policy: Policy, start_clocks: bool, actor: str | None) -> Plan:
     result = plan(severity=incident.severity, status=incident.status, existing=existing,
-                  now=now, policy=policy, start_clocks=start_clocks, speed=_speed(incident))
+                  now=now, policy=policy, start_clocks=start_clocks, speed=speed_of(incident))
     for deadline in result.cancel:
         if deadline.due_at <= now and not deadline.escalated:
             _missed(session, incident=incident, deadline=deadline, now=now)

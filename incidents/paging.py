@@ -21,6 +21,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from incidents import outbox, service
+from incidents.clock_speed import speed_of
 from incidents.models import Escalation, Incident, Page
 from incidents.oncall import on_call_at
 from incidents.outbox import Kind
@@ -54,7 +55,7 @@ class Level:
 def levels(catalog: Any, escalation: Escalation, incident: Incident) -> list[Level]:
     """The chain's levels as the catalog says now, with waits for the current severity (a
     drill's waits run at its speed, like its deadlines)."""
-    speed = getattr(incident, "clock_speed", None) or 1.0
+    speed = speed_of(incident)
     if escalation.policy is not None:
         return [
             Level(wait=level.wait_for(incident.severity) / speed, schedule=level.schedule,

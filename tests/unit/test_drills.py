@@ -179,7 +179,8 @@ def test_marking_a_message_is_idempotent_and_keeps_the_title_first():
 def test_a_drill_runs_its_policy_and_escalation_waits_at_its_speed():
     from incidents import paging
     from incidents.catalog_models import Policy
-    from incidents.deadlines import at_speed, clocks, lead_for
+    from incidents.clock_speed import at_speed
+    from incidents.deadlines import clocks, lead_for
     from incidents.models import Escalation, Incident
     from incidents.types import DeadlineKind
 
