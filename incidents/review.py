@@ -221,7 +221,8 @@ def people_involved(session: Session, incident_id: int, *, rows: list | None = N
     for _at, _kind, actor, text, data in (rows if rows is not None
                                           else _timeline_rows(session, incident_id)):
         found.add(actor)
-        found |= persons.mentioned(text)
+        if "<@" in text:
+            found |= persons.mentioned(text)
         if data:
             found.update(data.get(key) for key in _NAMED_IN_DATA)
     found |= {f.owner for f in followups.for_incident(session, incident_id)}
