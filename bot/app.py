@@ -22,7 +22,7 @@ from bot.http.body import MAX_BODY
 from bot.keys import ALERT_WRITER, BOLT, BOT, SCHEDULER, WORKER
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.slack import deliveries
+from bot.slack import deliveries, people
 from bot.slack.client import make_client
 from bot.slack.listeners import register_all
 from bot.slack.outbox_worker import OutboxWorker
@@ -68,6 +68,7 @@ def create_app(
         request_verification_enabled=False,
     )
     bolt.use(slack_events.team_guard(bot))
+    bolt.use(people.middleware(bot))
     register_all(bolt, bot)
     jobs.install(bot)
     if uses_wal(settings.database_url):

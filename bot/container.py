@@ -50,6 +50,8 @@ class Bot:
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
     background: set[asyncio.Task] = field(default_factory=set)
     member_cache: dict[str, tuple[float, set[str]]] = field(default_factory=dict)
+    # People whose names this process has stored, or is asking Slack for (bot/slack/people.py).
+    people_seen: set[str] = field(default_factory=set)
     subcommands: Subcommands = field(default_factory=Subcommands)
     # Features add periodic checks (name, async fn(bot), seconds) from their register();
     # create_app wires them in. Outbox deliveries are wired by bot/slack/deliveries.

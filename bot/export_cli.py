@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from bot.cli_database import missing_database
 from incidents import review
 from incidents.db import make_engine, session_scope
 from incidents.models import utcnow
@@ -33,6 +34,9 @@ def export_review(
     *, database_url: str, catalog: Any, incident_id: int, zone: ZoneInfo | None = None,
     now: datetime | None = None,
 ) -> str:
+    missing = missing_database(database_url, command=f"export {incident_id}")
+    if missing:
+        raise ExportError(missing)
     engine = make_engine(database_url)
     try:
         with session_scope(engine) as session:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from bot.cli_database import missing_database
 from incidents import analytics_query, regulatory_compliance, report_format
 from incidents.db import make_engine
 from incidents.models import utcnow
@@ -65,6 +66,9 @@ def run_report(
     now = now or utcnow()
     period = parse_period(since=since, until=until, zone_name=zone_name, now=now)
     scope = {"client": _filter(client, "--client"), "system": _filter(system, "--system")}
+    missing = missing_database(database_url, command="report")
+    if missing:
+        raise ReportError(missing)
     engine = make_engine(database_url)
     written = None
     try:

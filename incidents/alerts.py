@@ -196,7 +196,6 @@ def ingest_many(
             incident = open_by_system[alert.system] = service.draft(
                 title=alert.title, system=alert.system, severity=Severity(row["severity"]),
                 description=alert.description, now=now, catalog=catalog,
-                impact_started_at=row["starts_at"],
             )
             drafts.append(incident)
             outcome = "opened"

@@ -7,9 +7,11 @@ check that the SQL parts give what these definitions say.
 
 - Who counts: incidents declared in the period, except declined, merged and drill ones.
 - Response times (incidents/response_times.py, shared with the review): detect = impact start
-  (else the first alert's start) → incident opened (declared, or its first alert received),
-  never negative; acknowledge = opened → commander assigned; mitigate = opened → mitigated;
-  resolve = opened → resolved. An incident without both ends has no figure (not a zero).
+  (recorded by a person, else the earliest firing alert's start) → incident opened (declared,
+  or its first alert received), never negative; acknowledge = opened → the first response by
+  a person (triage answer, role, page acknowledged, note…); mitigate = opened → the first
+  successful mitigation or the status mitigated; resolve = opened → resolved. An incident
+  without both ends has no figure (not a zero).
 - Mean, median and p90 of each; median and p90 interpolate linearly between ranks (numpy's
   default, Excel PERCENTILE.INC).
 - Deadline compliance, from Deadline rows: met = done no later than due; late = done after
@@ -26,14 +28,14 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
 
+from incidents.deadline_outcome import Outcome, deadline_outcome  # noqa: F401 (the report's)
 from incidents.periods import Bucket, Period, months, quarters
-from incidents.types import REGULATORY_DEADLINES, DeadlineKind, DeadlineState, Severity, Status
+from incidents.types import REGULATORY_DEADLINES, DeadlineKind, Severity, Status
 
 TIMES = ("detect", "acknowledge", "mitigate", "resolve")
 TIME_LABELS = {"detect": "Time to detect (MTTD)", "acknowledge": "Time to acknowledge (MTTA)",
@@ -53,31 +55,6 @@ def excluded_reason(*, status: str, is_drill: bool) -> str | None:
     if is_drill:
         return "drill"
     return str(status) if status in EXCLUDED_STATUSES else None
-
-
-class Outcome(StrEnum):
-    MET = "met"
-    LATE = "late"
-    MISSED = "missed"
-    OPEN = "open"
-    CANCELLED = "cancelled"
-
-
-def deadline_outcome(
-    *, state: str, due_at: datetime, completed_at: datetime | None, escalated: bool,
-    now: datetime,
-) -> Outcome:
-    """`escalated`: the timer found the deadline unmet when it fell due. A deadline cancelled
-    after that (resolving stops the status update clock) was still missed."""
-    if state == DeadlineState.CANCELLED:
-        return Outcome.MISSED if escalated else Outcome.CANCELLED
-    if state == DeadlineState.DONE:
-        # Done without a recorded moment and never escalated: nothing says it was late.
-        late = escalated or (completed_at is not None and completed_at > due_at)
-        return Outcome.LATE if late else Outcome.MET
-    if state == DeadlineState.MISSED or due_at <= now:
-        return Outcome.MISSED
-    return Outcome.OPEN
 
 
 @dataclass(frozen=True)

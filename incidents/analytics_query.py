@@ -116,7 +116,7 @@ def moments() -> list[Any]:
 
 
 def outcome(now: datetime) -> Any:
-    """SQL for analytics.deadline_outcome."""
+    """SQL for incidents.deadline_outcome.deadline_outcome."""
     d = DEADLINE.c
     escalated = d.escalated == sa.true()
     return sa.case(

@@ -17,6 +17,8 @@ from sqlmodel import Session, col, select
 from incidents import contract, deadlines, documents, outbox, service
 from incidents.catalog_ai import Contract
 from incidents.catalog_models import Policy
+from incidents.clock_speed import speed_of
+from incidents.key_events import as_lines, key_events
 from incidents.models import Alert, Deadline, Incident, Notification, TimelineEvent
 from incidents.types import AlertStatus, DeadlineKind, EventKind, Severity, Status
 
@@ -57,7 +59,7 @@ FIELDS: dict[NotificationKind, tuple[str, ...]] = {
     ),
     NotificationKind.RESOLUTION: (
         "recipient", "system", "root_cause", "resolution", "current_performance",
-        "review_within",
+        "key_events", "review_within",
     ),
 }
 
@@ -142,11 +144,20 @@ def business_impact(session: Session, *, incident: Incident, latest: bool = Fals
     firing = [a for a in _alerts(session, incident.id) if a.status == AlertStatus.FIRING]
     wording = _metric_wording(list(reversed(firing)) if latest else firing, bounds)
     since = incident.impact_started_at or (firing[0].starts_at if firing else None)
-    parts = [p for p in (incident.business_impact, wording) if p]
-    if not parts:
-        return ""
-    text = "; ".join(parts)
-    return f"{text} since {since.astimezone(UTC):%H:%M} UTC" if since and wording else text
+    if wording and since:
+        wording = f"{wording} since {since.astimezone(UTC):%H:%M} UTC"
+    return join_sentences(incident.business_impact, wording)
+
+
+def join_sentences(first: str | None, then: str | None) -> str:
+    """Two statements as one text: `Payments held for review. Null rate …` after a full
+    sentence, `payments held; null rate …` after a phrase."""
+    first, then = (first or "").strip(), (then or "").strip()
+    if not first or not then:
+        return first or then
+    if first[-1] in ".!?":
+        return f"{first} {then[0].upper()}{then[1:]}."
+    return f"{first}; {then}"
 
 
 # What each mitigation means for the client, in their words (SPEC 5 action names).
@@ -209,7 +220,8 @@ def prefill(
 ) -> dict[str, Any]:
     """The form's starting values, all taken from the incident and the catalog."""
     status = Status(incident.status)
-    next_update = _next_minute(now + update_interval(catalog, incident.severity))
+    every = update_interval(catalog, incident.severity) / speed_of(incident)
+    next_update = _next_minute(now + every)
     mitigation = mitigation_in_place(session, incident.id)
     bounds = catalog.contract_for(incident.system)
     values: dict[str, Any] = {
@@ -231,6 +243,8 @@ def prefill(
         "current_performance": _performance_now(session, incident.id, bounds),
         "review_within": f"{catalog.policy.review_within_business_days} business days",
     }
+    if kind == NotificationKind.RESOLUTION:
+        values["key_events"] = as_lines(key_events(session, incident=incident))
     return {name: values[name] for name in FIELDS[kind]}
 
 

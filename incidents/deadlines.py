@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from incidents import outbox, regulatory_clocks, service
 from incidents.catalog_models import Policy
+from incidents.clock_speed import at_speed, speed_of
 from incidents.models import Deadline, Incident
 from incidents.types import REGULATORY_DEADLINES, DeadlineKind, DeadlineState, EventKind, Status
 
@@ -138,6 +139,19 @@ class Plan:
     create: tuple[tuple[DeadlineKind, datetime], ...] = ()
     cancel: tuple[Any, ...] = ()  # existing deadlines that no longer apply
     complete: tuple[Any, ...] = ()  # existing deadlines the change itself met
+    # Cancelled deadlines that apply again, with their new due time: a clock that already
+    # ran goes on where it stopped (Sev1 → Sev2 → Sev1 gives no fresh 30 minutes).
+    resume: tuple[tuple[Any, datetime], ...] = ()
+
+
+def resumed_due(deadline: Any, now: datetime) -> datetime:
+    """When a stopped clock falls due once it applies again: the time it had left when it
+    stopped (`completed_at` of a cancelled deadline) counts from now; one that had already
+    run out keeps its due time, so it is missed, not restarted."""
+    stopped = deadline.completed_at or now
+    if deadline.escalated or stopped >= deadline.due_at:
+        return deadline.due_at
+    return now + (deadline.due_at - stopped)
 
 
 def plan(
@@ -148,16 +162,23 @@ def plan(
     now: datetime,
     policy: Policy,
     start_clocks: bool,
+    speed: float = 1.0,
 ) -> Plan:
     """What the incident's deadlines must become. `start_clocks` is true at declaration and
-    on an upgrade: only then do notification clocks start (a downgrade only stops them)."""
+    on an upgrade: only then do notification clocks start (a downgrade only stops them).
+    `policy` is as the incident's clocks run it (`at_speed`); `speed` shortens the review's
+    business days the same way."""
     status = Status(status)
     required = clocks(severity, policy) if status.is_open else {}
     live = [d for d in existing if d.state in LIVE]
     done = {d.kind for d in existing if d.state == DeadlineState.DONE}
+    cancelled = [d for d in existing if d.state == DeadlineState.CANCELLED]
+    # The latest stopped clock of each kind (`completed_at`: when it stopped).
+    stopped = {d.kind: d for d in sorted(cancelled, key=lambda d: d.completed_at or d.due_at)}
     create: list[tuple[DeadlineKind, datetime]] = []
     cancel: list[Any] = []
     complete: list[Any] = []
+    resume: list[tuple[Any, datetime]] = []
     for deadline in live:
         if deadline.kind in REGULATORY_DEADLINES:
             continue  # started and stopped by reportability assessments (regulatory.py)
@@ -176,20 +197,25 @@ def plan(
                 cancel += running  # an upgrade tightens a clock: it restarts from now
                 create.append((kind, due))
         elif kind == DeadlineKind.STATUS_UPDATE or (start_clocks and kind not in done):
-            create.append((kind, due))
+            if kind in stopped:
+                resume.append((stopped[kind], resumed_due(stopped[kind], now)))
+            else:
+                create.append((kind, due))
     reviewed = any(d.kind == DeadlineKind.REVIEW for d in live) or DeadlineKind.REVIEW in done
     if status == Status.RESOLVED and severity in REVIEW_SEVERITIES and not reviewed:
         due = add_business_days(now, policy.review_within_business_days, policy.holidays)
-        create.append((DeadlineKind.REVIEW, due))
-    return Plan(tuple(create), tuple(cancel), tuple(complete))
+        create.append((DeadlineKind.REVIEW, now + (due - now) / speed))
+    return Plan(tuple(create), tuple(cancel), tuple(complete), tuple(resume))
 
 
 # ---------------------------------------------------------------- use cases
 
 
-def _policy(policy: Policy | None) -> Policy:
-    # Callers that do not pass the catalog's policy get the seed's response times.
-    return policy if policy is not None else Policy()
+def _policy(policy: Policy | None, incident: Incident | None = None) -> Policy:
+    """The policy as this incident's clocks run it (a drill's at its speed). Callers that do
+    not pass the catalog's policy get the seed's response times."""
+    policy = policy if policy is not None else Policy()
+    return policy if incident is None else at_speed(policy, speed_of(incident))
 
 
 def of_incident(session: Session, incident_id: int) -> list[Deadline]:
@@ -207,10 +233,11 @@ def _schedule(deadline: Deadline, policy: Policy) -> None:
 
 def start(
     session: Session, *, incident: Incident, kind: DeadlineKind, due_at: datetime,
-    now: datetime, policy: Policy | None = None,
+    now: datetime, policy: Policy,
 ) -> Deadline:
+    """`policy`: as the incident's clocks run it (`_policy(policy, incident)`)."""
     deadline = Deadline(incident_id=incident.id, kind=kind, due_at=due_at, created_at=now)
-    _schedule(deadline, _policy(policy))
+    _schedule(deadline, policy)
     session.add(deadline)
     return deadline
 
@@ -218,8 +245,7 @@ def start(
 def _close(deadline: Deadline, state: DeadlineState, now: datetime) -> None:
     deadline.state = state
     deadline.next_reminder_at = None
-    if state == DeadlineState.DONE:
-        deadline.completed_at = now
+    deadline.completed_at = now  # done, or (cancelled) when it stopped applying
 
 
 def _met(session: Session, *, incident: Incident, deadline: Deadline, now: datetime,
@@ -246,19 +272,26 @@ def reconcile(
         session.flush()
         existing = of_incident(session, incident.id)
     return _apply(session, incident=incident, existing=existing,
-                  now=now, policy=_policy(policy), start_clocks=start_clocks, actor=actor)
+                  now=now, policy=_policy(policy, incident), start_clocks=start_clocks,
+                  actor=actor)
 
 
 def _apply(session: Session, *, incident: Incident, existing: Sequence[Deadline],
            now: datetime, policy: Policy, start_clocks: bool, actor: str | None) -> Plan:
     result = plan(severity=incident.severity, status=incident.status, existing=existing,
-                  now=now, policy=policy, start_clocks=start_clocks)
+                  now=now, policy=policy, start_clocks=start_clocks, speed=speed_of(incident))
     for deadline in result.cancel:
+        if deadline.due_at <= now and not deadline.escalated:
+            _missed(session, incident=incident, deadline=deadline, now=now)
         _close(deadline, DeadlineState.CANCELLED, now)
     for deadline in result.complete:
         _met(session, incident=incident, deadline=deadline, now=now, actor=actor)
     for kind, due_at in result.create:
         start(session, incident=incident, kind=kind, due_at=due_at, now=now, policy=policy)
+    for deadline, due_at in result.resume:
+        deadline.due_at, deadline.completed_at = due_at, None
+        deadline.state = DeadlineState.MISSED if deadline.escalated else DeadlineState.PENDING
+        _schedule(deadline, policy)
     return result
 
 
@@ -293,7 +326,7 @@ def set_next_status_update(
     """A status update was posted promising the next one at `due_at`: the current status
     update deadline is met and the next is due then (one interval later if the promised
     time has already passed). None when the severity needs no status updates."""
-    policy = _policy(policy)
+    policy = _policy(policy, incident)
     current = _live_of_kind(session, incident.id, DeadlineKind.STATUS_UPDATE)
     if current is not None:
         _met(session, incident=incident, deadline=current, now=now, actor=actor)
@@ -385,15 +418,17 @@ def fire_due(
     for incident_id, existing in rows.items():
         # The re-check: a change the hooks missed (or a policy edited between restarts)
         # stops or completes the deadline here instead of sending a pointless reminder.
-        _apply(session, incident=incidents[incident_id], existing=existing, now=now,
-               policy=policy, start_clocks=False, actor=None)
+        incident = incidents[incident_id]
+        _apply(session, incident=incident, existing=existing, now=now,
+               policy=_policy(policy, incident), start_clocks=False, actor=None)
     fired = []
     for deadline in due:
         if deadline.state not in LIVE:
             continue
         moment = deadline.next_reminder_at
         incident = incidents[deadline.incident_id]
-        stage = _fire(session, incident=incident, deadline=deadline, now=now, policy=policy)
+        stage = _fire(session, incident=incident, deadline=deadline, now=now,
+                      policy=_policy(policy, incident))
         fired.append(Fired(deadline.id, incident.id, deadline.kind, stage, moment))
     return fired
 
@@ -403,11 +438,8 @@ def _fire(session: Session, *, incident: Incident, deadline: Deadline, now: date
     stage = stage_at(deadline, now)
     title = TITLES[DeadlineKind(deadline.kind)]
     if stage == Stage.ESCALATION:
-        deadline.escalated = True
+        _missed(session, incident=incident, deadline=deadline, now=now)
         deadline.state = DeadlineState.MISSED
-        service.record(session, incident=incident, kind=EventKind.DEADLINE_MISSED, now=now,
-                       occurred_at=deadline.due_at, text=f"{title} deadline missed",
-                       data=_data(deadline))
     else:
         deadline.state = DeadlineState.MISSED if deadline.escalated else DeadlineState.PENDING
     deadline.snoozed_until = None
@@ -421,6 +453,15 @@ def _fire(session: Session, *, incident: Incident, deadline: Deadline, now: date
     outbox.reminder(session, incident_id=incident.id, deadline_id=deadline.id,
                     stage=str(stage), now=now)
     return stage
+
+
+def _missed(session: Session, *, incident: Incident, deadline: Deadline, now: datetime) -> None:
+    """The deadline fell due undone: recorded at its due time, and it stays missed."""
+    deadline.escalated = True
+    service.record(session, incident=incident, kind=EventKind.DEADLINE_MISSED, now=now,
+                   occurred_at=deadline.due_at,
+                   text=f"{TITLES[DeadlineKind(deadline.kind)]} deadline missed",
+                   data=_data(deadline))
 
 
 def _data(deadline: Deadline, **extra: Any) -> dict[str, Any]:

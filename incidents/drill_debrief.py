@@ -1,7 +1,12 @@
 """The short debrief that ends a drill: how fast the team triaged, whether and when its
-triage pointed at the scenario's diagnosis path, and which deadlines it met.
+triage pointed at the scenario's diagnosis path, whether anything limited the impact, and
+which deadlines it met.
 
-Pure: the drill's recorded answers and deadlines go in, a Debrief of plain data comes out.
+A drill's clocks all run at its speed (injects, deadlines, reminders, escalation waits), so
+its times are told in scenario time, with the real time they took beside them.
+
+Pure: the drill's recorded answers, mitigations and deadlines go in, a Debrief of plain
+data comes out.
 """
 
 from __future__ import annotations
@@ -11,10 +16,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from incidents.deadline_outcome import Outcome, deadline_outcome
 from incidents.response_times import format_duration
 from incidents.scenarios import Scenario
 from incidents.triage import ITEMS_BY_KEY, DiagnosisPath, assess
-from incidents.types import DeadlineState
 
 MAX_DIFFERENCES = 4
 
@@ -36,6 +41,13 @@ class DeadlineAt:
 
 
 @dataclass(frozen=True)
+class MitigationAt:
+    at: datetime
+    label: str  # "Fall back to the rule-based system"
+    ok: bool = True
+
+
+@dataclass(frozen=True)
 class Debrief:
     scenario: str
     title: str
@@ -53,6 +65,9 @@ class Debrief:
     injects_total: int
     differences: tuple[str, ...]
     explanation: str
+    # The first mitigation that worked; debriefs stored before it was told have neither.
+    mitigation: str | None = None
+    time_to_mitigate: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,11 +84,12 @@ class Debrief:
         return self.time_to_path is not None
 
     def _time(self, seconds: float | None) -> str:
+        """Scenario time, the clock every deadline of the drill ran on; the real time too."""
         real = timedelta(seconds=seconds or 0)
-        text = format_duration(real)
-        if self.speed != 1:
-            text += f" (scenario time {format_duration(real * self.speed)})"
-        return text
+        if self.speed == 1:
+            return format_duration(real)
+        return f"{format_duration(real * self.speed)} of scenario time " \
+            f"({format_duration(real)} at {self.speed:g}×)"
 
     def lines(self) -> list[str]:
         """The debrief as short plain sentences, for the channel and the timeline."""
@@ -91,6 +107,13 @@ class Debrief:
             final = DiagnosisPath(self.final_path).label if self.final_path else "none"
             lines.append(f"Diagnosis path: expected {expected}; the triage never proposed it "
                          f"(its last proposal: {final}).")
+        if self.time_to_mitigate is not None:
+            lines.append(f"Mitigation: {self.mitigation}, after "
+                         f"{self._time(self.time_to_mitigate)}.")
+        else:
+            lines.append("Mitigation: none happened. Nothing limited the impact during the "
+                         "drill: roll back, fall back to rules, route to human review or adjust "
+                         "the threshold while the cause is found.")
         parts = [f"{len(self.met)} met" + (f" ({', '.join(self.met)})" if self.met else ""),
                  f"{len(self.missed)} missed"
                  + (f" ({', '.join(self.missed)})" if self.missed else "")]
@@ -121,6 +144,7 @@ def compute(
     deadlines: Iterable[DeadlineAt],
     injects_played: int,
     injects_total: int,
+    mitigations: Iterable[MitigationAt] = (),
 ) -> Debrief:
     triaged_at, path_at, final_path = None, None, None
     current: dict[str, str] = {}
@@ -134,6 +158,8 @@ def compute(
         if path_at is None and outcome.path == scenario.expected_path:
             path_at = answer.at
     met, missed, not_due = _deadlines(deadlines, ended_at)
+    mitigated = min((m for m in mitigations if m.ok and m.at <= ended_at),
+                    key=lambda m: m.at, default=None)
 
     def since(moment: datetime | None) -> float | None:
         return None if moment is None else max((moment - started_at).total_seconds(), 0.0)
@@ -155,6 +181,8 @@ def compute(
         injects_total=injects_total,
         differences=tuple(differences(current, scenario.facts)[:MAX_DIFFERENCES]),
         explanation=scenario.explanation,
+        mitigation=mitigated.label if mitigated else None,
+        time_to_mitigate=since(mitigated.at) if mitigated else None,
     )
 
 
@@ -173,15 +201,15 @@ def differences(answers: Mapping[str, str], facts: Mapping[str, str]) -> list[st
 def _deadlines(
     deadlines: Iterable[DeadlineAt], ended_at: datetime
 ) -> tuple[list[str], list[str], int]:
+    """As every document counts them (incidents/deadline_outcome.py), at the drill's end."""
     met, missed, not_due = [], [], 0
-    live = (DeadlineState.PENDING, DeadlineState.SNOOZED, DeadlineState.MISSED)
     for deadline in deadlines:
-        done = deadline.state == DeadlineState.DONE and deadline.completed_at is not None
-        if done and deadline.completed_at <= deadline.due_at and not deadline.escalated:
+        outcome = deadline_outcome(state=deadline.state, due_at=deadline.due_at,
+                                   completed_at=deadline.completed_at,
+                                   escalated=deadline.escalated, now=ended_at)
+        if outcome == Outcome.MET:
             met.append(deadline.title)
-        elif done or deadline.escalated or (
-            deadline.state in live and deadline.due_at <= ended_at
-        ):
+        elif outcome in (Outcome.LATE, Outcome.MISSED):
             missed.append(deadline.title)
         else:
             not_due += 1  # still running at the end, or no longer required

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from incidents import alerts, contract, deadlines, outbox, scenarios, service
-from incidents.drill_debrief import AnswerAt, DeadlineAt, Debrief, compute
+from incidents.drill_debrief import AnswerAt, DeadlineAt, Debrief, MitigationAt, compute
+from incidents.mitigation import Mitigation
 from incidents.models import Drill, DrillInject, Incident, TimelineEvent
 from incidents.outbox import Kind
 from incidents.response import opening_alert
@@ -100,11 +101,14 @@ def start(
         criticality=entry.criticality if entry else "standard", stated=opening.get("severity"),
         **contract.terms(catalog, system),
     )
-    incident = service.declare(
-        session, title=scenario.title, system=system, severity=proposal.severity, now=now,
-        catalog=catalog, declared_by=started_by, is_drill=True, impact_started_at=now,
-        description=f"Drill: {scenario.failure_mode}. {scenario.briefing}", page=False,
+    incident = service.draft(
+        title=scenario.title, system=system, severity=proposal.severity, now=now,
+        catalog=catalog, declared_by=started_by, is_drill=True,
+        description=f"Drill: {scenario.failure_mode}. {scenario.briefing}",
     )
+    # Its deadlines, reminders and escalation waits run at the injects' speed.
+    incident.clock_speed = speed
+    service.open_all(session, [incident], now=now, catalog=catalog, page=False)
     drill = Drill(incident_id=incident.id, scenario=scenario.key, speed=speed,
                   started_by=started_by, started_at=now)
     session.add(drill)
@@ -117,7 +121,8 @@ def start(
         if inject.kind == "alert":
             payload["alert"] = alert_body(inject, system)
         else:
-            payload.update(text=inject.message(), metric=dict(inject.metric or {}))
+            payload.update(text=inject.message(at=scenario_clock(now, speed)),
+                           metric=dict(inject.metric or {}))
         row = DrillInject(drill_id=drill.id, incident_id=incident.id, number=number,
                           kind=inject.kind, due_at=now + inject.after / speed, payload=payload)
         session.add(row)
@@ -125,6 +130,17 @@ def start(
     session.flush()
     _play(session, inject=rows[0], drill=drill, incident=incident, now=now, catalog=catalog)
     return drill
+
+
+def scenario_clock(started_at: datetime, speed: float):
+    """Scenario minutes → the moment they fall in this drill, as its timeline shows it: a
+    deploy "6 minutes before the alert" in a drill begun at 07:01 at 60× was 07:00:54."""
+
+    def at(offset: timedelta) -> str:
+        moment = started_at + offset / speed
+        return f"{moment:%H:%M} UTC" if speed <= 1 else f"{moment:%H:%M:%S} UTC"
+
+    return at
 
 
 def play_due(session: Session, *, now: datetime, catalog: Any, limit: int = 200
@@ -245,4 +261,18 @@ def debrief(session: Session, *, drill: Drill, incident: Incident, catalog: Any)
         ],
         injects_played=sum(1 for r in rows if r.played_at and not r.skipped),
         injects_total=len(rows),
+        mitigations=[
+            MitigationAt(e.occurred_at, _mitigation_label(e.data.get("action")),
+                         e.data.get("ok") is not False)
+            for e in session.exec(select(TimelineEvent).where(
+                TimelineEvent.incident_id == incident.id,
+                TimelineEvent.kind == EventKind.MITIGATION))
+        ],
     )
+
+
+def _mitigation_label(action: str | None) -> str:
+    try:
+        return Mitigation(action).title
+    except ValueError:
+        return str(action)

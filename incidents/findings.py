@@ -1,20 +1,24 @@
-"""Root cause and business impact, as the review finally understands them.
+"""Root cause, business impact and when the impact began, as the review finally
+understands them.
 
-Both are first guessed during the incident (the resolve form asks for a root cause
-category) and often corrected at the post-incident review, after resolution. Each change is
-a timeline event with the values before and after, so the incident log (the seed's
-"severity, root cause, time to detection, time to resolution, and business impact") can be
-trusted and its history read back.
+All are first guessed during the incident (the resolve form asks for a root cause
+category, the declare form when the impact began) and often corrected at the post-incident
+review, after resolution. Each change is a timeline event with the values before and after,
+so the incident log (the seed's "severity, root cause, time to detection, time to
+resolution, and business impact") can be trusted and its history read back.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from incidents import outbox, service
+from incidents.durations import parse_duration
 from incidents.models import Incident, TimelineEvent
 from incidents.types import EventKind, Status
 
@@ -87,4 +91,61 @@ def set_business_impact(
     return _posted(session, service.record(
         session, incident=incident, kind=EventKind.IMPACT_CHANGED, now=now, actor=actor,
         text=f"Business impact: {words}", data={"from": before, "to": words},
+    ))
+
+
+STARTED_USAGE = ("Say when the impact began, in your time zone: `09:40` (the last 09:40), "
+                 "`2026-12-06 09:40`, or `25m ago`.")
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+_AGO = re.compile(r"^(.+?)\s+ago$", re.IGNORECASE)
+
+
+def parse_moment(text: str, *, now: datetime, zone: ZoneInfo) -> datetime:
+    """A past moment as people type it: `09:40` (the latest such time, in `zone`),
+    `2026-12-06 09:40` (in `zone`), an ISO time with its offset, or `25m ago`. Raises
+    service.Refused saying what is wrong."""
+    text = " ".join(text.split())
+    ago = _AGO.match(text)
+    if ago:
+        try:
+            return now - parse_duration(ago.group(1).replace(" ", ""))
+        except ValueError:
+            raise service.Refused(f"`{text}` is not a duration. {STARTED_USAGE}") from None
+    clock = _CLOCK.match(text)
+    if clock:
+        hour, minute = int(clock.group(1)), int(clock.group(2))
+        if hour > 23 or minute > 59:
+            raise service.Refused(f"`{text}` is not a time of day. {STARTED_USAGE}")
+        local = now.astimezone(zone)
+        moment = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        if moment > local:
+            moment -= timedelta(days=1)
+        return moment.astimezone(UTC)
+    try:
+        moment = datetime.fromisoformat(text.replace(" ", "T", 1))
+    except ValueError:
+        raise service.Refused(f"I don't understand `{text}`. {STARTED_USAGE}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(UTC)
+
+
+def set_impact_start(
+    session: Session, *, incident: Incident, at: datetime, actor: str | None, now: datetime
+) -> TimelineEvent:
+    """When the impact began, as people found out: time to detect runs from here to the
+    incident opening (the first alert's own start counts when nobody recorded one)."""
+    _editable(incident)
+    at = at.astimezone(UTC).replace(microsecond=0)
+    if at > now:
+        raise service.Refused("The impact cannot have begun in the future.")
+    if at == incident.impact_started_at:
+        raise service.Refused("That is already when the impact began.")
+    before = incident.impact_started_at
+    incident.impact_started_at = at
+    was = f" (was {before.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC)" if before else ""
+    return _posted(session, service.record(
+        session, incident=incident, kind=EventKind.IMPACT_STARTED, now=now, actor=actor,
+        occurred_at=at, text=f"The impact began at {at:%Y-%m-%d %H:%M:%S} UTC{was}",
+        data={"from": before.isoformat() if before else None, "to": at.isoformat()},
     ))

@@ -93,6 +93,9 @@ class Incident(SQLModel, table=True):
     root_cause: str | None = None
     business_impact: str | None = None
     merged_into_id: int | None = Field(default=None, foreign_key="incident.id")
+    # Scenario minutes per real minute: a drill played at speed 60 runs its deadlines,
+    # reminders and escalation waits 60 times faster, like its injects. 1 for real incidents.
+    clock_speed: float = 1.0
 
     @property
     def status_enum(self) -> Status:
@@ -239,6 +242,9 @@ class Escalation(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     acknowledged_at: datetime | None = _ts()
     acknowledged_by: str | None = None
+    # The chain's notices in the incident channel (message ts), each with an Acknowledge
+    # button: once the chain stops they are updated to say who acknowledged, and when.
+    notices: list = Field(default_factory=_empty_list, sa_type=sa.JSON)
 
 
 class Page(SQLModel, table=True):
@@ -319,6 +325,7 @@ __all__ = [
     "Notification",
     "Outbox",
     "Page",
+    "Person",
     "Status",
     "TimelineEvent",
     "utcnow",
@@ -333,6 +340,16 @@ class SlackRequest(SQLModel, table=True):
 
     signature: str = Field(primary_key=True)
     expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class Person(SQLModel, table=True):
+    """A workspace member's name as Slack shows it, kept when they act or are named, so
+    documents read outside Slack (`incidentbot export`) say who did what."""
+
+    user_id: str = Field(primary_key=True)
+    real_name: str = ""
+    handle: str = ""  # the display name, else the username: what follows "@"
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class MonitorSchedule(SQLModel, table=True):

@@ -21,6 +21,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from incidents import outbox, service
+from incidents.clock_speed import speed_of
 from incidents.models import Escalation, Incident, Page
 from incidents.oncall import on_call_at
 from incidents.outbox import Kind
@@ -52,15 +53,17 @@ class Level:
 
 
 def levels(catalog: Any, escalation: Escalation, incident: Incident) -> list[Level]:
-    """The chain's levels as the catalog says now, with waits for the current severity."""
+    """The chain's levels as the catalog says now, with waits for the current severity (a
+    drill's waits run at its speed, like its deadlines)."""
+    speed = speed_of(incident)
     if escalation.policy is not None:
         return [
-            Level(wait=level.wait_for(incident.severity), schedule=level.schedule,
+            Level(wait=level.wait_for(incident.severity) / speed, schedule=level.schedule,
                   users=tuple(level.users or ()))
             for level in catalog.escalation.get(escalation.policy, [])
         ]
-    return [Level(wait=_single_wait(catalog, incident), schedule=escalation.target_schedule,
-                  users=tuple(escalation.target_users))]
+    return [Level(wait=_single_wait(catalog, incident) / speed,
+                  schedule=escalation.target_schedule, users=tuple(escalation.target_users))]
 
 
 def _single_wait(catalog: Any, incident: Incident) -> timedelta:
@@ -251,13 +254,17 @@ def advance(
 
 
 def _stop(session: Session, *, escalation: Escalation, state: EscalationState,
-          now: datetime, by: str | None = None) -> None:
+          now: datetime, by: str | None = None, announce: bool = True) -> None:
+    """`announce`: queue the Slack work that closes this chain's pages and notices; an
+    acknowledgement stopping several chains queues one for all (one message, not one per
+    chain)."""
     escalation.state = state
     escalation.next_at = None
     if state == EscalationState.ACKNOWLEDGED:
         escalation.acknowledged_at, escalation.acknowledged_by = now, by
-    _queue(session, kind=Kind.PAGE_CLOSED, incident_id=escalation.incident_id, now=now,
-           payload={"escalation": escalation.id})
+    if announce:
+        _queue(session, kind=Kind.PAGE_CLOSED, incident_id=escalation.incident_id, now=now,
+               payload={"escalations": [escalation.id]})
 
 
 # ---------------------------------------------------------------------------- acknowledging
@@ -279,7 +286,10 @@ def acknowledge(session: Session, *, incident: Incident, user: str, now: datetim
         return False
     for escalation in chains:
         _stop(session, escalation=escalation, state=EscalationState.ACKNOWLEDGED, now=now,
-              by=user)
+              by=user, announce=False)
+    if chains:
+        _queue(session, kind=Kind.PAGE_CLOSED, incident_id=incident.id, now=now,
+               payload={"escalations": [e.id for e in chains]})
     if first:
         incident.acknowledged_at = now
     stopped = " (paging stopped)" if chains else ""

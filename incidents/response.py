@@ -211,6 +211,8 @@ def record_mitigation(
     if result is not None:
         data.update(status=result.status, detail=result.detail, target=result.target,
                     elapsed=round(result.elapsed, 3))
+    if data["ok"] and incident.mitigated_at is None:
+        incident.mitigated_at = now  # the impact is contained: that counts for time to mitigate
     event = service.record(
         session,
         incident=incident,

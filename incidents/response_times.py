@@ -3,13 +3,28 @@
 Pure functions over the incident's recorded times, shared by the post-incident review and
 the metrics report. Every duration is None when one of its ends was never recorded: an
 unknown figure is shown as a gap, never guessed.
+
+- Detect: when the impact began (recorded by a person, else the earliest firing alert's
+  own start) → the incident opened (its first alert received, or declared).
+- Acknowledge: opened → the first human response, whatever it was: a triage answer, a role
+  taken or given, a page acknowledged, a note, a severity or status change, a mitigation…
+  (`first_response`). Not the commander assignment alone: triage often starts long before.
+- Mitigate: opened → the first successful mitigation, or the status `mitigated`.
+- Resolve: opened → resolved.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
+
+from incidents.types import EventKind
+
+# Opening an incident is not a response to it; everything else a person records is.
+NOT_A_RESPONSE = frozenset({EventKind.DECLARED, EventKind.OPENED_BY_ALERT})
+_PERSON = re.compile(r"^[UW][A-Z0-9_]{1,20}$")
 
 
 class Timed(Protocol):
@@ -41,6 +56,22 @@ def time_to_detect(incident: Timed, *, first_alert_at: datetime | None) -> timed
     )
     value = elapsed(start, incident.created_at)
     return None if value is None else max(value, timedelta(0))
+
+
+def first_response(
+    acknowledged_at: datetime | None, *, created_at: datetime, kind: str, actor: str | None,
+    now: datetime, occurred_at: datetime | None = None,
+) -> datetime | None:
+    """The incident's acknowledgement once this event is recorded: the earliest moment a
+    person responded. A Slack message copied into the timeline responded when it was
+    written, so an earlier one copied later moves it back (one written before the incident
+    opened does not count); anything else responded when it was recorded."""
+    if not actor or not _PERSON.match(actor) or kind in NOT_A_RESPONSE:
+        return acknowledged_at
+    at = (occurred_at or now) if kind == EventKind.SLACK_MESSAGE else now
+    if at < created_at:
+        return acknowledged_at
+    return at if acknowledged_at is None or at < acknowledged_at else acknowledged_at
 
 
 def time_to_acknowledge(incident: Timed) -> timedelta | None:

@@ -7,7 +7,6 @@ whatever was never recorded is written as a gap for the review to fill, never gu
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from incidents import (
@@ -25,13 +25,18 @@ from incidents import (
     followups,
     regulatory_reports,
 )
+from incidents import deadline_outcome as outcomes
+from incidents import people as persons
 from incidents.communications import NotificationKind
+from incidents.deadline_outcome import Outcome
+from incidents.key_events import key_events
 from incidents.models import Alert, Deadline, Incident, TimelineEvent
 from incidents.response_times import format_duration, response_times
 from incidents.review_comms import Message, communication_section, last_reported_cause
 from incidents.review_format import GAP, Clock, Moment, cell
 from incidents.types import (
     REGULATORY_DEADLINES,
+    ROOT_CAUSE_CATEGORIES,
     AlertStatus,
     DeadlineKind,
     DeadlineState,
@@ -44,7 +49,11 @@ from incidents.types import (
 # up, fast and well-formed while every prediction is wrong).
 MODEL_SIGNALS = frozenset({"prediction_distribution", "feature_distribution", "performance",
                            "confidence", "business_metric"})
-_USER = re.compile(r"^[UW][A-Z0-9_]{1,20}$")
+_USER = persons.USER_ID
+# Timeline event data that names people (role assignments, pages, acknowledgements).
+_NAMED_IN_DATA = ("user", "previous")
+_NAMING_KINDS = frozenset({str(EventKind.ROLE_ASSIGNED), str(EventKind.PAGED),
+                           str(EventKind.ACKNOWLEDGED)})
 
 
 class Line(NamedTuple):  # tuples: a long incident has thousands of these
@@ -100,7 +109,9 @@ def gather(
     if incident is None:
         return None
     clock = Clock(zone)
-    names = dict(people or {})
+    rows = _timeline_rows(session, incident_id)
+    names = persons.names(session, people_involved(session, incident_id, rows=rows))
+    names.update(people or {})
 
     def who(user: str | None, none: str = "incidentbot") -> str:
         if not user:
@@ -114,7 +125,7 @@ def gather(
     firing = [a for a in alerts if a.status == AlertStatus.FIRING]
     first_alert = firing[0] if firing else None
     times = response_times(incident, first_alert_at=first_alert.starts_at if first_alert else None)
-    timeline, actors = _timeline(session, incident_id, clock, who)
+    timeline, actors = _timeline(rows, clock, who)
     deadline_events = _deadline_events(session, incident_id)
     notes = communications.for_incident(session, incident_id)
     gaps: list[str] = []
@@ -144,6 +155,8 @@ def gather(
         "impact": impact or None,
         "resolution": incident.resolution_summary,
         "highest_severity": _highest_severity(session, incident),
+        "key_events": [(clock.moment(e.at), cell(e.text))
+                       for e in key_events(session, incident=incident)],
     }
     if not impact:
         gaps.append("business impact")
@@ -173,7 +186,8 @@ def gather(
         ],
     }
     root = {
-        "proximate": communications.category_label(incident.root_cause_category),
+        "category": ROOT_CAUSE_CATEGORIES.get(incident.root_cause_category or "",
+                                              incident.root_cause_category),
         "fix": incident.resolution_summary,
         "root": incident.root_cause,
         "reported": last_reported_cause(notes, clock),
@@ -212,16 +226,22 @@ def gather(
     )
 
 
-def people_involved(session: Session, incident_id: int) -> set[str]:
-    """Slack user ids the review names, so an adapter can show their names instead."""
+def people_involved(session: Session, incident_id: int, *, rows: list | None = None) -> set[str]:
+    """Slack user ids the review names: actors, role holders, people assigned, paged or
+    mentioned, follow-up owners, who drafted and sent notifications."""
     incident = session.get(Incident, incident_id)
     found = {getattr(incident, role) for role in Role} | {incident.declared_by}
-    found |= set(session.exec(select(TimelineEvent.actor).distinct().where(
-        TimelineEvent.incident_id == incident_id)).all())
+    for _at, _kind, actor, text, data in (rows if rows is not None
+                                          else _timeline_rows(session, incident_id)):
+        found.add(actor)
+        if "<@" in text:
+            found |= persons.mentioned(text)
+        if data:
+            found.update(data.get(key) for key in _NAMED_IN_DATA)
     found |= {f.owner for f in followups.for_incident(session, incident_id)}
     for note in communications.for_incident(session, incident_id):
         found |= {note.drafted_by, note.sent_by}
-    return {user for user in found if user and _USER.match(user)}
+    return {user for user in found if isinstance(user, str) and _USER.match(user)}
 
 
 def render(review: Review, *, templates_dir: Path | None = None) -> str:
@@ -229,25 +249,49 @@ def render(review: Review, *, templates_dir: Path | None = None) -> str:
                             templates_dir=templates_dir)
 
 
-def _timeline(session: Session, incident_id: int, clock: Clock, who) -> tuple[list[Line], set]:
-    # Columns, not ORM objects: a long incident has thousands of events.
-    rows = session.exec(
+def _timeline_rows(session: Session, incident_id: int) -> list:
+    # Columns, not ORM objects: a long incident has thousands of events. Their data only
+    # where it names people (a JSON value decoded for each event doubled the export time).
+    kind = col(TimelineEvent.kind)
+    naming = sa.type_coerce(sa.case((kind.in_(list(_NAMING_KINDS)), col(TimelineEvent.data)),
+                                    else_=sa.null()), sa.JSON)
+    return session.exec(
         select(TimelineEvent.occurred_at, TimelineEvent.kind, TimelineEvent.actor,
-               TimelineEvent.text)
+               TimelineEvent.text, naming)
         .where(TimelineEvent.incident_id == incident_id)
         .order_by(col(TimelineEvent.occurred_at), col(TimelineEvent.id))
     ).all()
+
+
+def _timeline(rows: list, clock: Clock, who) -> tuple[list[Line], set]:
     labels: dict[str, str] = {}
     lines = []
     actors: set[str] = set()
-    for occurred_at, kind, actor, text in rows:
+    for occurred_at, kind, actor, text, data in rows:
         label = labels.get(kind)
         if label is None:
             label = labels[kind] = kind.replace("_", " ").capitalize()
         if actor and _USER.match(actor):
             actors.add(actor)
-        lines.append(Line(clock.moment(occurred_at), label, cell(who(actor)), cell(text)))
+        lines.append(Line(clock.moment(occurred_at), label, cell(who(actor)),
+                          cell(describe(kind, text, data, who))))
     return lines, actors
+
+
+def describe(kind: str, text: str, data: dict | None, who) -> str:
+    """An event's text as a reader outside Slack needs it: people by name, and who got the
+    role or the page (the text alone says only what happened)."""
+    if "<@" in text:
+        text = persons.MENTION.sub(lambda m: who(m.group(1)), text)
+    if not data:
+        return text
+    if kind == EventKind.ROLE_ASSIGNED and data.get("user"):
+        role = str(data.get("role", "role")).capitalize()
+        before = f" (was {who(data['previous'])})" if data.get("previous") else ""
+        return f"{role}: {who(data['user'])}{before}"
+    if kind == EventKind.PAGED and data.get("user") and text.startswith("Paged"):
+        return f"Paged {who(data['user'])}{text[len('Paged'):]}"
+    return text
 
 
 def _deadline_events(session: Session, incident_id: int) -> dict[int, list[TimelineEvent]]:
@@ -266,28 +310,38 @@ def _deadline_events(session: Session, incident_id: int) -> dict[int, list[Timel
     return found
 
 
-def deadline_outcome(deadline: Deadline, events: list[TimelineEvent], now: datetime) -> str:
-    """Met on time, met late, missed, overdue, still open or cancelled, with the margins."""
+def deadline_outcome(deadline: Deadline, events: list[TimelineEvent], now: datetime,
+                     clock: Clock | None = None) -> str:
+    """Met on time, met late, missed, open or no longer required, with the margins: the
+    verdict is incidents.deadline_outcome's, as in `report` and `/incident stats`."""
     missed = deadline.escalated or any(e.kind == EventKind.DEADLINE_MISSED for e in events)
     snoozes = sum(1 for e in events if e.kind == EventKind.DEADLINE_SNOOZED)
     after = f" (reminder snoozed {snoozes}×)" if snoozes else ""
-    due = deadline.due_at
-    if deadline.state == DeadlineState.DONE and deadline.completed_at is not None:
-        done = deadline.completed_at
-        if done <= due and not missed:
-            return f"met, {format_duration(due - done)} before the deadline{after}"
-        return f"missed: done {format_duration(done - due)} after the deadline{after}"
+    due, stopped = deadline.due_at, deadline.completed_at
+    verdict = outcomes.deadline_outcome(state=deadline.state, due_at=due, completed_at=stopped,
+                                        escalated=missed, now=now)
+    if verdict == Outcome.MET:
+        ahead = f", {format_duration(due - stopped)} before the deadline" if stopped else ""
+        return f"met{ahead}{after}"
+    if verdict == Outcome.LATE:
+        late = f"done {format_duration(stopped - due)} after the deadline" if stopped \
+            else "done after the deadline"
+        return f"missed: {late}{after}"
+    if verdict == Outcome.CANCELLED:
+        return "no longer required (severity or status changed) before it fell due"
+    if verdict == Outcome.OPEN:
+        return f"open: due in {format_duration(due - now)}{after}"
     if deadline.state == DeadlineState.CANCELLED:
-        return "no longer required (severity or status changed)"
-    if now >= due or deadline.state == DeadlineState.MISSED:
-        return f"missed: still not done, {format_duration(now - due)} overdue{after}"
-    return f"open: due in {format_duration(due - now)}{after}"
+        when = f" from {clock.text(stopped)}" if clock and stopped else ""
+        return f"missed: not done by the deadline; no longer required{when} (severity or " \
+            f"status changed){after}"
+    return f"missed: still not done, {format_duration(now - due)} overdue{after}"
 
 
 def _deadline_line(deadline: Deadline, events, clock: Clock, now: datetime) -> DeadlineLine:
     title = deadlines.TITLES.get(DeadlineKind(deadline.kind), deadline.kind)
     return DeadlineLine(title, clock.moment(deadline.due_at),
-                        deadline_outcome(deadline, events, now))
+                        deadline_outcome(deadline, events, now, clock))
 
 
 def _review_due(session: Session, incident_id: int, clock: Clock) -> str | None:

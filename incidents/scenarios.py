@@ -11,7 +11,8 @@ another system of the catalog.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
@@ -20,6 +21,7 @@ from incidents.triage import DiagnosisPath
 from incidents.wording import describe_metric
 
 InjectKind = Literal["alert", "metric", "message"]
+_MOMENT = re.compile(r"\{t([+-]\d+(?:\.\d+)?)\}")
 
 
 @dataclass(frozen=True)
@@ -33,12 +35,16 @@ class Inject:
     source: str = ""  # who says it (message) or where it is read (metric)
     text: str = ""
 
-    def message(self) -> str:
-        """What the incident channel reads for a metric or message inject."""
+    def message(self, at: Callable[[timedelta], str] | None = None) -> str:
+        """What the incident channel reads for a metric or message inject. `{t-6}` in a text
+        is a moment 6 scenario minutes before the scenario began, written by `at` (the
+        drill's clock) or, without one, as the scenario minute."""
+        text = _MOMENT.sub(lambda m: at(timedelta(minutes=float(m[1]))) if at
+                           else f"T{float(m[1]):+g} min", self.text)
         if self.kind == "metric":
             reading = describe_metric(dict(self.metric or {})) or ""
-            return f"{self.source}: {reading}" + (f". {self.text}" if self.text else "")
-        return f"{self.source}: {self.text}" if self.source else self.text
+            return f"{self.source}: {reading}" + (f". {text}" if text else "")
+        return f"{self.source}: {text}" if self.source else text
 
 
 @dataclass(frozen=True)
@@ -160,7 +166,7 @@ SCENARIOS: tuple[Scenario, ...] = (
                    {"name": "flag_rate", "value": 0.14, "baseline": 0.021, "threshold": 0.1},
                    "Share of card payments flagged for review."),
             _message(15, "Merchant-data vendor status page",
-                     "Degraded performance of the enrichment API since 09:40 UTC. Some "
+                     "Degraded performance of the enrichment API since {t-7}. Some "
                      "requests return empty results."),
             _metric(25, "Feature pipeline monitor",
                     {"name": "null_rate", "value": 0.41, "baseline": 0.002,
@@ -218,7 +224,7 @@ SCENARIOS: tuple[Scenario, ...] = (
                     {"name": "legitimate_payments_declined", "value": 0.37,
                      "baseline": 0.01}),
             _message(10, "Deploy log",
-                     "fraud-detector v4.3.0 rolled out to 100% at 08:55 UTC (canary stage "
+                     "fraud-detector v4.3.0 rolled out to 100% at {t-6} (canary stage "
                      "skipped)."),
         ),
     ),

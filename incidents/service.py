@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from incidents import deadlines, outbox, paging
 from incidents.lifecycle import refusal
 from incidents.models import Incident, TimelineEvent
+from incidents.response_times import first_response
 from incidents.types import OPEN_STATUSES, EventKind, Role, Severity, Status
 
 
@@ -34,7 +35,11 @@ def record(
     source_ts: str | None = None,
     announce: bool = False,
 ) -> TimelineEvent:
-    """Add a typed event to the timeline; `announce` also queues a message in the channel."""
+    """Add a typed event to the timeline; `announce` also queues a message in the channel.
+    A person's event may be the first response: it counts for time to acknowledge."""
+    incident.acknowledged_at = first_response(
+        incident.acknowledged_at, created_at=incident.created_at, kind=kind, actor=actor,
+        now=now, occurred_at=occurred_at)
     event = TimelineEvent(
         incident_id=incident.id,
         kind=kind,
@@ -255,8 +260,6 @@ def assign(
         raise Refused(f"<@{user}> is already the {role}.")
     previous = getattr(incident, role)
     setattr(incident, role, user)
-    if role == Role.COMMANDER and incident.acknowledged_at is None:
-        incident.acknowledged_at = now
     record(
         session,
         incident=incident,

@@ -126,6 +126,7 @@ class EventKind(StrEnum):
     REGULATORY_CLOCK_STOPPED = "regulatory_clock_stopped"
     REGULATORY_REPORT_DRAFTED = "regulatory_report_drafted"
     REGULATORY_REPORT_SUBMITTED = "regulatory_report_submitted"
+    IMPACT_STARTED = "impact_started"  # a person recorded when the impact began
 
 
 class DeadlineKind(StrEnum):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.cli_database import SANDBOX_DATABASE
 from bot.heap import freeze_after_startup
 from bot.sandbox.mlops import local_actions
 from bot.sandbox.stack import bind, sandbox_app
@@ -66,9 +67,6 @@ Or fire a sample alert from a shell:
          "metric": {{"name": "flag_rate", "value": 0.40, "baseline": 0.02, "threshold": 0.10}}}}'
 
 Press Ctrl+C to stop."""
-
-
-SANDBOX_DATABASE = "sqlite:///./incidentbot-sandbox.db"
 
 
 def _fresh_sandbox_database(settings: Settings) -> tuple[Settings, str | None]:

@@ -84,6 +84,8 @@ class Field(StrEnum):
     ASSESSMENT_NOTE = "assessment_note"  # the reportability questions use their own keys
     SNOOZE_FOR = "snooze_for"
     SNOOZE_REASON = "snooze_reason"
+    IMPACT_STARTED = "impact_started"
+    ROOT_CAUSE = "root_cause"
 
 
 VALUE = "value"

@@ -126,7 +126,7 @@ def test_fire_triage_fill_modals_and_export(page, sandbox, artifacts):
         assert f"{ITEMS_BY_KEY[item].question} → {label}" in review, (item, review)
     assert NOTE in review
     assert "Canary stage was skipped for v4.3.0" in review
-    assert "Commander assigned" in review
+    assert "| Commander: Bob Miller (@bob) |" in review  # the role, and who got it, by name
     (artifacts / "review-1.md").write_text(review)
     assert errors == []
 

@@ -111,6 +111,9 @@ def test_a_whole_incident_on_the_page(page, sandbox, artifacts, shots):
     expect(play.modal).to_have_count(0)
     draft = page.locator("article.msg").filter(has=page.get_by_role("button", name="Mark as sent"))
     expect(draft).to_have_count(1)
+    # The draft's text is a ``` block, preformatted as Slack shows it: no fences in sight.
+    expect(draft.locator("pre.pre").first).to_contain_text("We have found a problem")
+    expect(draft).not_to_contain_text("```")
     draft.get_by_role("button", name="Mark as sent").click()
     expect(play.message("sent").last).to_be_visible()
 
@@ -176,6 +179,13 @@ def test_a_whole_incident_on_the_page(page, sandbox, artifacts, shots):
     assert "download=1" in (link.get_attribute("href") or "")
     review.last.scroll_into_view_if_needed()
     play.shot("review-inline")
+    # What the review got wrong when a newcomer played this (issue 20): people by name,
+    # who got the role and the page, the mitigation counted, the client's key events.
+    text = review.last.inner_text()
+    assert "@U_" not in text
+    assert "| Comms: Bob Miller (@bob) |" in text and "| Paged Carol Iyer (@carol) (" in text
+    assert "Time to mitigate: not yet recorded" not in text
+    assert "Key events, as the client would read them:" in text
 
     # At a phone's width the page still fits: nothing wider than the screen.
     page.set_viewport_size({"width": 390, "height": 844})

@@ -3,6 +3,7 @@
 import asyncio
 import json
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
@@ -14,7 +15,7 @@ from bot.sandbox.stack import start_stack
 from bot.settings import Settings
 from bot.slack.mrkdwn import GUARD_LOG
 from incidents.catalog import load_catalog
-from incidents.models import Incident, Outbox, TimelineEvent
+from incidents.models import Incident, Outbox, TimelineEvent, utcnow
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "incidentbot.yml"
 
@@ -130,5 +131,31 @@ class Harness:
 @pytest_asyncio.fixture
 async def harness(settings, catalog):
     stack = await start_stack(settings, catalog)
+    yield Harness(stack)
+    await stack.close()
+
+
+class Clock:
+    """Real time, plus whatever a test skipped ahead."""
+
+    def __init__(self) -> None:
+        self.skipped = timedelta(0)
+
+    def __call__(self):
+        return utcnow() + self.skipped
+
+    def skip(self, **delta: float) -> None:
+        self.skipped += timedelta(**delta)
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest_asyncio.fixture
+async def clocked(settings, catalog, clock):
+    """The harness on a clock a test can skip ahead."""
+    stack = await start_stack(settings, catalog, clock=clock)
     yield Harness(stack)
     await stack.close()

@@ -11,25 +11,12 @@ from bot import reminders
 from bot.sandbox.stack import start_stack
 from incidents import deadlines
 from incidents.catalog_models import Policy
-from incidents.models import Deadline, utcnow
+from incidents.models import Deadline
 from incidents.types import DeadlineKind, DeadlineState, EventKind
 from tests.scenario.conftest import Harness
 
 DONE = "incident.deadline_done"
 SNOOZE_15M = "incident.deadline_snooze_15m"
-
-
-class Clock:
-    """Real time plus an offset: time keeps flowing (the outbox needs it) and can jump."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def __call__(self):
-        return utcnow() + self.offset
-
-    def advance(self, **delta: float) -> None:
-        self.offset += timedelta(**delta)
 
 
 @pytest.fixture
@@ -41,10 +28,6 @@ def short_catalog(catalog):
     })
     return catalog.model_copy(update={"policy": policy})
 
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 @pytest_asyncio.fixture
@@ -93,7 +76,7 @@ async def test_reminder_before_and_escalation_at_the_deadline(h, clock):
     channel = incident.channel_id
     await tick(h)
     assert reminder_messages(ws, channel) == []
-    clock.advance(seconds=20)  # 30 s window, 10 s lead
+    clock.skip(seconds=20)  # 30 s window, 10 s lead
     await tick(h)
     await tick(h)  # the same moment again: nothing more
     [reminder] = reminder_messages(ws, channel)
@@ -102,7 +85,7 @@ async def test_reminder_before_and_escalation_at_the_deadline(h, clock):
     assert "Dana Lee, Acme Bank" in str(reminder.blocks)
     assert buttons(reminder) == [DONE, SNOOZE_15M, "incident.deadline_snooze_1h",
                                  "incident.draft_notification"]
-    clock.advance(seconds=10)
+    clock.skip(seconds=10)
     await tick(h)
     escalation = reminder_messages(ws, channel)[-1]
     assert len(reminder_messages(ws, channel)) == 2
@@ -127,7 +110,7 @@ async def test_commander_is_mentioned_once_there_is_one(h, clock):
     await h.actor.command("/incident", "assign commander <@U_BOB|bob>",
                           channel=incident.channel_id)
     await h.settle()
-    clock.advance(seconds=20)
+    clock.skip(seconds=20)
     await tick(h)
     [reminder] = reminder_messages(h.workspace, incident.channel_id)
     assert reminder.text.startswith(":alarm_clock: <@U_BOB> Reminder:")
@@ -136,14 +119,14 @@ async def test_commander_is_mentioned_once_there_is_one(h, clock):
 async def test_nothing_after_mark_done(h, clock):
     ws = h.workspace
     incident = await h.declare(severity="1")
-    clock.advance(seconds=20)
+    clock.skip(seconds=20)
     await tick(h)
     [reminder] = reminder_messages(ws, incident.channel_id)
     await h.actor.click(incident.channel_id, reminder.ts, DONE, user="U_BOB")
     await h.settle()
     updated = ws.message(ws.channels[incident.channel_id], reminder.ts)
     assert buttons(updated) == [] and "Marked done by <@U_BOB>" in str(updated.blocks)
-    clock.advance(minutes=5)
+    clock.skip(minutes=5)
     await tick(h)
     assert len(reminder_messages(ws, incident.channel_id)) == 1  # no escalation
     met = [e for e in h.timeline(incident.id) if e.kind == EventKind.DEADLINE_MET]
@@ -154,17 +137,17 @@ async def test_nothing_after_mark_done(h, clock):
 async def test_snooze_moves_the_next_reminder(h, clock):
     ws = h.workspace
     incident = await h.declare(severity="1")
-    clock.advance(seconds=20)
+    clock.skip(seconds=20)
     await tick(h)
     [reminder] = reminder_messages(ws, incident.channel_id)
     await h.actor.click(incident.channel_id, reminder.ts, SNOOZE_15M, user="U_ALICE")
     await h.settle()
     assert "Snoozed by <@U_ALICE>" in str(ws.message(ws.channels[incident.channel_id],
                                                      reminder.ts).blocks)
-    clock.advance(seconds=15)  # past the deadline, but the snooze holds the escalation back
+    clock.skip(seconds=15)  # past the deadline, but the snooze holds the escalation back
     await tick(h)
     assert len(reminder_messages(ws, incident.channel_id)) == 1
-    clock.advance(minutes=15)
+    clock.skip(minutes=15)
     await tick(h)
     messages = reminder_messages(ws, incident.channel_id)
     assert len(messages) == 2 and "Overdue:" in messages[-1].text
@@ -174,16 +157,16 @@ async def test_snooze_moves_the_next_reminder(h, clock):
 async def test_an_upgrade_starts_the_executive_clock_at_the_upgrade(h, clock):
     ws = h.workspace
     incident = await h.declare(severity="2")
-    clock.advance(minutes=10)
+    clock.skip(minutes=10)
     await h.actor.command("/incident", "severity 1", channel=incident.channel_id)
     await h.settle()
     changed = next(e for e in h.timeline(incident.id) if e.kind == EventKind.SEVERITY_CHANGED)
     assert executive(h, incident.id).due_at == changed.occurred_at + timedelta(seconds=30)
-    clock.advance(seconds=20)
+    clock.skip(seconds=20)
     await tick(h)
     [reminder] = reminder_messages(ws, incident.channel_id)
     assert "Reminder: Client executive notification" in reminder.text
-    clock.advance(seconds=10)
+    clock.skip(seconds=10)
     await tick(h)
     assert "Overdue:" in reminder_messages(ws, incident.channel_id)[-1].text
     # The Sev2 technical notification no longer applies and never reminded anyone.
@@ -205,7 +188,7 @@ async def test_a_restart_fires_an_overdue_deadline_once(settings, short_catalog,
     first = await start_stack(settings, short_catalog, clock=clock)
     incident = await Harness(first).declare(severity="1")
     await first.close()
-    clock.advance(minutes=5)  # reminder and deadline both pass while the bot is down
+    clock.skip(minutes=5)  # reminder and deadline both pass while the bot is down
     second = await start_stack(settings, short_catalog, workspace=first.workspace, clock=clock)
     try:
         h = Harness(second)
@@ -225,22 +208,22 @@ async def test_slack_outage_delays_reminders_and_drops_what_was_met_meanwhile(h,
     ws = h.workspace
     incident = await h.declare(severity="1")
     ws.faults.inject("chat.postMessage", status=200, error="fatal_error", times=None)
-    clock.advance(seconds=20)
+    clock.skip(seconds=20)
     await tick_during_outage(h)
     assert reminder_messages(ws, incident.channel_id) == []
     ws.faults.clear()
-    clock.advance(seconds=2)  # past the outbox's retry backoff
+    clock.skip(seconds=2)  # past the outbox's retry backoff
     await h.settle()
     assert len(reminder_messages(ws, incident.channel_id)) == 1  # retried, not lost
     ws.faults.inject("chat.postMessage", status=200, error="fatal_error", times=None)
-    clock.advance(seconds=10)
+    clock.skip(seconds=10)
     await tick_during_outage(h)  # the escalation is queued while Slack is down …
     with h.bot.session() as session:  # … and the notification goes out meanwhile
         deadlines.complete(session, incident=h.incident(incident.id),
                            kind=DeadlineKind.EXECUTIVE_NOTIFICATION, now=h.bot.now(),
                            actor="U_BOB")
     ws.faults.clear()
-    clock.advance(seconds=2)
+    clock.skip(seconds=2)
     await h.settle()
     assert len(reminder_messages(ws, incident.channel_id)) == 1  # no stale "Overdue"
 

@@ -15,28 +15,13 @@ from bot.sandbox.stack import start_stack
 from bot.sandbox.workspace import Workspace
 from bot.slack.drill_marking import MARKER_ID
 from bot.slack.listeners.drills import check
+from incidents import deadlines
 from incidents.catalog_models import Policy
-from incidents.models import Alert, Drill, DrillInject, Page, utcnow
+from incidents.models import Alert, Drill, DrillInject, Page
 from incidents.types import EventKind, Status
 from tests.scenario.conftest import Harness
 
 ANSWER = "incident.triage_answer"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.skipped = timedelta(0)
-
-    def __call__(self):
-        return utcnow() + self.skipped
-
-    def skip(self, **delta: float) -> None:
-        self.skipped += timedelta(**delta)
-
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 @pytest.fixture
@@ -167,7 +152,7 @@ async def test_injects_play_at_their_time_at_high_speed(h, clock):
     [reading] = [e for e in h.timeline(incident.id) if e.kind == EventKind.DRILL_INJECT]
     assert reading.occurred_at == started + timedelta(seconds=10)
     assert reading.text == "Fraud dashboard: flag rate 2.1% → 9.0% (threshold 10.0%)"
-    assert texts(h, incident.channel_id)[-1] == "DRILL · " + reading.text
+    assert "DRILL · " + reading.text in texts(h, incident.channel_id)
     clock.skip(seconds=60)
     await tick(h)
     await tick(h)  # nothing is played twice
@@ -263,8 +248,11 @@ async def test_the_debrief_compares_triage_with_the_scenario(h, clock):
     assert len(debriefs) == 1
     body = str(debriefs[0].blocks)
     assert "Drill debrief · incident #1" in body
-    assert re.search(r"Time to triage \(first proposal\): [5-9]s \(scenario time [5-9]m", body)
-    assert re.search(r"Diagnosis path: Model issue, as expected, reached after 1[5-9]s", body)
+    assert re.search(r"Time to triage \(first proposal\): [5-9]m \d\ds of scenario time "
+                     r"\([5-9]s at 60×\)", body)
+    assert re.search(r"Diagnosis path: Model issue, as expected, reached after 1[5-9]m \d\ds "
+                     r"of scenario time", body)
+    assert "Mitigation: none happened" in body
     assert "Deadlines: 0 met, 1 missed (Client executive notification)" in body
     assert "“Has the input data changed?” Yes, the facts say No" in body
     assert "injects played: 4 of 4" in body
@@ -289,3 +277,54 @@ async def test_ending_early_skips_what_is_left(h):
     await h.actor.command("/incident", "drill end", channel=incident.channel_id)
     await h.settle()
     assert "already over" in said(h)
+
+
+@pytest_asyncio.fixture
+async def seed_paced(settings, catalog, clock):
+    """The example catalog's own policy: a Sev1's executive notification in 30 minutes."""
+    stack = await start_stack(settings, catalog, clock=clock)
+    yield Harness(stack)
+    await stack.close()
+
+
+async def test_a_drill_runs_every_clock_at_its_speed(seed_paced, clock):
+    h = seed_paced
+    incident = await start(h, "bad-deployment speed=60")
+    started = drill_row(h, incident.id).started_at
+    with h.bot.session() as session:
+        due = {d.kind: d for d in deadlines.of_incident(session, incident.id)}
+    # 30 minutes and 2 hours of scenario time: 30 s and 2 min at 60×, reminded 10 s ahead.
+    executive = due["executive_notification"]
+    assert executive.due_at - started == timedelta(seconds=30)
+    assert executive.next_reminder_at - started == timedelta(seconds=20)
+    assert due["status_update"].due_at - started == timedelta(minutes=2)
+    # The deploy log names a moment 6 scenario minutes before the start: 6 s before, here.
+    deploy = next(r for r in injects(h, incident.id) if "Deploy log" in r.payload.get("text", ""))
+    assert f"at {started - timedelta(seconds=6):%H:%M:%S} UTC (canary" in deploy.payload["text"]
+
+    # 25 s of triage is 25 scenario minutes: inside the 30. Then the drill runs on to 35 s
+    # with nothing done: the notification is missed, and so is any mitigation.
+    channel = incident.channel_id
+    await h.actor.command("/incident", "triage", channel=channel)
+    await h.settle()
+    checklist = next(m for m in h.workspace.messages(channel)
+                     if m.text.startswith("DRILL · Triage"))
+    clock.skip(seconds=25)
+    for item, value in [("alert", "real"), ("predictions", "yes"), ("ranges", "no"),
+                        ("inputs_changed", "no"), ("upstream_healthy", "yes"),
+                        ("model_updated", "yes"), ("impact", "significant_harm")]:
+        await answer(h, checklist, incident.id, item, value)
+    clock.skip(seconds=10)
+    await reminders.check(h.bot)
+    await tick(h)
+    await h.actor.command("/incident", "drill end", channel=channel)
+    await h.settle()
+    await tick(h)
+    body = str(next(m for m in h.workspace.messages(channel)
+                    if m.text.startswith("DRILL · Drill over")).blocks)
+    assert re.search(r"Time to triage \(first proposal\): 2[5-9]m \d\ds of scenario time "
+                     r"\(2[5-9]s at 60×\)", body)
+    # Not due yet: the next status update (2 scenario hours) and the review.
+    assert "Deadlines: 0 met, 1 missed (Client executive notification), 2 not due before " \
+        "the end." in body
+    assert "Mitigation: none happened" in body

@@ -18,10 +18,10 @@ from bot.sandbox.workspace import Workspace
 from bot.slack.deliveries.posting import EVENT_TYPE
 from bot.slack.outbox_worker import MAX_RATE_LIMIT_WAIT
 from incidents import outbox, service
-from incidents.models import Incident, Outbox, utcnow
+from incidents.models import Incident, Outbox
 from tests.databases import on_postgres
 
-from .conftest import Harness
+from .conftest import Clock, Harness
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -33,19 +33,6 @@ def shared_url(request, tmp_path):
     if not on_postgres():
         pytest.skip("PostgreSQL pass only (scripts/test --postgres)")
     return request.getfixturevalue("database_url")
-
-
-class Clock:
-    """A replica's clock: real time plus whatever the test skipped."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def __call__(self):
-        return utcnow() + self.offset
-
-    def skip(self, **delta: float) -> None:
-        self.offset += timedelta(**delta)
 
 
 def alert(system: str, n: int = 0) -> dict:

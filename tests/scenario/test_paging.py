@@ -14,7 +14,6 @@ from bot.sandbox.stack import start_stack
 from bot.sandbox.workspace import Workspace
 from bot.slack.paging import check_escalations, check_handoffs
 from incidents.catalog import load_catalog
-from incidents.models import utcnow
 from incidents.types import EventKind, Status
 from tests.scenario.conftest import Harness
 
@@ -38,24 +37,6 @@ escalation:
     - {schedule: primary, wait: {sev1: 10s, default: 30s}}
     - {users: [U_DAVE], wait: 20s}
 """
-
-
-class Clock:
-    """Real time, plus whatever a test skipped ahead."""
-
-    def __init__(self) -> None:
-        self.skipped = timedelta(0)
-
-    def __call__(self):
-        return utcnow() + self.skipped
-
-    def skip(self, **delta) -> None:
-        self.skipped += timedelta(**delta)
-
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 @pytest.fixture
@@ -262,6 +243,38 @@ async def test_page_command_pages_someone_until_they_acknowledge(paged, clock):
     await paged.settle()
     said = [e.text for e in ws.ephemerals_for(user="U_ALICE")]
     assert any("no on-call schedule `nobody-schedule`" in t for t in said)
+
+
+async def test_one_acknowledgement_is_said_once_and_every_notice_loses_its_button(paged, clock):
+    """Two chains run (the on-call paged when the alert opened it, Carol paged on demand):
+    Carol's acknowledgement stops both, the channel hears it once, and every earlier notice
+    says who acknowledged instead of offering a button that would do nothing."""
+    ws = paged.workspace
+    incident = await alert(paged)
+    await paged.actor.command("/incident", "page <@U_CAROL|carol>", user="U_ALICE",
+                              channel=incident.channel_id)
+    await paged.settle()
+    clock.skip(seconds=31)
+    await tick(paged)  # both chains page again: Dave for the first, Carol for hers
+    notices = [m for m in ws.messages(incident.channel_id)
+               if (m.metadata or {}).get("event_payload", {}).get("kind") == "page_notice"]
+    assert len(notices) == 4  # Bob, Carol, then Dave (escalated) and Carol again (repeated)
+    assert all("incident.acknowledge" in buttons(m) for m in notices)
+    page = dms(ws, "U_CAROL")[0]
+    await paged.actor.click(page.channel, page.ts, "incident.acknowledge", str(incident.id),
+                            user="U_CAROL")
+    await paged.settle()
+
+    said = [m for m in ws.messages(incident.channel_id) if "acknowledged: paging stopped" in m.text]
+    assert len(said) == 1 and "<@U_CAROL>" in said[0].text
+    for old in notices:
+        now = next(m for m in ws.messages(incident.channel_id) if m.ts == old.ts)
+        assert "incident.acknowledge" not in buttons(now)
+        assert "Acknowledged by <@U_CAROL> <!date^" in now.text
+    assert "Paged <@U_BOB>" in next(m.text for m in ws.messages(incident.channel_id)
+                                     if m.ts == notices[0].ts)
+    for user in ("U_BOB", "U_DAVE", "U_CAROL"):
+        assert all("incident.acknowledge" not in buttons(m) for m in dms(ws, user))
 
 
 async def test_oncall_command_shows_who_and_the_next_handoffs(paged, clock):

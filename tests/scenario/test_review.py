@@ -52,12 +52,16 @@ async def test_followups_are_recorded_with_owner_and_due_date_then_closed(harnes
     assert any(f"#{first.id} is already done" in t for t in said)
 
 
-async def test_review_is_uploaded_as_markdown_and_recorded(harness):
-    ws = harness.workspace
+async def opened_by_alert(harness):
     status, _ = await harness.post("/alerts", ALERT)
     assert status == 201
     await harness.settle()
-    incident = harness.incident()
+    return harness.incident()
+
+
+async def test_review_is_uploaded_as_markdown_and_recorded(harness):
+    ws = harness.workspace
+    incident = await opened_by_alert(harness)
     channel = incident.channel_id
     await harness.actor.command("/incident", "assign commander <@U_BOB|bob>", channel=channel)
     await harness.actor.command("/incident", "note Merchant category feed returns nulls",
@@ -91,10 +95,45 @@ async def test_review_is_uploaded_as_markdown_and_recorded(harness):
     assert "2026-11-27 09:50:00 UTC (2026-11-27 10:50:00 CET)" in text  # the alert's start
     assert "Commander: Bob Miller (@bob)" in text
     assert "| Validate the merchant feed | Bob Miller (@bob) |" in text
-    assert "- Proximate cause: Data pipeline" in text
+    assert "- Root cause category: Data pipeline" in text
     assert "- Root cause: **not yet recorded**" in text
     assert "Marked as sent" in text and "Client executive notification" in text
     assert re.search(r"Client executive notification \| .* \| met, \d", text)
     shared = [e for e in harness.timeline(incident.id) if e.kind == EventKind.REVIEW_SHARED]
     assert len(shared) == 1 and shared[0].data["file"] == file.id and shared[0].actor == "U_ALICE"
-    assert shared[0].data["events"] == len(re.findall(r"\n\| \d{4}-\d\d-\d\d ", text))
+    assert shared[0].data["events"] == len(re.findall(r"\n\| \d{4}-\d\d-\d\d \S+ UTC \|", text))
+
+
+def export(harness, incident_id, *args):
+    """`incidentbot export` on the bot's own database, as someone would after the sandbox."""
+    from typer.testing import CliRunner
+
+    from bot.cli import cli
+    from tests.scenario.conftest import EXAMPLE
+
+    env = {"DATABASE_URL": harness.bot.engine.url.render_as_string(hide_password=False),
+           "INCIDENTBOT_CONFIG": str(EXAMPLE)}
+    result = CliRunner().invoke(cli, ["export", str(incident_id), *args], env=env)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+async def test_the_exported_review_names_people_and_who_got_each_role_or_page(harness):
+    """No Slack for the CLI: names were kept as people acted, were assigned or were paged."""
+    incident = await opened_by_alert(harness)
+    channel = incident.channel_id
+    await harness.actor.command("/incident", "assign comms <@U_BOB|bob>", channel=channel)
+    await harness.actor.command("/incident", "page <@U_DAVE|dave>", channel=channel)
+    await harness.actor.command("/incident", "note Asked <@U_BOB|bob> to draft the update",
+                                channel=channel)
+    await harness.settle()
+
+    text = export(harness, incident.id)
+    assert "@U_" not in text, [line for line in text.splitlines() if "@U_" in line]
+    assert "| Role assigned | Alice Schmidt (@alice) | Comms: Bob Miller (@bob) |" in text
+    assert re.search(r"\| Paged \| Alice Schmidt \(@alice\) \| Paged Dave \w+ \(@dave\) \(level 1",
+                     text), text
+    # The example's on-call, paged when the alert opened the incident, typed by nobody.
+    assert re.search(r"\| Paged \| incidentbot \| Paged \w+ \w+ \(@\w+\) \(level 1, on call", text)
+    assert "Asked Bob Miller (@bob) to draft the update" in text
+    assert "- Comms: Bob Miller (@bob)" in text

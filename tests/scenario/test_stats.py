@@ -26,7 +26,7 @@ EXPECTED = """\
 
 *Response times* (mean / median / p90, incidents with the figure):
 • Time to detect (MTTD): 15m 00s / 15m 00s / 19m 00s (3)
-• Time to acknowledge (MTTA): 10m 30s / 10m 00s / 18m 30s (4)
+• Time to acknowledge (MTTA): 9m 24s / 5m 00s / 18m 00s (5)
 • Time to mitigate (MTTM): 2h 10m 00s / 1h 30m 00s / 3h 30m 00s (3)
 • Time to resolve (MTTR): 3h 18m 45s / 3h 30m 00s / 4h 42m 00s (4)
 

@@ -170,3 +170,47 @@ def test_the_fire_time_check_catches_a_change_the_hooks_missed(session, catalog)
     incident.status = Status.DECLINED  # changed without the service (as an old writer might)
     assert deadlines.fire_due(session, now=NOW + timedelta(hours=1), policy=catalog.policy) == []
     assert live(session, incident) == {}
+
+
+def test_a_missed_deadline_stays_missed_through_a_severity_round_trip(session, catalog):
+    """Sev1, the executive notification missed, Sev2, Sev1 again: no fresh 30 minutes, and
+    the review, the report's definition and the timeline all say missed."""
+    from incidents import review
+    from incidents.deadline_outcome import Outcome, deadline_outcome
+
+    incident = declare(session, catalog)
+    deadlines.fire_due(session, now=NOW + timedelta(minutes=31), policy=catalog.policy)
+    service.change_severity(session, incident=incident, severity=Severity.SEV2, actor="U_BOB",
+                            now=NOW + timedelta(minutes=35), policy=catalog.policy)
+    service.change_severity(session, incident=incident, severity=Severity.SEV1, actor="U_BOB",
+                            now=NOW + timedelta(minutes=40), policy=catalog.policy)
+    rows = [d for d in deadlines.of_incident(session, incident.id)
+            if d.kind == K.EXECUTIVE_NOTIFICATION]
+    assert len(rows) == 1  # the same clock, not a new one
+    [executive] = rows
+    assert executive.due_at == NOW + timedelta(minutes=30)
+    assert executive.state == DeadlineState.MISSED
+    assert deadline_outcome(state=executive.state, due_at=executive.due_at,
+                            completed_at=executive.completed_at, escalated=executive.escalated,
+                            now=NOW + timedelta(hours=1)) == Outcome.MISSED
+    data = review.gather(session, incident_id=incident.id, catalog=catalog,
+                         now=NOW + timedelta(hours=1))
+    line = next(d for d in data.response["deadlines"]
+                if d.what == "Client executive notification")
+    assert line.outcome.startswith("missed")
+    assert len(events(session, incident, EventKind.DEADLINE_MISSED)) == 1
+
+
+def test_a_missed_deadline_lowered_away_is_still_missed_in_the_review(session, catalog):
+    from incidents import review
+
+    incident = declare(session, catalog)
+    deadlines.fire_due(session, now=NOW + timedelta(minutes=31), policy=catalog.policy)
+    service.change_severity(session, incident=incident, severity=Severity.SEV2, actor="U_BOB",
+                            now=NOW + timedelta(minutes=35), policy=catalog.policy)
+    data = review.gather(session, incident_id=incident.id, catalog=catalog,
+                         now=NOW + timedelta(hours=1))
+    line = next(d for d in data.response["deadlines"]
+                if d.what == "Client executive notification")
+    assert line.outcome.startswith("missed: not done by the deadline; no longer required from "
+                                   "2026-11-27 10:35:00 UTC"), line.outcome

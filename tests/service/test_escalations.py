@@ -104,7 +104,7 @@ def test_acknowledging_stops_paging_and_makes_a_commander(session, catalog):
     events = [e for e in service.timeline(session, incident.id)
               if e.kind == EventKind.ACKNOWLEDGED]
     assert [e.actor for e in events] == ["U_CAROL"]
-    assert queued(session, Kind.PAGE_CLOSED) == [{"escalation": escalation.id}]
+    assert queued(session, Kind.PAGE_CLOSED) == [{"escalations": [escalation.id]}]
     paging.run_due(session, catalog=catalog, now=NOW + timedelta(hours=2))
     assert pages(session) == [("U_CAROL", 0, 0)]
     # A second acknowledgement has nothing left to stop and records nothing.
@@ -209,8 +209,18 @@ def test_handoff_lists_the_open_incidents_of_the_systems_covered(session, catalo
 
 def test_acknowledging_counts_for_time_to_acknowledge_once(session, catalog):
     incident = declare(session, catalog)
-    service.change_status(session, incident=incident, status=Status.INVESTIGATING,
-                          actor="U_BOB", now=NOW)
     at = NOW + timedelta(minutes=7)
     paging.acknowledge(session, incident=incident, user="U_BOB", now=at)
     assert incident.acknowledged_at - incident.created_at == timedelta(minutes=7)
+    paging.acknowledge(session, incident=incident, user="U_CAROL", now=at + timedelta(minutes=1))
+    assert incident.acknowledged_at - incident.created_at == timedelta(minutes=7)
+
+
+def test_an_earlier_response_is_the_acknowledgement_not_the_page(session, catalog):
+    # A status change by a person two minutes in responded before anyone acknowledged
+    # the page (README: time to acknowledge runs to the first human response).
+    incident = declare(session, catalog)
+    service.change_status(session, incident=incident, status=Status.INVESTIGATING,
+                          actor="U_BOB", now=NOW + timedelta(minutes=2))
+    paging.acknowledge(session, incident=incident, user="U_BOB", now=NOW + timedelta(minutes=7))
+    assert incident.acknowledged_at - incident.created_at == timedelta(minutes=2)

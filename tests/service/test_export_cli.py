@@ -1,6 +1,7 @@
 """`incidentbot export`: the review draft of an incident with a rich timeline, exact to the
 second, through the real typer command against a migrated database."""
 
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -89,8 +90,9 @@ def test_export_writes_every_section_with_exact_figures(rich_incident, engine, t
     text = out.read_text()
     positions = [text.index(heading) for heading in SECTIONS]
     assert positions == sorted(positions)
-    # Detect 7:00 (impact → opened), acknowledge 3:12, mitigate 40:00, resolve 1:05:00.
-    assert "| 7m 00s | 3m 12s | 40m 00s | 1h 05m 00s |" in text
+    # Detect 7:00 (impact → opened), acknowledge 3:12 (Bob's first act), mitigate 39:00 (the
+    # rules fallback, before the status said so), resolve 1:05:00.
+    assert "| 7m 00s | 3m 12s | 39m 00s | 1h 05m 00s |" in text
     assert "- Impact started: 2026-11-27 09:53:00 UTC (2026-11-27 10:53:00 CET)" in text
     assert "Severity | Sev1: Critical" in text
     assert re.search(r"\| Client executive notification \| 2026-11-27 10:35:00 UTC "
@@ -98,7 +100,7 @@ def test_export_writes_every_section_with_exact_figures(rich_incident, engine, t
                      text)
     assert "| Client technical contact notification |" in text
     assert "no longer required" in text  # the Sev2 clock stopped when it became Sev1
-    assert "- Proximate cause: Data pipeline" in text
+    assert "- Root cause category: Data pipeline" in text
     assert "- Last cause reported to the client: “Vendor feed outage” (status update, " \
         "2026-11-27 10:56:00 UTC (2026-11-27 11:56:00 CET))" in text
     assert "| Validate the merchant feed on ingest | @U_BOB | no due date | open |" in text
@@ -155,3 +157,78 @@ def test_review_of_a_bare_incident_names_its_gaps(engine, catalog, tmp_path):
     assert "- None ran for this incident" in text
     assert "No client notification or status update was recorded." in text
     assert "| Review due | _not yet recorded_ |" in text  # Sev4: no review deadline
+
+
+def test_after_the_sandbox_the_readme_commands_read_its_database(tmp_path):
+    """README quick start, then `incidentbot export 1` and `report` in the same folder: a
+    read command creates no database; it names the sandbox's, with the exact command, and
+    that command (the one the sandbox's banner prints, too) works."""
+    import os
+    import queue
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+    import urllib.request
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("SLACK_", "INCIDENTBOT_", "ALERT_WEBHOOK", "DATABASE_URL"))}
+    env.update(PYTHONPATH=str(root), PYTHONUNBUFFERED="1",
+               INCIDENTBOT_CONFIG=str(root / "examples" / "incidentbot.yml"))
+
+    def incidentbot(*args, **extra):
+        return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=tmp_path,
+                              env={**env, **extra}, capture_output=True, text=True, timeout=60)
+
+    sandbox = subprocess.Popen([sys.executable, "-m", "bot.cli", "sandbox", "--port", "0"],
+                               cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in sandbox.stdout],
+                     daemon=True).start()
+    printed, base = [], None
+    try:
+        deadline = time.monotonic() + 60
+        while base is None and time.monotonic() < deadline:
+            try:
+                printed.append(lines.get(timeout=0.5))
+            except queue.Empty:
+                continue
+            found = re.search(r"Sandbox page\s+(http://\S+?)/?$", printed[-1].strip())
+            base = found.group(1) if found else None
+        assert base, "".join(printed)
+        alert = json.dumps({"system": "fraud-detector", "title": "Fraud flag rate 40%"}).encode()
+        request = urllib.request.Request(f"{base}/alerts", data=alert,
+                                         headers={"Content-Type": "application/json"})
+        assert urllib.request.urlopen(request, timeout=10).status == 201
+        while not any("incidentbot export 1" in line for line in printed):
+            printed.append(lines.get(timeout=5))
+    finally:
+        sandbox.send_signal(signal.SIGINT)
+        sandbox.wait(timeout=15)
+
+    for command in (["export", "1"], ["report"]):
+        result = incidentbot(*command)
+        assert result.returncode == 2, result
+        said = result.stderr.strip()
+        assert "there is no database at incidentbot.db" in said and "nothing was created" in said
+        assert said.endswith(f"DATABASE_URL=sqlite:///./incidentbot-sandbox.db incidentbot "
+                             f"{' '.join(command)}"), said
+        assert "db upgrade" not in said
+        assert not (tmp_path / "incidentbot.db").exists()
+        # The command it gives, as typed in a shell.
+        url, _, rest = said.rpartition("DATABASE_URL=")[2].partition(" incidentbot ")
+        again = incidentbot(*rest.split(), DATABASE_URL=url)
+        assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("Incident report") or "Incidents: 1" in again.stdout
+    exported = incidentbot("export", "1", DATABASE_URL="sqlite:///./incidentbot-sandbox.db")
+    assert exported.stdout.startswith("# Post-incident review: incident #1, Fraud flag rate 40%")
+
+    # The banner's own command works as printed.
+    hint = next(line for line in printed if "incidentbot export 1" in line).strip()
+    assignment, _, args = hint.partition(" incidentbot ")
+    banner = incidentbot(*args.split(), DATABASE_URL=assignment.removeprefix("DATABASE_URL="))
+    assert banner.returncode == 0
+    assert banner.stdout.startswith("# Post-incident review: incident #1, Fraud flag rate 40%")

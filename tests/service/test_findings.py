@@ -58,7 +58,7 @@ def test_root_cause_corrected_after_resolution(session, catalog, resolved):
     markdown = review.render(
         review.gather(session, incident_id=resolved.id, catalog=catalog, now=later(4000)),
         templates_dir=None)
-    assert "Proximate cause: Data drift" in markdown
+    assert "Root cause category: Data drift" in markdown
     assert "The merchant feed sent empty categories" in markdown
 
 

@@ -29,6 +29,7 @@ class Row:
     reminders_sent: int = 0
     escalated: bool = False
     snoozed_until: datetime | None = None
+    completed_at: datetime | None = None  # when it was done, or stopped (cancelled)
 
 
 def test_business_days_skip_the_weekend():
@@ -147,3 +148,26 @@ def test_closing_meets_the_review_and_declining_cancels_everything():
     update = Row(K.STATUS_UPDATE, T0 + timedelta(hours=1))
     declined = _plan(1, Status.DECLINED, [update, review])
     assert declined.cancel == (update, review) and declined.create == ()
+
+
+def test_a_severity_round_trip_resumes_the_clock_where_it_stopped():
+    # Sev1 at T0 (executive notification due T0+30m), lowered 10 minutes later: the clock
+    # stops with 20 minutes left. Raised again an hour on, it has those 20 minutes, not 30.
+    stopped = Row(K.EXECUTIVE_NOTIFICATION, T0 + timedelta(minutes=30),
+                  state=DeadlineState.CANCELLED, completed_at=T0 + timedelta(minutes=10))
+    later = T0 + timedelta(hours=1)
+    result = plan(severity=1, status=Status.INVESTIGATING, existing=[stopped], now=later,
+                  policy=Policy(), start_clocks=True)
+    assert result.resume == ((stopped, later + timedelta(minutes=20)),)
+    assert K.EXECUTIVE_NOTIFICATION not in [kind for kind, _ in result.create]
+
+
+def test_a_clock_that_ran_out_stays_run_out_when_it_applies_again():
+    missed = Row(K.EXECUTIVE_NOTIFICATION, T0 + timedelta(minutes=30),
+                 state=DeadlineState.CANCELLED, escalated=True,
+                 completed_at=T0 + timedelta(minutes=40))
+    later = T0 + timedelta(hours=1)
+    result = plan(severity=1, status=Status.INVESTIGATING, existing=[missed], now=later,
+                  policy=Policy(), start_clocks=True)
+    assert result.resume == ((missed, T0 + timedelta(minutes=30)),)
+    assert result.create == ((K.STATUS_UPDATE, later + timedelta(hours=2)),)

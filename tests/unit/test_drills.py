@@ -9,7 +9,7 @@ from bot.slack.drill_marking import MARKER_ID, mark
 from incidents import drills, scenarios, triage
 from incidents.alerts import AlertIn
 from incidents.catalog import load_catalog
-from incidents.drill_debrief import AnswerAt, DeadlineAt, Debrief, compute
+from incidents.drill_debrief import AnswerAt, DeadlineAt, Debrief, MitigationAt, compute
 from incidents.types import DeadlineState
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "incidentbot.yml"
@@ -119,14 +119,33 @@ def test_debrief_times_triage_and_the_right_path():
     assert debrief.not_due == 2
     assert debrief.differences == ("“Has the input data changed?” Yes, the facts say No",)
     lines = debrief.lines()
-    assert lines[0] == "Drill length: 15m 00s (scenario time 2h 30m 00s); injects played: " \
-        "3 of 4."
-    assert lines[1] == "Time to triage (first proposal): 1m 20s (scenario time 13m 20s)."
-    assert lines[2] == "Diagnosis path: Model issue, as expected, reached after 2m 00s " \
-        "(scenario time 20m 00s)."
-    assert lines[3] == "Deadlines: 1 met (Met), 3 missed (Late, Overdue, Passed), " \
+    # Scenario time first: the drill's deadlines ran on that clock too.
+    assert lines[0] == "Drill length: 2h 30m 00s of scenario time (15m 00s at 10×); " \
+        "injects played: 3 of 4."
+    assert lines[1] == "Time to triage (first proposal): 13m 20s of scenario time (1m 20s " \
+        "at 10×)."
+    assert lines[2] == "Diagnosis path: Model issue, as expected, reached after 20m 00s of " \
+        "scenario time (2m 00s at 10×)."
+    assert lines[3].startswith("Mitigation: none happened.")
+    assert lines[4] == "Deadlines: 1 met (Met), 3 missed (Late, Overdue, Passed), " \
         "2 not due before the end."
     assert Debrief.from_dict(debrief.to_dict()) == debrief
+
+
+def test_debrief_tells_the_first_mitigation_that_worked():
+    scenario = scenarios.get("bad-deployment")
+    debrief = compute(scenario, started_at=START, ended_at=at(600), speed=60, answers=[],
+                      signal=scenario.signal, criticality="critical", deadlines=[],
+                      injects_played=4, injects_total=4, mitigations=[
+                          MitigationAt(at(20), "Roll back to the previous model version",
+                                       ok=False),
+                          MitigationAt(at(45), "Fall back to the rule-based system")])
+    assert debrief.lines()[3] == "Mitigation: Fall back to the rule-based system, after " \
+        "45m 00s of scenario time (45s at 60×)."
+    # A debrief stored before mitigations were told still reads.
+    stored = {k: v for k, v in debrief.to_dict().items()
+              if k not in ("mitigation", "time_to_mitigate")}
+    assert Debrief.from_dict(stored).mitigation is None
 
 
 def test_debrief_of_a_drill_that_never_found_the_path():
@@ -155,3 +174,27 @@ def test_marking_a_message_is_idempotent_and_keeps_the_title_first():
     full = {"text": "DRILL already", "blocks": [{"type": "divider"}] * 50}
     mark(full)
     assert len(full["blocks"]) == 50 and full["text"] == "DRILL already"
+
+
+def test_a_drill_runs_its_policy_and_escalation_waits_at_its_speed():
+    from incidents import paging
+    from incidents.catalog_models import Policy
+    from incidents.clock_speed import at_speed
+    from incidents.deadlines import clocks, lead_for
+    from incidents.models import Escalation, Incident
+    from incidents.types import DeadlineKind
+
+    fast = at_speed(Policy(), 60)
+    assert clocks(1, fast) == {DeadlineKind.EXECUTIVE_NOTIFICATION: timedelta(seconds=30),
+                               DeadlineKind.STATUS_UPDATE: timedelta(minutes=2)}
+    assert lead_for(DeadlineKind.EXECUTIVE_NOTIFICATION, fast) == timedelta(seconds=10)
+    assert at_speed(Policy(), 1) == Policy()
+
+    catalog = load_catalog(Path(__file__).parents[2] / "examples" / "incidentbot.yml")
+    chain = Escalation(incident_id=1, policy="fraud-policy")
+    real = Incident(title="t", system="fraud-detector", severity=1)
+    drill = Incident(title="t", system="fraud-detector", severity=1, clock_speed=60)
+    assert [lv.wait / 60 for lv in paging.levels(catalog, chain, real)] == \
+        [lv.wait for lv in paging.levels(catalog, chain, drill)]
+    message = scenarios.get("bad-deployment").injects[3]
+    assert "rolled out to 100% at T-6 min" in message.message()

@@ -278,15 +278,32 @@
   ].join("|"), "g");
   const HOLE = /\uE000(\d+)\uE001/g;
 
-  function textWithHoles(text, holes) {
+  function textWithHoles(text, holes, emoji = withEmoji) {
     const out = document.createDocumentFragment();
     let last = 0;
     for (const match of text.matchAll(HOLE)) {
-      if (match.index > last) out.append(withEmoji(decode(text.slice(last, match.index))));
+      if (match.index > last) out.append(emoji(decode(text.slice(last, match.index))));
       out.append(special(holes[Number(match[1])]));
       last = match.index + match[0].length;
     }
-    if (last < text.length) out.append(withEmoji(decode(text.slice(last))));
+    if (last < text.length) out.append(emoji(decode(text.slice(last))));
+    return out;
+  }
+
+  // ```…``` is a preformatted block in Slack: kept as typed, no bold, italics or emoji;
+  // links and mentions still work.
+  const FENCE = /```([\s\S]*?)```/g;
+
+  function fenced(text, holes) {
+    const out = document.createDocumentFragment();
+    let last = 0;
+    for (const match of text.matchAll(FENCE)) {
+      if (match.index > last) out.append(styled(text.slice(last, match.index), holes));
+      out.append(el("pre", { class: "pre" }, textWithHoles(match[1].replace(/^\n|\n$/g, ""),
+        holes, (plain) => plain)));
+      last = match.index + match[0].length;
+    }
+    if (last < text.length) out.append(styled(text.slice(last), holes));
     return out;
   }
 
@@ -312,7 +329,7 @@
       holes.push(inner);
       return `\uE000${holes.length - 1}\uE001`;
     });
-    return el("span", { class: "mrkdwn" }, styled(source, holes));
+    return el("span", { class: "mrkdwn" }, fenced(source, holes));
   }
 
   function textObject(object) {

@@ -44,6 +44,9 @@ def announcement(event: TimelineEvent) -> tuple[str, list[Block]] | None:
             previous = before.get("category")
             if previous and previous != after.get("category"):
                 text += f" (was {escape(ROOT_CAUSE_CATEGORIES.get(previous, previous))})"
+        case EventKind.IMPACT_STARTED:
+            text = (f":stopwatch: {who} recorded when the impact began: "
+                    f"{slack_date(event.occurred_at)}; time to detect runs from then.")
         case EventKind.IMPACT_CHANGED:
             text = (f":chart_with_downwards_trend: {who} recorded the business impact: "
                     f"{escape(data.get('to', ''))}")

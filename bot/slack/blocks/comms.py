@@ -46,6 +46,7 @@ SPECS: dict[str, tuple[str, bool, bool, str | None]] = {
     "client_action": ("Action needed from the client", True, True, None),
     "resolution": ("What we fixed", True, False, None),
     "current_performance": ("Current performance", True, True, "Flag rate back to 2.1%"),
+    "key_events": ("What happened, in short (times in UTC)", True, True, None),
     "review_within": ("Review findings shared within", False, False, None),
 }
 CHOOSABLE = (NotificationKind.INITIAL, NotificationKind.RESOLUTION)

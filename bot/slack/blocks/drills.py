@@ -27,9 +27,10 @@ def scenario_list(scenarios: tuple[Scenario, ...], *, systems: dict[str, str]
         SectionBlock(text=md("*Drill scenarios* (tabletop exercises)\n" + "\n".join(lines))),
         ContextBlock(elements=[md(
             f"`{USAGE}` opens a practice incident marked DRILL and plays the scenario's "
-            "alerts, readings and messages over time: `speed=60` plays an hour in a minute. "
-            "Deadlines and reminders run as usual; nobody is paged and the drill stays out "
-            "of the metrics. Resolve it (or `/incident drill end`) to get the debrief."
+            "alerts, readings and messages over time: `speed=60` plays an hour in a minute, "
+            "and its deadlines, reminders and escalation waits keep the same pace. Nobody is "
+            "paged and the drill stays out of the metrics. Resolve it (or `/incident drill "
+            "end`) to get the debrief."
         )]),
     ]
     return "Drill scenarios: " + ", ".join(s.key for s in scenarios), blocks
@@ -43,13 +44,15 @@ def briefing(*, scenario: Scenario, system_label: str, speed: float, injects: in
              ) -> tuple[str, list[Block]]:
     real = timedelta(seconds=scenario.length.total_seconds() / speed)
     pace = "" if speed == 1 else f" ({format_duration(real)} at {_speed(speed)} speed)"
+    clocks = ("Deadlines and reminders run as in a real incident" if speed == 1 else
+              f"Deadlines, reminders and escalation waits run at {_speed(speed)} too (a "
+              f"30-minute deadline falls due in {format_duration(timedelta(minutes=30) / speed)})")
     text = (
         f":performing_arts: *This is a drill: {escape(scenario.failure_mode)}* on "
         f"{escape(system_label)}.\n{escape(scenario.briefing)}\n\n"
         f"*How it runs:* {injects - 1} more alerts, readings and messages arrive over "
-        f"{format_duration(scenario.length)} of scenario time{pace}. Deadlines and "
-        "reminders run in real time, as in a real incident. Nobody is paged, and the drill "
-        "stays out of the metrics.\n"
+        f"{format_duration(scenario.length)} of scenario time{pace}. {clocks}. Nobody is "
+        "paged, and the drill stays out of the metrics.\n"
         "*Start* with *Triage* on the pinned summary. When you are done, resolve the "
         "incident (or `/incident drill end`): a debrief compares your triage with what was "
         "really going on."
@@ -74,7 +77,7 @@ def debrief_blocks(debrief: Debrief, *, incident_id: int) -> tuple[str, list[Blo
         SectionBlock(text=md(f"*{escape(debrief.title)}* ({escape(debrief.failure_mode)})\n"
                              f"{bullets}")),
         ContextBlock(elements=[md(
-            "Times run from the start of the drill. Run `incidentbot export "
+            "Times run from the start of the drill, in scenario time. Run `incidentbot export "
             f"{incident_id}` for the full review draft of this practice incident."
         )]),
     ]

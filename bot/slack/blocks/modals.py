@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from slack_sdk.models.blocks import (
     CheckboxesElement,
+    DateTimePickerElement,
     InputBlock,
     PlainTextInputElement,
     RadioButtonsElement,
@@ -31,6 +32,17 @@ def _modal(callback_id: str, title: str, submit: str, blocks: list, metadata: di
         close=plain("Cancel", 24),
         private_metadata=json.dumps(metadata),
         blocks=blocks,
+    )
+
+
+def _long_text(block_id: str, label: str, *, max_length: int, placeholder: str,
+               initial: str | None = None) -> InputBlock:
+    """An optional multi-line text input."""
+    return InputBlock(
+        block_id=block_id, label=plain(label), optional=True,
+        element=PlainTextInputElement(
+            action_id=VALUE, multiline=True, max_length=max_length,
+            initial_value=(initial or "")[:max_length] or None, placeholder=plain(placeholder)),
     )
 
 
@@ -70,14 +82,15 @@ def declare_modal(
                     initial_option=option(f"Sev{sev3.value}", str(sev3.value), sev3.meaning),
                 ),
             ),
+            _long_text(Field.DESCRIPTION, "Description", max_length=2500,
+                       placeholder="What is wrong, since when, who is affected"),
             InputBlock(
-                block_id=Field.DESCRIPTION,
-                label=plain("Description"),
+                block_id=Field.IMPACT_STARTED,
+                label=plain("When did the impact begin?"),
+                hint=plain("If you know it: time to detect runs from then to now. You can "
+                           "also set it later with /incident started."),
                 optional=True,
-                element=PlainTextInputElement(
-                    action_id=VALUE, multiline=True, max_length=2500,
-                    placeholder=plain("What is wrong, since when, who is affected"),
-                ),
+                element=DateTimePickerElement(action_id=VALUE),
             ),
             InputBlock(
                 block_id=Field.PRIVATE,
@@ -92,7 +105,12 @@ def declare_modal(
     )
 
 
-def resolve_modal(*, incident_id: int, title: str) -> View:
+def resolve_modal(*, incident_id: int, title: str, summary: str | None = None,
+                  category: str | None = None, root_cause: str | None = None) -> View:
+    """Pre-filled with what is already recorded (`/incident rootcause`, an earlier
+    resolution), so resolving never asks twice or quietly drops it."""
+    categories = [option(label, key) for key, label in ROOT_CAUSE_CATEGORIES.items()]
+    chosen = next((o for o in categories if o.value == category), None)
     return _modal(
         ViewId.RESOLVE,
         "Resolve incident",
@@ -103,7 +121,7 @@ def resolve_modal(*, incident_id: int, title: str) -> View:
                 block_id=Field.SUMMARY,
                 label=plain("Resolution summary"),
                 element=PlainTextInputElement(
-                    action_id=VALUE, max_length=300,
+                    action_id=VALUE, max_length=300, initial_value=(summary or "")[:300] or None,
                     placeholder=plain("Rolled back to model v41; flag rate back to 2%"),
                 ),
             ),
@@ -114,9 +132,13 @@ def resolve_modal(*, incident_id: int, title: str) -> View:
                 element=StaticSelectElement(
                     action_id=VALUE,
                     placeholder=plain("Choose a category"),
-                    options=[option(label, key) for key, label in ROOT_CAUSE_CATEGORIES.items()],
+                    options=categories,
+                    initial_option=chosen,
                 ),
             ),
+            _long_text(Field.ROOT_CAUSE, "Root cause: what allowed it to happen",
+                       max_length=1000, initial=root_cause,
+                       placeholder="No validation of the merchant feed before scoring"),
         ],
         {"incident_id": incident_id},
     )

@@ -146,6 +146,19 @@ def page_notice(
     return text.replace("*", ""), blocks
 
 
+def notice_closed(*, paged: list[str], incident: Incident, acknowledged_by: str | None,
+                  at: datetime | None) -> tuple[str, list[Block]]:
+    """A paging notice once its chain stopped: who was paged, and who acknowledged when,
+    without the Acknowledge button that would no longer do anything."""
+    people = ", ".join(user(p) for p in paged) or "nobody"
+    if acknowledged_by:
+        text = f":pager: Paged {people}. :white_check_mark: Acknowledged by " \
+            f"{user(acknowledged_by)} {slack_date(at)}: paging stopped."
+    else:
+        text = f":pager: Paged {people}. Paging stopped: the incident is {incident.status}."
+    return text.replace("*", ""), [SectionBlock(text=md(text))]
+
+
 def acknowledged_notice(*, acknowledged_by: str, at: datetime | None) -> tuple[str, list[Block]]:
     text = f":white_check_mark: {user(acknowledged_by)} acknowledged: paging stopped."
     blocks: list[Block] = [SectionBlock(text=md(text)),

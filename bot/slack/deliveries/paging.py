@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot.container import Bot
 from bot.slack.blocks import paging as blocks
 from bot.slack.deliveries.posting import post_once
+from bot.slack.people import learn
 from incidents import handoffs, paging, service
 from incidents.models import Escalation, Handoff, Incident, Outbox, Page
 from incidents.oncall import next_handoffs
@@ -89,6 +90,7 @@ async def deliver_page(bot: Bot, item: Outbox) -> None:
         with bot.session() as session:
             session.get(Page, page.id).error = _error(exc)
         return
+    await learn(bot, [page.user_id])  # paged people are named in the review, typed or not
     now = bot.now()
     with bot.session() as session:
         row = session.get(Page, page.id)
@@ -126,29 +128,53 @@ async def post_notice(bot: Bot, item: Outbox) -> None:
         wait=timedelta(seconds=payload["wait_seconds"]), previous_wait=previous,
         last=payload["last"],
     )
-    await post_once(bot, item, channel=incident.channel_id, text=text, blocks=body)
+    posted = await post_once(bot, item, channel=incident.channel_id, text=text, blocks=body)
+    with bot.session() as session:
+        row = session.get(Escalation, escalation.id)
+        # Kept so the notice loses its Acknowledge button once the chain stops.
+        notice = {"ts": posted["ts"], "level": level, "repeat": payload["repeat"]}
+        if notice not in row.notices:
+            row.notices = [*row.notices, notice]
+
+
+GONE = frozenset({"message_not_found", "channel_not_found", "cant_update_message"})
+
+
+async def _update(bot: Bot, channel: str, ts: str, text: str, body: list) -> None:
+    try:
+        await bot.client.chat_update(channel=channel, ts=ts, text=text, blocks=body)
+    except SlackApiError as exc:
+        if _error(exc) not in GONE:
+            raise
 
 
 async def close_pages(bot: Bot, item: Outbox) -> None:
-    """The chain stopped: pages stop asking for an acknowledgement; the channel hears who did."""
+    """Chains stopped: their pages and channel notices stop asking for an acknowledgement and
+    say who acknowledged and when; the channel hears it once, however many chains stopped."""
+    ids = item.payload.get("escalations") or [item.payload["escalation"]]  # older rows
     with bot.session() as session:
-        escalation = session.get(Escalation, item.payload["escalation"])
+        escalations = [session.get(Escalation, i) for i in ids]
         incident = session.get(Incident, item.incident_id)
-        pages = [p for p in paging.pages_of(session, escalation.id) if p.dm_ts]
-    text, body = blocks.page_closed_message(
-        incident=incident, acknowledged_by=escalation.acknowledged_by,
-        at=escalation.acknowledged_at,
-    )
-    for page in pages:
-        try:
-            await bot.client.chat_update(channel=page.dm_channel, ts=page.dm_ts, text=text,
-                                         blocks=body)
-        except SlackApiError as exc:
-            if _error(exc) not in {"message_not_found", "channel_not_found", "cant_update_message"}:
-                raise
-    if escalation.state == EscalationState.ACKNOWLEDGED and incident.channel_id:
-        text, body = blocks.acknowledged_notice(acknowledged_by=escalation.acknowledged_by,
-                                                at=escalation.acknowledged_at)
+        pages = {e.id: paging.pages_of(session, e.id) for e in escalations}
+    for escalation in escalations:
+        text, body = blocks.page_closed_message(
+            incident=incident, acknowledged_by=escalation.acknowledged_by,
+            at=escalation.acknowledged_at)
+        for page in pages[escalation.id]:
+            if page.dm_ts:
+                await _update(bot, page.dm_channel, page.dm_ts, text, body)
+        for notice in escalation.notices if incident.channel_id else ():
+            paged = [p.user_id for p in pages[escalation.id]
+                     if (p.level, p.repeat) == (notice["level"], notice["repeat"])]
+            text, body = blocks.notice_closed(
+                paged=paged, incident=incident, acknowledged_by=escalation.acknowledged_by,
+                at=escalation.acknowledged_at)
+            await _update(bot, incident.channel_id, notice["ts"], text, body)
+    acknowledged = next((e for e in escalations if e.state == EscalationState.ACKNOWLEDGED),
+                        None)
+    if acknowledged is not None and incident.channel_id:
+        text, body = blocks.acknowledged_notice(acknowledged_by=acknowledged.acknowledged_by,
+                                                at=acknowledged.acknowledged_at)
         await post_once(bot, item, channel=incident.channel_id, text=text, blocks=body)
 
 

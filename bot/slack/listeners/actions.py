@@ -95,7 +95,9 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await ack()
         await open_modal(
             body, client, respond,
-            lambda inc: resolve_modal(incident_id=inc.id, title=inc.title),
+            lambda inc: resolve_modal(
+                incident_id=inc.id, title=inc.title, summary=inc.resolution_summary,
+                category=inc.root_cause_category, root_cause=inc.root_cause),
         )
 
     @app.action(Action.OPEN_CHANNEL)

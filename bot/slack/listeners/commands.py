@@ -110,8 +110,10 @@ def _register_core(bot: Bot) -> None:
     @add("resolve", usage="resolve", needs_incident=True,
          help="resolve the incident (asks for a one-line summary and the root cause)")
     async def resolve(call: Invocation) -> None:
-        await call.open_modal(resolve_modal(incident_id=call.incident.id,
-                                            title=call.incident.title))
+        incident = call.incident
+        await call.open_modal(resolve_modal(
+            incident_id=incident.id, title=incident.title, summary=incident.resolution_summary,
+            category=incident.root_cause_category, root_cause=incident.root_cause))
 
     @add("decline", usage="decline [reason]", needs_incident=True,
          help="close the incident as a false alarm")

@@ -1,16 +1,21 @@
-"""`/incident rootcause` and `/incident impact`: record or correct what the incident's cause
-and business impact were, during the incident or at the review after it. Each change is a
-timeline event, announced in the incident channel."""
+"""`/incident rootcause`, `/incident impact` and `/incident started`: record or correct what
+the incident's cause and business impact were and when the impact began, during the
+incident or at the review after it. Each change is a timeline event, announced in the
+incident channel."""
 
 from __future__ import annotations
+
+from zoneinfo import ZoneInfo
 
 from slack_bolt.async_app import AsyncApp
 
 from bot.container import Bot
+from bot.slack.blocks.common import slack_date
 from bot.slack.listeners.changes import apply_change
+from bot.slack.listeners.review import viewer_zone
 from bot.slack.mrkdwn import escape
 from bot.slack.subcommands import Invocation
-from incidents import findings
+from incidents import findings, service
 from incidents.types import ROOT_CAUSE_CATEGORIES
 
 ROOT_CAUSE_USAGE = (
@@ -56,4 +61,27 @@ def register(app: AsyncApp, bot: Bot) -> None:
             respond=call.respond,
             change=lambda s, inc, now: findings.set_business_impact(
                 s, incident=inc, text=call.args, actor=call.user, now=now),
+        )
+
+    @add("started", usage="started <when>", needs_incident=True,
+         help="record when the impact began (`started 09:40`, `started 25m ago`): time to "
+         "detect runs from then")
+    async def started(call: Invocation) -> None:
+        if not call.args.strip():
+            current = call.incident.impact_started_at
+            known = (f"Recorded impact start: {slack_date(current)}\n" if current
+                     else "Nobody has recorded when the impact began.\n")
+            await call.reply(known + findings.STARTED_USAGE)
+            return
+        zone = await viewer_zone(bot, call.user) or ZoneInfo("UTC")
+        try:
+            at = findings.parse_moment(call.args, now=bot.now(), zone=zone)
+        except service.Refused as refused:
+            await call.reply(str(refused))
+            return
+        await apply_change(
+            bot, incident_id=call.incident.id, user=call.user, channel=call.channel,
+            respond=call.respond,
+            change=lambda s, inc, now: findings.set_impact_start(
+                s, incident=inc, at=at, actor=call.user, now=now),
         )

@@ -14,8 +14,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.container import Bot
 from bot.slack.listeners.changes import apply_change
+from bot.slack.people import learn
 from bot.slack.subcommands import Invocation
-from incidents import followups, review, service
+from incidents import followups, people, review, service
 from incidents.models import Incident
 from incidents.types import EventKind
 
@@ -92,10 +93,12 @@ async def share_review(bot: Bot, *, incident: Incident, user: str, reply) -> Non
     """Draft the review from the database, upload it here, and record that it was shared."""
     zone = await viewer_zone(bot, user)
     with bot.session() as session:
-        involved = sorted(review.people_involved(session, incident.id))
-    names = await _names(bot, involved[:MAX_NAMES])
+        involved = review.people_involved(session, incident.id)
+        unnamed = sorted(involved - people.known(session, involved))
+    # Names are stored as people act; whoever was missed is asked about now.
+    await learn(bot, unnamed[:MAX_NAMES])
     now = bot.now()
-    markdown, events = await asyncio.to_thread(_draft, bot, incident.id, zone, names, now)
+    markdown, events = await asyncio.to_thread(_draft, bot, incident.id, zone, now)
     filename = f"incident-{incident.id}-review.md"
     try:
         response = await bot.client.files_upload_v2(
@@ -118,10 +121,10 @@ async def share_review(bot: Bot, *, incident: Incident, user: str, reply) -> Non
         )
 
 
-def _draft(bot: Bot, incident_id: int, zone, names, now) -> tuple[str, int]:
+def _draft(bot: Bot, incident_id: int, zone, now) -> tuple[str, int]:
     with bot.session() as session:
         data = review.gather(session, incident_id=incident_id, catalog=bot.catalog, now=now,
-                             zone=zone, people=names)
+                             zone=zone)
     return review.render(data, templates_dir=bot.catalog.templates_dir), len(data.timeline)
 
 
@@ -132,16 +135,3 @@ async def viewer_zone(bot: Bot, user: str) -> ZoneInfo | None:
         return ZoneInfo(found.get("tz") or "UTC")
     except (SlackApiError, ZoneInfoNotFoundError, ValueError, KeyError):
         return None
-
-
-async def _names(bot: Bot, users: list[str]) -> dict[str, str]:
-    names = {}
-    for user in users:
-        try:
-            found = (await bot.client.users_info(user=user))["user"]
-        except SlackApiError:
-            continue
-        name = found.get("real_name") or (found.get("profile") or {}).get("real_name")
-        if name:
-            names[user] = f"{name} (@{found.get('name') or user})"
-    return names

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -12,18 +13,20 @@ from bot.slack.blocks.modals import already_open_modal
 from bot.slack.ids import VALUE, Field, ViewId
 from bot.slack.listeners.changes import apply_change
 from bot.slack.listeners.timeline_capture import add_message_to_incident
-from incidents import service
+from incidents import findings, service
 from incidents.models import Incident
-from incidents.types import Role, Severity
+from incidents.types import ROOT_CAUSE_CATEGORIES, Role, Severity
 
 
 def _declare(bot: Bot, declared: dict, *, user: str) -> None:
+    started = declared.get("impact_started")
     with bot.session() as session:
         service.declare(
             session, title=declared["title"], system=declared["system"],
             severity=Severity(int(declared["severity"])), description=declared["description"],
             private=bool(declared["private"]), declared_by=user, now=bot.now(),
             catalog=bot.catalog,
+            impact_started_at=datetime.fromtimestamp(started, UTC) if started else None,
         )
     bot.metrics.incidents_opened.labels("declared").inc()
 
@@ -40,6 +43,8 @@ def _values(view: dict) -> dict[str, object]:
                 flat[block_id] = state.get("selected_user")
             case "checkboxes":
                 flat[block_id] = [o["value"] for o in state.get("selected_options") or []]
+            case "datetimepicker":
+                flat[block_id] = state.get("selected_date_time")
             case _:
                 flat[block_id] = state.get("value")
     return flat
@@ -56,6 +61,9 @@ def register(app: AsyncApp, bot: Bot) -> None:
             errors[Field.TITLE] = "Give the incident a title."
         if not system:
             errors[Field.SYSTEM] = "Choose the AI system that is affected."
+        started = values.get(Field.IMPACT_STARTED)
+        if started is not None and int(started) > bot.now().timestamp():
+            errors[Field.IMPACT_STARTED] = "The impact cannot have begun in the future."
         if errors:
             await ack(response_action="errors", errors=errors)
             return
@@ -64,6 +72,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
             "severity": int(values.get(Field.SEVERITY) or 3),
             "description": (values.get(Field.DESCRIPTION) or "").strip(),
             "private": "private" in (values.get(Field.PRIVATE) or []),
+            "impact_started": int(started) if started is not None else None,
         }
         with bot.session() as session:
             existing = service.open_incident_for_system(session, system)
@@ -106,20 +115,28 @@ def register(app: AsyncApp, bot: Bot) -> None:
     async def resolve(ack, body, view) -> None:
         values = _values(view)
         summary = (values.get(Field.SUMMARY) or "").strip()
+        category = values.get(Field.ROOT_CAUSE_CATEGORY)
+        cause = " ".join((values.get(Field.ROOT_CAUSE) or "").split())
+        errors = {}
         if not summary:
-            await ack(response_action="errors",
-                      errors={Field.SUMMARY: "Say in one line what fixed it."})
+            errors[Field.SUMMARY] = "Say in one line what fixed it."
+        if cause and not category:
+            errors[Field.ROOT_CAUSE_CATEGORY] = "Choose the category of this root cause."
+        if errors:
+            await ack(response_action="errors", errors=errors)
             return
         await ack()
         user = body["user"]["id"]
-        await apply_change(
-            bot, incident_id=_incident_id(view), user=user, channel=None,
-            change=lambda s, inc, now: service.resolve(
-                s, incident=inc, summary=summary, actor=user, now=now,
-                root_cause_category=values.get(Field.ROOT_CAUSE_CATEGORY),
-                policy=bot.catalog.policy),
-            respond=_dm(bot, user),
-        )
+
+        def resolve_(s, inc, now):
+            if category and cause and cause != (inc.root_cause or ""):
+                findings.set_root_cause(s, incident=inc, category=category, text=cause,
+                                        categories=ROOT_CAUSE_CATEGORIES, actor=user, now=now)
+            service.resolve(s, incident=inc, summary=summary, actor=user, now=now,
+                            root_cause_category=category, policy=bot.catalog.policy)
+
+        await apply_change(bot, incident_id=_incident_id(view), user=user, channel=None,
+                           change=resolve_, respond=_dm(bot, user))
 
     @app.view(ViewId.ASSIGN)
     async def assign(ack, body, view) -> None:
