@@ -343,6 +343,9 @@ class Policy(Strict):
     review_within_business_days: int = Field(5, ge=1)
     holidays: list[date] = []
     reminder_lead: Duration = timedelta(minutes=10)  # how long before a deadline to remind
+    # A model version promoted this long before the first alert answers triage's "Has the
+    # model been recently updated?" with yes (incidents/registry.py).
+    recent_model_promotion: Duration = timedelta(hours=24)
 
     @model_validator(mode="before")
     @classmethod

@@ -37,6 +37,12 @@ class Kind(StrEnum):
     DRILL_BRIEFING = "drill_briefing"  # payload.drill: what the drill is and how it runs
     DRILL_MESSAGE = "drill_message"  # payload.event: a metric reading or message inject
     DRILL_DEBRIEF = "drill_debrief"  # payload.drill: the debrief
+    # The model registry (incidents/registry_record.py). Not Slack, but work one replica must
+    # do once after a change is stored: the outbox's claims give exactly that. No incident
+    # id on the row, so a slow registry never holds up the incident's Slack messages.
+    REGISTRY_READ = "registry.read"  # payload.incident: read the serving model version
+    MODEL_CHANGE = "registry.change"  # payload.change: move the alias (rollback or undo)
+    EVIDENCE_UPLOAD = "evidence.upload"  # payload.snapshot: upload the preserved evidence
 
 
 def _add(session: Session, kind: Kind, *, incident_id: int | None, payload: dict | None = None,
@@ -155,6 +161,20 @@ def drill(session: Session, kind: Kind, *, incident_id: int, payload: dict[str, 
     if kind not in (Kind.DRILL_BRIEFING, Kind.DRILL_MESSAGE, Kind.DRILL_DEBRIEF):
         raise ValueError(f"{kind} is not a drill message")
     _add(session, kind, incident_id=incident_id, payload=payload)
+
+
+def registry_read(session: Session, *, incident_id: int) -> None:
+    _add(session, Kind.REGISTRY_READ, incident_id=None, payload={"incident": incident_id})
+
+
+def model_change(session: Session, *, incident_id: int, change_id: int) -> None:
+    _add(session, Kind.MODEL_CHANGE, incident_id=None,
+         payload={"incident": incident_id, "change": change_id})
+
+
+def evidence_upload(session: Session, *, incident_id: int, snapshot_id: int) -> None:
+    _add(session, Kind.EVIDENCE_UPLOAD, incident_id=incident_id,
+         payload={"snapshot": snapshot_id})
 
 
 # ------------------------------------------------------------------ figures

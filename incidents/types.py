@@ -118,6 +118,11 @@ class EventKind(StrEnum):
     DRILL_DEBRIEF = "drill_debrief"
     ROOT_CAUSE_CHANGED = "root_cause_changed"  # often after resolution, at the review
     IMPACT_CHANGED = "business_impact_changed"
+    # The model registry (incidents/registry.py): what it said about the serving version,
+    # and undoing a rollback; the rollback itself is a MITIGATION with `data.model`.
+    MODEL_VERSION = "model_version"
+    MODEL_ROLLBACK_UNDONE = "model_rollback_undone"
+    EVIDENCE_PRESERVED = "evidence_preserved"  # incidents/evidence.py, before a model change
 
 
 class DeadlineKind(StrEnum):

@@ -23,6 +23,7 @@ from bot.slack.blocks.common import (
     slack_date,
     title_text,
 )
+from bot.slack.blocks.registry import serving_field
 from bot.slack.blocks.triage import response_buttons
 from bot.slack.ids import Action, encode
 from bot.slack.mrkdwn import escape, link, user
@@ -39,7 +40,9 @@ def topic(incident: Incident) -> str:
     )[:250]
 
 
-def summary_blocks(incident: Incident, *, system_label: str, links: dict[str, str]) -> list[Block]:
+def summary_blocks(incident: Incident, *, system_label: str, links: dict[str, str],
+                   model: dict | None = None) -> list[Block]:
+    """`model`: the serving model version as last recorded (incidents/registry_record.py)."""
     sev = Severity(incident.severity)
     fields = [
         md(f"*Severity*\n{severity_label(sev)}: {sev.meaning}"),
@@ -48,6 +51,9 @@ def summary_blocks(incident: Incident, *, system_label: str, links: dict[str, st
         md(f"*Declared*\n{slack_date(incident.created_at)}"),
     ]
     fields += [md(f"*{role.capitalize()}*\n{user(getattr(incident, role))}") for role in Role]
+    serving = serving_field(model)
+    if serving:
+        fields.append(md(f"*Serving model*\n{serving}"))
     blocks: list[Block] = [
         HeaderBlock(text=plain(
             title_text(incident.id, escape(incident.title), incident.is_drill), 150

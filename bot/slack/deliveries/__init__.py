@@ -11,6 +11,7 @@ from bot.slack.deliveries import (
     drills,
     mitigation,
     paging,
+    registry,
     reminders,
     sync,
     triage,
@@ -18,7 +19,8 @@ from bot.slack.deliveries import (
 from bot.slack.deliveries.posting import Handler
 from incidents.outbox import Kind
 
-MODULES = (sync, announcements, alerts, reminders, paging, triage, mitigation, comms, drills)
+MODULES = (sync, announcements, alerts, reminders, paging, triage, mitigation, comms, drills,
+           registry)
 
 
 def handlers() -> dict[str, Handler]:
