@@ -242,3 +242,30 @@ def undone(session: Session, change_id: int) -> bool:
     """Whether a rollback has been undone successfully."""
     return session.exec(select(ModelChange.id).where(
         ModelChange.undoes_id == change_id, ModelChange.state == "done")).first() is not None
+
+
+# ------------------------------------------------------------------ the review
+
+
+def review_section(session: Session, incident_id: int, when, who) -> dict[str, Any] | None:
+    """What the review says of the model: the version serving when the incident opened (as
+    the registry said then: the export reads no registry), each move of the alias, and the
+    evidence preserved before it. None when there is nothing of the kind."""
+    from incidents import evidence  # imported here: evidence -> service -> this module
+    from incidents.review_format import cell
+
+    events = session.exec(select(TimelineEvent).where(
+        TimelineEvent.incident_id == incident_id,
+        col(TimelineEvent.kind).in_([EventKind.MODEL_VERSION, EventKind.MITIGATION,
+                                     EventKind.MODEL_ROLLBACK_UNDONE]),
+    ).order_by(col(TimelineEvent.occurred_at), col(TimelineEvent.id))).all()
+    opening = next((e for e in events if e.kind == EventKind.MODEL_VERSION), None)
+    changes = [f"{when(e.occurred_at)}: {e.text} (asked by {who(e.actor)})" for e in events
+               if e.kind != EventKind.MODEL_VERSION and (e.data or {}).get("change")]
+    files = [{"at": when(s.taken_at), "before": cell(s.before), "file": cell(s.filename),
+              "sha256": s.sha256, "contents": cell(evidence.summary_text(s.summary, s.sha256))}
+             for s in evidence.snapshots(session, incident_id)]
+    if opening is None and not changes and not files:
+        return None
+    return {"opening": opening.text.removeprefix("Model registry: ") if opening else None,
+            "changes": changes, "evidence": files}

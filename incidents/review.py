@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from incidents import communications, deadlines, documents, followups
+from incidents import communications, deadlines, documents, followups, registry_record
 from incidents.communications import NotificationKind
 from incidents.models import Alert, Deadline, Incident, TimelineEvent
 from incidents.response_times import format_duration, response_times
@@ -70,6 +70,9 @@ class Review:
     prevention: list[Action]
     communication: list[Message]
     gaps: list[str] = field(default_factory=list)
+    # The serving model, its changes and the evidence preserved first (registry_record.py);
+    # None for a system without a model registry or evidence.
+    model: dict[str, Any] | None = None
 
 
 def gather(
@@ -189,6 +192,7 @@ def gather(
         prevention=prevention,
         communication=communication,
         gaps=gaps,
+        model=registry_record.review_section(session, incident_id, clock.text, who),
     )
 
 

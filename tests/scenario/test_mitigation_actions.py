@@ -14,6 +14,7 @@ from bot.sandbox.stack import bind
 from incidents.catalog import load_catalog
 from incidents.catalog_models import HttpAction
 from incidents.types import EventKind, Status
+from tests.scenario.conftest import without_ai_context
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "incidentbot.yml"
 SECRET = "Bearer s3cret-token"
@@ -60,8 +61,9 @@ async def receiver():
 
 @pytest.fixture
 def catalog(receiver):
-    """The example catalog with the fraud detector's actions pointing at the receiver."""
-    catalog = load_catalog(EXAMPLE).model_copy(deep=True)
+    """The example catalog with the fraud detector's actions pointing at the receiver (and no
+    model registry: with one, rollback moves its alias, test_model_registry.py)."""
+    catalog = without_ai_context(load_catalog(EXAMPLE)).model_copy(deep=True)
     action = {"headers": {"Authorization": SECRET}, "timeout": timedelta(seconds=2)}
     catalog.systems["fraud-detector"].actions = {
         name: HttpAction(url=f"{receiver.url}/models/fraud/{name}", **action)

@@ -17,6 +17,7 @@ from bot.sandbox.run import banner, cli_hint
 from incidents.catalog import load_catalog
 from incidents.catalog_models import HttpAction
 from incidents.types import EventKind
+from tests.scenario.conftest import without_ai_context
 from tests.scenario.test_mitigation_actions import (
     EXAMPLE,
     Receiver,
@@ -36,7 +37,7 @@ async def receiver():
 @pytest.fixture
 def catalog(receiver):
     """The example catalog, the fraud detector's fallback answering HTTP 500."""
-    catalog = load_catalog(EXAMPLE).model_copy(deep=True)
+    catalog = without_ai_context(load_catalog(EXAMPLE)).model_copy(deep=True)
     catalog.systems["fraud-detector"].actions = {
         "rules_fallback": HttpAction(url=f"{receiver.url}/fallback",
                                      timeout=timedelta(seconds=2)),
