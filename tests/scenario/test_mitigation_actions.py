@@ -27,12 +27,15 @@ class Receiver:
         self.calls: list[dict] = []
         self.statuses: list[int] = []
         self.delay = 0.0
+        self.hooks: list = []  # called with each request as it arrives
         self.url = ""
         self._runner: web.AppRunner | None = None
 
     async def handle(self, request: web.Request) -> web.Response:
         self.calls.append({"method": request.method, "path": request.path,
                            "headers": dict(request.headers), "json": await request.json()})
+        for hook in self.hooks:
+            hook(request)
         await asyncio.sleep(self.delay)
         status = self.statuses.pop(0) if self.statuses else 200
         return web.Response(status=status, text="model registry unavailable" if status >= 500
