@@ -140,7 +140,8 @@ def summary_text(summary: dict[str, Any], sha256: str) -> str:
         registry = "no model registry configured"
     drift = f"drift report of {summary['drift_at'][:16].replace('T', ' ')} UTC" \
         if summary.get("drift_at") else "no drift report run"
-    return (f"{registry}; {drift}; {summary.get('alerts', 0)} alerts; catalog entry "
+    alerts = summary.get("alerts", 0)
+    return (f"{registry}; {drift}; {alerts} alert{'' if alerts == 1 else 's'}; catalog entry "
             f"(credentials removed); SHA-256 {sha256[:12]}…")
 
 

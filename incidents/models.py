@@ -329,6 +329,7 @@ class ModelChange(SQLModel, table=True):
     state: str = "requested"  # requested | done | failed
     finished_at: datetime | None = _ts()
     event_id: int | None = None  # the timeline event that records the result
+    message_ts: str | None = None  # its result message, re-rendered without Undo once undone
 
 
 class EvidenceSnapshot(SQLModel, table=True):

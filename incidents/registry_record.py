@@ -223,7 +223,8 @@ def finish_change(
         event = service.record(
             session, incident=incident, kind=EventKind.MODEL_ROLLBACK_UNDONE, now=now,
             actor=change.requested_by, text=f"{describe_change(change)} → {verdict}",
-            data={"parameters": parameters, "ok": result.ok, "detail": result.detail,
+            data={"what": describe_change(change), "parameters": parameters, "ok": result.ok,
+                  "detail": result.detail,
                   "target": result.target, "status": result.status, "undoes": change.undoes_id,
                   **extra})
         session.flush()

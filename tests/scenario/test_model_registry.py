@@ -203,6 +203,8 @@ async def test_rollback_to_a_chosen_version_preserves_evidence_first_and_can_be_
     undone = [e for e in harness.timeline(incident.id)
               if e.kind == EventKind.MODEL_ROLLBACK_UNDONE]
     assert len(undone) == 1 and undone[0].data["ok"] and "v40 → v42" in undone[0].text
+    retired = next(m for m in ws.messages(incident.channel_id) if m.ts == result.ts)
+    assert "incident.model_undo" not in json.dumps(retired.blocks)  # no Undo once undone
     assert kinds(harness, incident).count(EventKind.EVIDENCE_PRESERVED) == 2
     refusals = [e.text for e in ws.ephemerals_for(user="U_BOB")]
     assert any("already asked for" in t or "already under way" in t for t in refusals)

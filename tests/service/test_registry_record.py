@@ -149,6 +149,6 @@ def test_the_evidence_file_is_stored_with_its_digest_and_queued_for_upload(sessi
     assert "MLFLOW_TOKEN" not in stored.document and "MLOPS_TOKEN" not in stored.document
     (event,) = events(session, incident, EventKind.EVIDENCE_PRESERVED)
     assert "registry: v42 serving, 2 versions" in event.text
-    assert "no drift report run; 0 alerts" in event.text
+    assert "no drift report run; 0 alerts;" in event.text
     upload = session.exec(select(Outbox).where(Outbox.kind == "evidence.upload")).one()
     assert upload.payload == {"snapshot": snapshot.id} and upload.incident_id == incident.id

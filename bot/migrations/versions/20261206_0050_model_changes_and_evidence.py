@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column('state', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column('finished_at', incidents.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column('event_id', sa.Integer(), nullable=True),
+        sa.Column('message_ts', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.ForeignKeyConstraint(['incident_id'], ['incident.id']),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('request_key', name='uq_model_change_request'),

@@ -224,6 +224,7 @@
     large_orange_circle: "🟠", large_yellow_circle: "🟡", large_blue_circle: "🔵",
     incoming_envelope: "📨", mag: "🔍", construction: "🚧", stopwatch: "⏱️",
     bar_chart: "📊", grey_question: "❔", memory: "🧠", line: "〰️",
+    lock: "🔒", leftwards_arrow_with_hook: "↩️",
   };
 
   function emoji(name) {

@@ -67,7 +67,7 @@ def menu_blocks(
         if mitigation == Mitigation.ROLLBACK and model_target:
             how = f"Automated: choose the earlier version in the next step; the bot moves " \
                 f"{escape(model_target)} and reports the result here."
-        if mitigation in preserved and (target or by_form):
+        if mitigation in preserved and (target or (by_form and not is_threshold)):
             how += " :lock: The evidence is preserved first (EU AI Act Art. 73(6))."
         blocks.append(SectionBlock(
             block_id=f"mitigation-{mitigation}",

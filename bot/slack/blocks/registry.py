@@ -67,7 +67,8 @@ def rollback_form(
     blocks: list[Block] = [
         SectionBlock(text=md(
             f"*{escape(system_label)}*: the alias *{escape(state.alias)}* of "
-            f"*{escape(state.name)}* points at *v{state.serving}* ({escape(serving_text)}).")),
+            f"*{escape(state.name)}* points at *v{state.serving}*, "
+            f"{escape(serving_text.removeprefix(f'v{state.serving} '))}.")),
         InputBlock(
             block_id=Field.MODEL_VERSION,
             label=plain("Roll back to version"),
@@ -138,11 +139,12 @@ def rollback_buttons(event: TimelineEvent, *, undone: bool) -> list[ButtonElemen
 def undo_result_blocks(event: TimelineEvent) -> tuple[str, list[Block]]:
     data = event.data or {}
     who = user(event.actor, none="someone")
+    what = escape(data.get("what") or "Undo the rollback")
     if data.get("ok"):
-        verdict = f":leftwards_arrow_with_hook: *{escape(event.text.split(' → ')[0])}*: done " \
+        verdict = f":leftwards_arrow_with_hook: *{what}*: done " \
             f"({escape(data.get('detail', ''))}), asked by {who}"
     else:
-        verdict = f":x: *{escape(event.text.split(' → ')[0])}* *failed*: " \
+        verdict = f":x: *{what}* *failed*: " \
             f"{escape(data.get('detail', ''))}. Asked by {who}; the alias was not moved."
     blocks: list[Block] = [SectionBlock(text=md(verdict))]
     if not data.get("ok"):
