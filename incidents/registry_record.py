@@ -158,6 +158,8 @@ def request_change(
     if not incident.status_enum.is_open:
         raise service.Refused(f"The incident is {incident.status}; changing the model from "
                               "it is over.")
+    if incident.is_drill:
+        raise service.Refused("This is a drill: the real model's alias is not moved.")
     if session.exec(select(ModelChange.id).where(ModelChange.request_key == key)).first():
         raise service.Refused("That was already asked for; its result is posted in the "
                               "channel.")

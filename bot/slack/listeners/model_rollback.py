@@ -35,9 +35,10 @@ def what_is_preserved(bot: Bot, incident: Incident) -> str | None:
 
 
 def model_target(bot: Bot, incident: Incident) -> str | None:
-    """"the alias champion of fraud-detector at mlflow.example", or None without `model:`."""
+    """"the alias champion of fraud-detector at mlflow.example", or None without `model:`
+    (and in a drill: practice must not move the real model's alias)."""
     system = bot.catalog.systems.get(incident.system)
-    if system is None or system.model is None:
+    if system is None or system.model is None or incident.is_drill:
         return None
     return f"the alias {system.model.alias} of {system.model.name} at {host_of(system.model)}"
 
