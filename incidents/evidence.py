@@ -165,13 +165,12 @@ def preserve(
         filename=f"incident-{incident.id}-evidence-{now:%Y%m%d-%H%M%S}.json", document=body,
         sha256=digest, summary=summary)
     session.add(snapshot)
-    session.flush()
-    service.record(
-        session, incident=incident, kind=EventKind.EVIDENCE_PRESERVED, now=now, actor=actor,
-        text=f"Evidence preserved before: {before} ({summary_text(summary, digest)})",
-        data={"snapshot": snapshot.id, "sha256": digest, "filename": snapshot.filename,
-              "before": before, "change": change, **summary},
-    )
+    session.flush()  # its id, for the event and the upload
+    said = f"Evidence preserved before: {before} ({summary_text(summary, digest)})"
+    facts = {"snapshot": snapshot.id, "sha256": digest, "filename": snapshot.filename,
+             "before": before, "change": change, **summary}
+    service.record(session, incident=incident, kind=EventKind.EVIDENCE_PRESERVED, now=now,
+                   actor=actor, text=said, data=facts)
     outbox.evidence_upload(session, incident_id=incident.id, snapshot_id=snapshot.id)
     return snapshot
 

@@ -39,10 +39,7 @@ def test_a_bad_model_promotion_is_found_and_rolled_back(page, sandbox, artifacts
     expect(deployment).to_contain_text("From the model registry: v42 promoted 3 h")
     expect(checklist.locator("[data-block-id='triage-model_updated'] button.primary")) \
         .to_have_text("Yes")
-    for item, label in ANSWERS:
-        row = checklist.locator(f"[data-block-id='triage-{item}']")
-        row.get_by_role("button", name=label, exact=True).click()
-        expect(row.locator("button.primary")).to_have_text(label)
+    play.answer(checklist, ANSWERS)
     outcome = checklist.locator("[data-block-id='triage-outcome']")
     expect(outcome).to_contain_text("Model issue: v42 promoted 3 h")
     play.shot("model-issue")

@@ -154,3 +154,14 @@ def mlflow_server(tmp_path_factory):
         pytest.fail(f"the registry tests need a real MLflow server: {problem}", pytrace=False)
     with running_server(tmp_path_factory.mktemp("mlflow")) as server:
         yield server
+
+
+@pytest_asyncio.fixture
+async def receiver():
+    """An ML-ops endpoint stand-in on loopback (test_mitigation_actions.Receiver)."""
+    from tests.scenario.test_mitigation_actions import Receiver
+
+    server = Receiver()
+    await server.start()
+    yield server
+    await server.close()

@@ -8,7 +8,6 @@ import json
 from datetime import timedelta
 
 import pytest
-import pytest_asyncio
 from sqlmodel import select
 
 from incidents.catalog import load_catalog
@@ -17,23 +16,10 @@ from incidents.catalog_models import HttpAction
 from incidents.models import EvidenceSnapshot, ModelChange, Outbox
 from incidents.types import EventKind
 from tests.scenario.conftest import EXAMPLE, without_ai_context
-from tests.scenario.test_mitigation_actions import (
-    Receiver,
-    click_mitigation,
-    menu_buttons,
-    open_menu,
-)
+from tests.scenario.test_mitigation_actions import click_mitigation, menu_buttons, open_menu
 
 REGISTRY_KINDS = {EventKind.MODEL_VERSION, EventKind.MODEL_ROLLBACK_UNDONE,
                   EventKind.EVIDENCE_PRESERVED}
-
-
-@pytest_asyncio.fixture
-async def receiver():
-    server = Receiver()
-    await server.start()
-    yield server
-    await server.close()
 
 
 @pytest.fixture

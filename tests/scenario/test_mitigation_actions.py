@@ -6,7 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from aiohttp import web
 
 from bot.mitigation_http import call_action
@@ -52,14 +51,6 @@ class Receiver:
 
     async def close(self) -> None:
         await self._runner.cleanup()
-
-
-@pytest_asyncio.fixture
-async def receiver():
-    server = Receiver()
-    await server.start()
-    yield server
-    await server.close()
 
 
 @pytest.fixture

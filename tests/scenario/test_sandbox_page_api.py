@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import aiohttp
 import pytest
-import pytest_asyncio
 
 from bot.mitigation_http import call_action
 from bot.sandbox import mlops
@@ -20,18 +19,9 @@ from incidents.types import EventKind
 from tests.scenario.conftest import without_ai_context
 from tests.scenario.test_mitigation_actions import (
     EXAMPLE,
-    Receiver,
     click_mitigation,
     open_menu,
 )
-
-
-@pytest_asyncio.fixture
-async def receiver():
-    server = Receiver()
-    await server.start()
-    yield server
-    await server.close()
 
 
 @pytest.fixture

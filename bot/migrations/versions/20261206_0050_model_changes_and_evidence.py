@@ -12,58 +12,53 @@ from alembic import op
 
 import incidents.models
 
-revision = '20261206_0050'
-down_revision = '20261203_0043'
-branch_labels = None
-depends_on = None
+revision, down_revision = '20261206_0050', '20261203_0043'
+branch_labels = depends_on = None
+
+TEXT = sqlmodel.sql.sqltypes.AutoString
+MOMENT = incidents.models.UTCDateTime
+
+
+def _columns(*spec: tuple) -> list[sa.Column]:
+    """(name, type, nullable) triples: the two tables below, column for column."""
+    return [sa.Column(name, kind, nullable=nullable) for name, kind, nullable in spec]
 
 
 def upgrade() -> None:
     op.create_table(
         'model_change',
-        sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('incident_id', sa.Integer(), nullable=False),
-        sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column('model_name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column('alias', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column('from_version', sa.Integer(), nullable=True),
-        sa.Column('to_version', sa.Integer(), nullable=False),
-        sa.Column('undoes_id', sa.Integer(), nullable=True),
-        sa.Column('requested_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column('requested_at', incidents.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column('request_key', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column('active', sa.Integer(), nullable=True),
-        sa.Column('state', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column('finished_at', incidents.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column('event_id', sa.Integer(), nullable=True),
-        sa.Column('message_ts', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        *_columns(
+            ('id', sa.Integer(), False), ('incident_id', sa.Integer(), False),
+            ('kind', TEXT(), False), ('model_name', TEXT(), False), ('alias', TEXT(), False),
+            ('from_version', sa.Integer(), True), ('to_version', sa.Integer(), False),
+            ('undoes_id', sa.Integer(), True), ('requested_by', TEXT(), True),
+            ('requested_at', MOMENT(timezone=True), False), ('request_key', TEXT(), False),
+            ('active', sa.Integer(), True), ('state', TEXT(), False),
+            ('finished_at', MOMENT(timezone=True), True), ('event_id', sa.Integer(), True),
+            ('message_ts', TEXT(), True),
+        ),
         sa.ForeignKeyConstraint(['incident_id'], ['incident.id']),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('request_key', name='uq_model_change_request'),
         sa.UniqueConstraint('incident_id', 'active', name='uq_model_change_active'),
     )
-    op.create_index(op.f('ix_model_change_incident_id'), 'model_change', ['incident_id'])
     op.create_table(
         'evidence_snapshot',
-        sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('incident_id', sa.Integer(), nullable=False),
-        sa.Column('taken_at', incidents.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column('taken_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column('before', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column('filename', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column('document', sa.Text(), nullable=False),
-        sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column('summary', sa.JSON(), nullable=False),
-        sa.Column('file_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        *_columns(
+            ('id', sa.Integer(), False), ('incident_id', sa.Integer(), False),
+            ('taken_at', MOMENT(timezone=True), False), ('taken_by', TEXT(), True),
+            ('before', TEXT(), False), ('filename', TEXT(), False),
+            ('document', sa.Text(), False), ('sha256', TEXT(), False),
+            ('summary', sa.JSON(), False), ('file_id', TEXT(), True),
+        ),
         sa.ForeignKeyConstraint(['incident_id'], ['incident.id']),
         sa.PrimaryKeyConstraint('id'),
     )
-    op.create_index(op.f('ix_evidence_snapshot_incident_id'), 'evidence_snapshot',
-                    ['incident_id'])
+    for table in ('model_change', 'evidence_snapshot'):
+        op.create_index(op.f(f'ix_{table}_incident_id'), table, ['incident_id'])
 
 
 def downgrade() -> None:
-    op.drop_index(op.f('ix_evidence_snapshot_incident_id'), table_name='evidence_snapshot')
-    op.drop_table('evidence_snapshot')
-    op.drop_index(op.f('ix_model_change_incident_id'), table_name='model_change')
-    op.drop_table('model_change')
+    for table in ('evidence_snapshot', 'model_change'):
+        op.drop_index(op.f(f'ix_{table}_incident_id'), table_name=table)
+        op.drop_table(table)

@@ -7,16 +7,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ConfirmObject,
-    ContextBlock,
-    InputBlock,
-    SectionBlock,
-    StaticSelectElement,
-)
+from slack_sdk.models.blocks import ActionsBlock, Block, ContextBlock, InputBlock, SectionBlock
+from slack_sdk.models.blocks.basic_components import ConfirmObject
+from slack_sdk.models.blocks.block_elements import ButtonElement, StaticSelectElement
 from slack_sdk.models.views import View
 
 from bot.slack.blocks.common import md, option, plain, slack_date
