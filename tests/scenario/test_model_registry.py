@@ -14,6 +14,7 @@ from sqlmodel import select
 from bot.export_cli import export_review
 from bot.sandbox import mlflow
 from bot.sandbox.stack import bind
+from incidents import communications
 from incidents.catalog import load_catalog
 from incidents.models import EvidenceSnapshot, Outbox
 from incidents.types import EventKind
@@ -194,6 +195,10 @@ async def test_rollback_to_a_chosen_version_preserves_evidence_first_and_can_be_
                    if m.ts == harness.incident().summary_ts)
     assert "*v40* (champion), rolled back from v42" in shown_text(summary.blocks)
 
+    with harness.bot.session() as session:
+        assert "rolled the model back" in communications.mitigation_in_place(session,
+                                                                             incident.id)
+
     await harness.actor.click(incident.channel_id, result.ts, "incident.model_undo",
                               undo["value"], user="U_BOB")
     await harness.actor.click(incident.channel_id, result.ts, "incident.model_undo",
@@ -203,6 +208,8 @@ async def test_rollback_to_a_chosen_version_preserves_evidence_first_and_can_be_
     undone = [e for e in harness.timeline(incident.id)
               if e.kind == EventKind.MODEL_ROLLBACK_UNDONE]
     assert len(undone) == 1 and undone[0].data["ok"] and "v40 → v42" in undone[0].text
+    with harness.bot.session() as session:  # client drafts no longer claim the rollback
+        assert communications.mitigation_in_place(session, incident.id) == ""
     retired = next(m for m in ws.messages(incident.channel_id) if m.ts == result.ts)
     assert "incident.model_undo" not in json.dumps(retired.blocks)  # no Undo once undone
     assert kinds(harness, incident).count(EventKind.EVIDENCE_PRESERVED) == 2
