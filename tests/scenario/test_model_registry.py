@@ -251,3 +251,32 @@ async def test_work_for_the_registry_is_queued_without_blocking_the_channel(harn
         rows = session.exec(select(Outbox).where(Outbox.kind == "registry.read")).all()
     assert len(rows) == 1 and rows[0].incident_id is None
     assert rows[0].payload == {"incident": incident.id} and rows[0].done_at is not None
+
+
+async def test_a_failed_rollback_moves_nothing_and_retry_moves_once(harness, sandbox_registry):
+    incident = await fire(harness)
+    form = await open_rollback_form(harness, incident)
+    models = dict(sandbox_registry.app[mlflow.MODELS])
+    sandbox_registry.app[mlflow.MODELS].clear()  # the registry loses the model meanwhile
+
+    await submit_version(harness, form, 41)
+
+    failed = next(e for e in harness.timeline(incident.id) if e.kind == EventKind.MITIGATION)
+    assert failed.data["ok"] is False and "could not be read" in failed.data["detail"]
+    assert sandbox_registry.moves() == []
+    ws = harness.workspace
+    result = next(m for m in ws.messages(incident.channel_id)
+                  if m.text.startswith("Roll back to the previous model version: failed"))
+    buttons = {e["action_id"]: e for b in result.blocks if b["type"] == "actions"
+               for e in b["elements"]}
+    assert set(buttons) == {"incident.model_retry", "incident.mitigate_by_hand"}
+
+    sandbox_registry.app[mlflow.MODELS].update(models)
+    for _ in range(2):  # a double click retries once
+        await harness.actor.click(incident.channel_id, result.ts, "incident.model_retry",
+                                  buttons["incident.model_retry"]["value"], user="U_BOB")
+    await harness.settle()
+    assert sandbox_registry.moves() == ["41"] and sandbox_registry.serving() == 41
+    done = [e for e in harness.timeline(incident.id)
+            if e.kind == EventKind.MITIGATION and e.data["ok"]]
+    assert len(done) == 1 and done[0].data["attempt"] == 2 and "v42 → v41" in done[0].text

@@ -89,14 +89,16 @@ def serving_field(model: dict | None) -> str | None:
         return None
     text = f"{escape(model['name'])} *v{model['version']}* ({escape(model['alias'])})"
     since = datetime.fromisoformat(model["since"]) if model.get("since") else None
+    when = f" {slack_date(since)}" if since else ""
     if model.get("how") == "rollback":
-        text += f", rolled back from v{model.get('previous')}"
-    elif model.get("how") == "undo":
-        text += f", back from v{model.get('previous')} (rollback undone)"
-    if since is not None:
-        verb = "since" if model.get("exact") else "registered"
-        text += f", {verb} {slack_date(since)}"
-    return text
+        return f"{text}, rolled back from v{model.get('previous')}{when}"
+    if model.get("how") == "undo":
+        return f"{text}, back from v{model.get('previous')}{when} (rollback undone)"
+    if since is None:
+        return text
+    if model.get("exact"):
+        return f"{text}, promoted{when}"
+    return f"{text}, registered{when} (when it was promoted is not recorded)"
 
 
 def rollback_buttons(event: TimelineEvent, *, undone: bool) -> list[ButtonElement]:
