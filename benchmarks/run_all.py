@@ -11,7 +11,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ALL = ["ack_bench", "alert_storm", "deadline_bench", "export_bench", "report_bench",
-       "drift_bench", "serve_startup", "regulatory_bench"]
+       "drift_bench", "serve_startup", "regulatory_bench", "registry_bench"]
 # Run only when named: installs Evidently and NannyML into venvs of their own (PyPI).
 OPTIONAL = ["drift_vs_evidently"]
 

@@ -342,6 +342,9 @@ class Policy(Strict):
     # Regulatory clocks (incidents/regulatory_clocks.py): the zone calendar days are counted
     # in, and clocks stricter than the law's.
     regulatory: RegulatoryPolicy = RegulatoryPolicy()
+    # A model version promoted this long before the first alert answers triage's "Has the
+    # model been recently updated?" with yes (incidents/registry.py).
+    recent_model_promotion: Duration = timedelta(hours=24)
 
     @model_validator(mode="before")
     @classmethod

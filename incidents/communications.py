@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from incidents import contract, deadlines, documents, outbox, service
+from incidents import contract, deadlines, documents, outbox, registry_record, service
 from incidents.catalog_ai import Contract
 from incidents.catalog_models import Policy
 from incidents.clock_speed import speed_of
@@ -183,6 +183,8 @@ def mitigation_in_place(session: Session, incident_id: int) -> str:
         data = event.data or {}
         if data.get("ok") is False:
             continue
+        if data.get("change") and registry_record.undone(session, data["change"]):
+            continue  # a registry rollback undone since: no longer in place
         words = _MITIGATION_WORDS.get(str(data.get("action")), event.text)
         if words not in said:
             said.append(words)

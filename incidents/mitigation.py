@@ -81,7 +81,13 @@ def threshold_effect(new: float, previous: float | None) -> str:
 
 
 def describe(mitigation: Mitigation, parameters: dict[str, Any]) -> str:
-    """What was asked for, in words: "Adjust the prediction threshold to 0.7 (from 0.5: …)"."""
+    """What was asked for, in words: "Adjust the prediction threshold to 0.7 (from 0.5: …)",
+    "Roll back to the previous model version (fraud-detector champion: v42 → v41)"."""
+    if mitigation == Mitigation.ROLLBACK and parameters.get("to_version") is not None:
+        start = parameters.get("from_version")
+        moved = f"v{start} → v{parameters['to_version']}" if start is not None \
+            else f"to v{parameters['to_version']}"
+        return f"{mitigation.title} ({parameters.get('model')} {parameters.get('alias')}: {moved})"
     if mitigation != Mitigation.THRESHOLD or parameters.get("threshold") is None:
         return mitigation.title
     new, previous = parameters["threshold"], parameters.get("previous")

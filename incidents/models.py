@@ -308,6 +308,54 @@ class DrillInject(SQLModel, table=True):
     skipped: bool = False  # the drill ended before it was due
 
 
+class ModelChange(SQLModel, table=True):
+    """A move of a system's model alias asked for in Slack (a rollback, or undoing one).
+    Stored before anything is called, once per click (`request_key`), and at most one
+    unfinished per incident (`active` is 1 until it finishes, then NULL, which a unique
+    constraint does not compare), so replicas and double clicks never move it twice."""
+
+    __tablename__ = "model_change"
+    __table_args__ = (
+        sa.UniqueConstraint("request_key", name="uq_model_change_request"),
+        sa.UniqueConstraint("incident_id", "active", name="uq_model_change_active"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    kind: str  # rollback | undo
+    model_name: str
+    alias: str
+    from_version: int | None = None  # as shown when it was asked for; the move reads it again
+    to_version: int
+    undoes_id: int | None = None  # the rollback an undo reverts
+    requested_by: str | None = None
+    requested_at: datetime = Field(sa_type=UTCDateTime)
+    request_key: str
+    active: int | None = 1
+    state: str = "requested"  # requested | done | failed
+    finished_at: datetime | None = _ts()
+    event_id: int | None = None  # the timeline event that records the result
+    message_ts: str | None = None  # its result message, re-rendered without Undo once undone
+
+
+class EvidenceSnapshot(SQLModel, table=True):
+    """What was preserved before a change to the model (incidents/evidence.py): the file
+    as uploaded, byte for byte, and its SHA-256."""
+
+    __tablename__ = "evidence_snapshot"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    taken_at: datetime = Field(sa_type=UTCDateTime)
+    taken_by: str | None = None
+    before: str  # the change it precedes, in words
+    filename: str
+    document: str = Field(sa_type=sa.Text)
+    sha256: str
+    summary: dict = _json()  # counts and versions, for the timeline and the review
+    file_id: str | None = None  # the Slack file, once uploaded
+
+
 __all__ = [
     "Alert",
     "AlertStatus",
@@ -319,9 +367,11 @@ __all__ = [
     "Escalation",
     "EscalationState",
     "EventKind",
+    "EvidenceSnapshot",
     "FollowUp",
     "Handoff",
     "Incident",
+    "ModelChange",
     "Notification",
     "Outbox",
     "Page",

@@ -39,6 +39,12 @@ class Kind(StrEnum):
     DRILL_DEBRIEF = "drill_debrief"  # payload.drill: the debrief
     REGULATORY_CLOCKS = "regulatory.clocks"  # an assessment or submission changed the clocks
     REGULATORY_DRAFT = "regulatory.draft"  # payload.text: a drafted report, for the team
+    # The model registry (incidents/registry_record.py). Not Slack, but work one replica must
+    # do once after a change is stored: the outbox's claims give exactly that. No incident
+    # id on the row, so a slow registry never holds up the incident's Slack messages.
+    REGISTRY_READ = "registry.read"  # payload.incident: read the serving model version
+    MODEL_CHANGE = "registry.change"  # payload.change: move the alias (rollback or undo)
+    EVIDENCE_UPLOAD = "evidence.upload"  # payload.snapshot: upload the preserved evidence
 
 
 def _add(session: Session, kind: Kind, *, incident_id: int | None, payload: dict | None = None,
@@ -165,6 +171,18 @@ def regulatory(session: Session, kind: Kind, *, incident_id: int,
     if kind not in (Kind.REGULATORY_CLOCKS, Kind.REGULATORY_DRAFT):
         raise ValueError(f"{kind} is not a regulatory message")
     _add(session, kind, incident_id=incident_id, payload=payload)
+def registry_read(session: Session, *, incident_id: int) -> None:
+    _add(session, Kind.REGISTRY_READ, incident_id=None, payload={"incident": incident_id})
+
+
+def model_change(session: Session, *, incident_id: int, change_id: int) -> None:
+    _add(session, Kind.MODEL_CHANGE, incident_id=None,
+         payload={"incident": incident_id, "change": change_id})
+
+
+def evidence_upload(session: Session, *, incident_id: int, snapshot_id: int) -> None:
+    _add(session, Kind.EVIDENCE_UPLOAD, incident_id=incident_id,
+         payload={"snapshot": snapshot_id})
 
 
 # ------------------------------------------------------------------ figures

@@ -28,6 +28,7 @@ class Answer:
     actor: str | None
     at: datetime
     changes: int  # how many earlier answers this one replaced
+    note: str | None = None  # why, when the bot answered from the model registry
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def triage_answers(session: Session, incident_id: int) -> dict[str, Answer]:
             continue
         earlier = answers.get(item)
         answers[item] = Answer(value, event.actor, event.occurred_at,
-                               earlier.changes + 1 if earlier else 0)
+                               earlier.changes + 1 if earlier else 0, event.data.get("reason"))
     return answers
 
 
@@ -190,10 +191,12 @@ def record_mitigation(
     mitigation: mitigations.Mitigation,
     parameters: dict[str, Any],
     result: mitigations.CallResult | None,
-    actor: str,
+    actor: str | None,
     now: datetime,
+    extra: dict[str, Any] | None = None,
 ) -> TimelineEvent:
     """Record what was done (called endpoint, or a person's manual step), success or not.
+    `extra`: more data for the event (a registry rollback's versions and change).
 
     Never refused: by the time this runs the endpoint has been called, and that must be kept.
     """
@@ -211,6 +214,7 @@ def record_mitigation(
     if result is not None:
         data.update(status=result.status, detail=result.detail, target=result.target,
                     elapsed=round(result.elapsed, 3))
+    data.update(extra or {})
     if data["ok"] and incident.mitigated_at is None:
         incident.mitigated_at = now  # the impact is contained: that counts for time to mitigate
     event = service.record(

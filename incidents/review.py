@@ -23,6 +23,7 @@ from incidents import (
     deadlines,
     documents,
     followups,
+    registry_record,
     regulatory_reports,
 )
 from incidents import deadline_outcome as outcomes
@@ -94,6 +95,9 @@ class Review:
     communication: list[Message]
     gaps: list[str] = field(default_factory=list)
     regulatory: dict[str, Any] | None = None  # incidents/regulatory_reports.py
+    # The serving model, its changes and the evidence preserved first (registry_record.py);
+    # None for a system without a model registry or evidence.
+    model: dict[str, Any] | None = None
 
 
 def gather(
@@ -223,6 +227,7 @@ def gather(
         regulatory=regulatory_reports.review_section(session, incident=incident,
                                                      catalog=catalog, clock=clock, who=who,
                                                      now=now),
+        model=registry_record.review_section(session, incident_id, clock.text, who),
     )
 
 

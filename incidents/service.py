@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from incidents import deadlines, outbox, paging
+from incidents import deadlines, outbox, paging, registry_record
 from incidents.lifecycle import refusal
 from incidents.models import Incident, TimelineEvent
 from incidents.response_times import first_response
@@ -129,6 +129,7 @@ def open_all(
         if incident.severity == Severity.SEV1:
             _emergency_response(session, incident=incident, actor=incident.declared_by, now=now)
         paging.start(session, incident=incident, catalog=catalog, now=now, page=page)
+        registry_record.queue_read(session, incident=incident, catalog=catalog)
 
 
 def get(session: Session, incident_id: int) -> Incident | None:

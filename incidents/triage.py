@@ -190,14 +190,19 @@ def is_ready(answers: Mapping[str, str]) -> bool:
 
 
 def assess(
-    answers: Mapping[str, str], *, signal: str | None = None, criticality: str = "standard"
+    answers: Mapping[str, str], *, signal: str | None = None, criticality: str = "standard",
+    model_note: str | None = None,
 ) -> Outcome | None:
-    """The proposal for the latest answers (item key → choice value); None until ready."""
+    """The proposal for the latest answers (item key → choice value); None until ready.
+    `model_note`: what the model registry said about the deployment check ("v42 promoted
+    3 h before the first alert"), the reason given when it points at the model."""
     answers = {k: v for k, v in answers.items() if k in ITEMS_BY_KEY}
     if not is_ready(answers):
         return None
     severity, severity_reason = _severity(answers, criticality)
     path, path_reason = _path(answers, signal)
+    if path == DiagnosisPath.MODEL and model_note:
+        path_reason = model_note
     action = _action(answers, severity)
     return Outcome(
         severity=severity,

@@ -127,6 +127,11 @@ class EventKind(StrEnum):
     REGULATORY_REPORT_DRAFTED = "regulatory_report_drafted"
     REGULATORY_REPORT_SUBMITTED = "regulatory_report_submitted"
     IMPACT_STARTED = "impact_started"  # a person recorded when the impact began
+    # The model registry (incidents/registry.py): what it said about the serving version,
+    # and undoing a rollback; the rollback itself is a MITIGATION with `data.model`.
+    MODEL_VERSION = "model_version"
+    MODEL_ROLLBACK_UNDONE = "model_rollback_undone"
+    EVIDENCE_PRESERVED = "evidence_preserved"  # incidents/evidence.py, before a model change
 
 
 class DeadlineKind(StrEnum):

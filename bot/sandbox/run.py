@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.cli_database import SANDBOX_DATABASE
 from bot.heap import freeze_after_startup
+from bot.sandbox.mlflow import local_registry
 from bot.sandbox.mlops import local_actions
 from bot.sandbox.stack import bind, sandbox_app
 from bot.sandbox.workspace import Workspace
@@ -53,6 +54,7 @@ def banner(base: str, catalog: Catalog, database_url: str, *, fresh: str | None 
   Database                  {database_url.split('@')[-1]}
   AI systems in catalog     {systems}
   Fake ML-ops service       {base}/sandbox/mlops/ (the catalog's *.example action URLs)
+  Sandbox model registry    {base}/sandbox/mlflow/ (the catalog's *.example MLflow servers)
 
 The CLI against this database (report, export, stats), from this folder:
   {cli_hint(database_url)}
@@ -89,7 +91,7 @@ async def _serve(settings: Settings, port: int, fresh: str | None) -> None:
     workspace = Workspace.default()
     sock = bind(settings.host, port)
     base = f"http://{settings.host}:{sock.getsockname()[1]}"
-    catalog = local_actions(sandbox_catalog(settings), base)
+    catalog = local_registry(local_actions(sandbox_catalog(settings), base), base)
     app = sandbox_app(settings, catalog, workspace, base_url=base,
                       signing_secret=secrets.token_hex(16))
     freeze_after_startup(app)

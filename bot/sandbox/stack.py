@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from bot.app import create_app
 from bot.container import Bot
 from bot.keys import BOT, WORKER
-from bot.sandbox import mlops, ui
+from bot.sandbox import mlflow, mlops, ui
 from bot.sandbox.slack_actor import SlackActor
 from bot.sandbox.web_api import add_routes
 from bot.sandbox.workspace import Workspace
@@ -54,6 +54,7 @@ def sandbox_app(
     app = create_app(wired, catalog, clock=clock)
     add_routes(app, workspace)
     mlops.add_routes(app)
+    mlflow.add_routes(app, catalog)
     ui.add_routes(app, workspace, base_url=base_url, signing_secret=signing_secret)
     workspace.public_url = base_url
     return app

@@ -26,6 +26,9 @@ class Action(StrEnum):
     MITIGATE = "incident.mitigate"
     MITIGATE_RETRY = "incident.mitigate_retry"
     MITIGATE_BY_HAND = "incident.mitigate_by_hand"
+    # Model registry rollbacks; values are encode(incident id, model change id).
+    MODEL_UNDO = "incident.model_undo"
+    MODEL_RETRY = "incident.model_retry"
     # Deadline reminders; values are encode(incident id, deadline id[, seconds]).
     DEADLINE_DONE = "incident.deadline_done"
     DEADLINE_SNOOZE_15M = "incident.deadline_snooze_15m"
@@ -53,6 +56,7 @@ class ViewId(StrEnum):
     SEVERITY = "incident.severity"
     PICK_INCIDENT = "incident.pick_for_timeline"
     THRESHOLD = "incident.mitigate_threshold"
+    MODEL_ROLLBACK = "incident.model_rollback"
     NOTIFY = "incident.notify"
     STATUS_UPDATE = "incident.status_update"
     DECLARE_OPEN_ONE = "incident.declare_open_one"
@@ -80,6 +84,7 @@ class Field(StrEnum):
     INCIDENT = "incident"
     THRESHOLD = "threshold"
     PREVIOUS_THRESHOLD = "previous_threshold"
+    MODEL_VERSION = "model_version"
     SEPARATE = "separate"
     ASSESSMENT_NOTE = "assessment_note"  # the reportability questions use their own keys
     SNOOZE_FOR = "snooze_for"

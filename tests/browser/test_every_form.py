@@ -114,6 +114,14 @@ def test_every_form_opens_and_submits(page, sandbox, artifacts):
     expect(page.locator("form.modal")).to_have_count(0)
     expect(page.locator("article.msg").filter(has_text="0.7").last).to_be_visible()
 
+    # The registry rollback form: opened at once, filled from the sandbox's registry, an
+    # earlier version preselected in its menu.
+    send("/incident mitigate")
+    page.locator("[data-block-id='mitigation-rollback'] button").last.click()
+    expect(page.locator("form.modal")).to_contain_text("Roll back to version")
+    fill_and_submit(page, expect, seen)
+    expect(page.locator("article.msg").filter(has_text="v42 → v41").last).to_be_visible()
+
     # Resolve, then the resolution notification's form.
     summary.get_by_role("button", name="Resolve").click()
     fill_and_submit(page, expect, seen)

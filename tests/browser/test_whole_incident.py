@@ -42,6 +42,13 @@ class Play:
         self.page.press("#composer-input", "Enter")
         self.expect(self.page.locator("#composer-input")).to_have_value("")
 
+    def answer(self, checklist, answers) -> None:
+        """Click each (item, label) in the triage checklist and see it taken."""
+        for item, label in answers:
+            row = checklist.locator(f"[data-block-id='triage-{item}']")
+            row.get_by_role("button", name=label, exact=True).click()
+            self.expect(row.locator("button.primary")).to_have_text(label)
+
     def message(self, text: str):
         return self.page.locator("article.msg").filter(has_text=text)
 
@@ -76,10 +83,7 @@ def test_a_whole_incident_on_the_page(page, sandbox, artifacts, shots):
     summary.get_by_role("button", name="Triage", exact=True).click()
     checklist = page.locator("article.msg").filter(
         has=page.locator("[data-block-id='triage-item-alert']"))
-    for item, label in ANSWERS:
-        row = checklist.locator(f"[data-block-id='triage-{item}']")
-        row.get_by_role("button", name=label, exact=True).click()
-        expect(row.locator("button.primary")).to_have_text(label)
+    play.answer(checklist, ANSWERS)
     play.shot("triaged")
 
     # Mitigate: the catalog's ml-ops.example action answers from the sandbox itself.

@@ -34,11 +34,20 @@ def every_text_escaped_by_its_builder(caplog):
 def catalog():
     """The example catalog without its drift monitors: these tests jump the clock by
     minutes, which would start the monitors' analyses in worker threads in the middle of a
-    test (and its teardown waits for them). test_drift.py runs monitors on purpose."""
-    example = load_catalog(EXAMPLE)
-    quiet = {key: system.model_copy(update={"monitors": []})
-             for key, system in example.systems.items()}
-    return example.model_copy(update={"systems": quiet})
+    test (and its teardown waits for them). test_drift.py runs monitors on purpose.
+    Without the model registry and obligations either: the example's registry is a
+    `.example` host only the sandbox answers, and the tests of the registry and of the
+    evidence it preserves point it at one (test_model_registry.py)."""
+    return without_ai_context(load_catalog(EXAMPLE), monitors=False)
+
+
+def without_ai_context(catalog, *, monitors: bool = True):
+    """`catalog` with no system naming a model registry or obligations (and, unless
+    `monitors`, no drift monitors)."""
+    systems = {key: system.model_copy(update={
+        "model": None, "obligations": None, **({} if monitors else {"monitors": []})})
+        for key, system in catalog.systems.items()}
+    return catalog.model_copy(update={"systems": systems})
 
 
 @pytest.fixture
@@ -159,3 +168,25 @@ async def clocked(settings, catalog, clock):
     stack = await start_stack(settings, catalog, clock=clock)
     yield Harness(stack)
     await stack.close()
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory):
+    """A real `mlflow server` (SQLite store) for the whole session; the tests register their
+    own models in it, each under its own name."""
+    from tests.mlflow_server import missing, running_server
+
+    problem = missing()
+    if problem is not None:
+        pytest.fail(f"the registry tests need a real MLflow server: {problem}", pytrace=False)
+    with running_server(tmp_path_factory.mktemp("mlflow")) as server:
+        yield server
+
+
+@pytest_asyncio.fixture
+async def receiver():
+    """An ML-ops endpoint stand-in on loopback (test_mitigation_actions.Receiver)."""
+    from tests.scenario.test_mitigation_actions import Receiver
+
+    server = Receiver()
+    await server.start()
+    yield server
+    await server.close()

@@ -6,7 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from aiohttp import web
 
 from bot.mitigation_http import call_action
@@ -14,6 +13,7 @@ from bot.sandbox.stack import bind
 from incidents.catalog import load_catalog
 from incidents.catalog_models import HttpAction
 from incidents.types import EventKind, Status
+from tests.scenario.conftest import without_ai_context
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "incidentbot.yml"
 SECRET = "Bearer s3cret-token"
@@ -26,12 +26,15 @@ class Receiver:
         self.calls: list[dict] = []
         self.statuses: list[int] = []
         self.delay = 0.0
+        self.hooks: list = []  # called with each request as it arrives
         self.url = ""
         self._runner: web.AppRunner | None = None
 
     async def handle(self, request: web.Request) -> web.Response:
         self.calls.append({"method": request.method, "path": request.path,
                            "headers": dict(request.headers), "json": await request.json()})
+        for hook in self.hooks:
+            hook(request)
         await asyncio.sleep(self.delay)
         status = self.statuses.pop(0) if self.statuses else 200
         return web.Response(status=status, text="model registry unavailable" if status >= 500
@@ -50,18 +53,11 @@ class Receiver:
         await self._runner.cleanup()
 
 
-@pytest_asyncio.fixture
-async def receiver():
-    server = Receiver()
-    await server.start()
-    yield server
-    await server.close()
-
-
 @pytest.fixture
 def catalog(receiver):
-    """The example catalog with the fraud detector's actions pointing at the receiver."""
-    catalog = load_catalog(EXAMPLE).model_copy(deep=True)
+    """The example catalog with the fraud detector's actions pointing at the receiver (and no
+    model registry: with one, rollback moves its alias, test_model_registry.py)."""
+    catalog = without_ai_context(load_catalog(EXAMPLE)).model_copy(deep=True)
     action = {"headers": {"Authorization": SECRET}, "timeout": timedelta(seconds=2)}
     catalog.systems["fraud-detector"].actions = {
         name: HttpAction(url=f"{receiver.url}/models/fraud/{name}", **action)

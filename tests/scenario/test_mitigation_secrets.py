@@ -13,6 +13,7 @@ from bot.sandbox.stack import bind
 from incidents.catalog import load_catalog
 from incidents.catalog_models import HttpAction
 from incidents.types import EventKind
+from tests.scenario.conftest import without_ai_context
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "incidentbot.yml"
 TOKEN = "tok-3f9a81c2d7e4b6"  # the value of ${ROLLBACK_TOKEN}
@@ -38,7 +39,7 @@ async def echo():
 @pytest.fixture
 def catalog(echo, monkeypatch):
     monkeypatch.setenv("ROLLBACK_TOKEN", TOKEN)
-    catalog = load_catalog(EXAMPLE).model_copy(deep=True)
+    catalog = without_ai_context(load_catalog(EXAMPLE)).model_copy(deep=True)
     catalog.systems["fraud-detector"].actions = {"rollback": HttpAction(
         url=f"{echo}/rollback", timeout=timedelta(seconds=2),
         headers={"Authorization": "Bearer ${ROLLBACK_TOKEN}", "X-Api-Key": API_KEY},

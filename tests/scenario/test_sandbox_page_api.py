@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import aiohttp
 import pytest
-import pytest_asyncio
 
 from bot.mitigation_http import call_action
 from bot.sandbox import mlops
@@ -17,26 +16,18 @@ from bot.sandbox.run import banner, cli_hint
 from incidents.catalog import load_catalog
 from incidents.catalog_models import HttpAction
 from incidents.types import EventKind
+from tests.scenario.conftest import without_ai_context
 from tests.scenario.test_mitigation_actions import (
     EXAMPLE,
-    Receiver,
     click_mitigation,
     open_menu,
 )
 
 
-@pytest_asyncio.fixture
-async def receiver():
-    server = Receiver()
-    await server.start()
-    yield server
-    await server.close()
-
-
 @pytest.fixture
 def catalog(receiver):
     """The example catalog, the fraud detector's fallback answering HTTP 500."""
-    catalog = load_catalog(EXAMPLE).model_copy(deep=True)
+    catalog = without_ai_context(load_catalog(EXAMPLE)).model_copy(deep=True)
     catalog.systems["fraud-detector"].actions = {
         "rules_fallback": HttpAction(url=f"{receiver.url}/fallback",
                                      timeout=timedelta(seconds=2)),

@@ -1,7 +1,7 @@
 """regulatory clocks: reportability assessments, and what each regulatory deadline is
 
 Revision ID: 20261206_0060
-Revises: 20261203_0043
+Revises: 20261206_0050
 Create Date: 2026-12-06
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 import incidents.models
 
-revision, down_revision = '20261206_0060', '20261203_0043'
+revision, down_revision = '20261206_0060', '20261206_0050'
 branch_labels = depends_on = None
 
 TEXT = sqlmodel.sql.sqltypes.AutoString

@@ -225,6 +225,7 @@
     incoming_envelope: "📨", mag: "🔍", construction: "🚧", stopwatch: "⏱️",
     bar_chart: "📊", grey_question: "❔", memory: "🧠", line: "〰️", scales: "⚖️",
     outbox_tray: "📤",
+    lock: "🔒", leftwards_arrow_with_hook: "↩️",
   };
 
   function emoji(name) {

@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.slack.blocks.common import md, plain, slack_date
+from bot.slack.blocks.registry import rollback_buttons
 from bot.slack.ids import VALUE, Action, Field, ViewId, encode
 from bot.slack.mrkdwn import escape, truncate, user
 from incidents.mitigation import THRESHOLD_TRADE_OFF, Mitigation, describe
@@ -32,20 +33,27 @@ def _how(target: str | None) -> str:
         "(with your name) as a manual step."
 
 
-def _confirm(mitigation: Mitigation, target: str | None) -> ConfirmObject:
+def _confirm(mitigation: Mitigation, target: str | None, preserved: bool) -> ConfirmObject:
     action = f"call {target}" if target else "record it as a manual step done by you"
+    first = " Before the call the bot preserves the evidence (EU AI Act Art. 73(6)): the " \
+        "model registry's versions, the latest drift report, the alerts and the catalog " \
+        "entry, as one file in this channel." if preserved and target else ""
     return ConfirmObject(
         title=truncate(f"{mitigation.label}?", 100),
-        text=truncate(f"{mitigation.title}. This will {action}.", 300),
+        text=truncate(f"{mitigation.title}. This will {action}.{first}", 300),
         confirm="Go ahead",
         deny="Cancel",
     )
 
 
 def menu_blocks(
-    *, incident_id: int, system_label: str, targets: dict[Mitigation, str | None]
+    *, incident_id: int, system_label: str, targets: dict[Mitigation, str | None],
+    model_target: str | None = None, preserved: frozenset[Mitigation] = frozenset(),
 ) -> tuple[str, list[Block]]:
-    """One section per mitigation; `targets` maps each to the host it calls, or None."""
+    """One section per mitigation; `targets` maps each to the host it calls, or None.
+    `model_target` ("the alias champion of fraud-detector at mlflow.example"): rollback
+    moves that registry alias through a form instead. `preserved`: mitigations that
+    preserve the evidence before the bot changes the model."""
     blocks: list[Block] = [SectionBlock(text=md(
         f"*Mitigations for {escape(system_label)}*: immediate measures that reduce the impact "
         "while the diagnosis goes on. Each asks for confirmation."
@@ -53,22 +61,34 @@ def menu_blocks(
     for mitigation in Mitigation:
         target = targets.get(mitigation)
         is_threshold = mitigation == Mitigation.THRESHOLD
+        # A form asks first: the threshold's value, or the registry version to return to.
+        by_form = is_threshold or (mitigation == Mitigation.ROLLBACK and model_target)
+        how = _how(target)
+        if mitigation == Mitigation.ROLLBACK and model_target:
+            how = f"Automated: choose the earlier version in the next step; the bot moves " \
+                f"{escape(model_target)} and reports the result here."
+        if mitigation in preserved and (target or (by_form and not is_threshold)):
+            how += " :lock: The evidence is preserved first (EU AI Act Art. 73(6))."
         blocks.append(SectionBlock(
             block_id=f"mitigation-{mitigation}",
-            text=md(f"*{mitigation.title}*\n{mitigation.when} {_how(target)}"
+            text=md(f"*{mitigation.title}*\n{mitigation.when} {how}"
                     + (f"\n_{THRESHOLD_TRADE_OFF}_" if is_threshold else "")),
             accessory=ButtonElement(
-                text=plain(f"{mitigation.label}…" if is_threshold else mitigation.label),
+                text=plain(f"{mitigation.label}…" if by_form else mitigation.label),
                 action_id=Action.MITIGATE,
                 value=encode(incident_id, mitigation),
-                # The threshold form is its own confirmation step.
-                confirm=None if is_threshold else _confirm(mitigation, target),
+                confirm=None if by_form else _confirm(mitigation, target,
+                                                      mitigation in preserved),
             ),
         ))
     return f"Mitigations for {escape(system_label)}", blocks
 
 
-def threshold_modal(*, incident_id: int, system_label: str, target: str | None) -> View:
+def threshold_modal(*, incident_id: int, system_label: str, target: str | None,
+                    preserved: str | None = None) -> View:
+    """`preserved`: what the evidence snapshot before the call will hold, when one is."""
+    more = [ContextBlock(elements=[md(f":lock: {escape(preserved)}")])] \
+        if preserved and target else []
     return View(
         type="modal",
         callback_id=ViewId.THRESHOLD,
@@ -94,6 +114,7 @@ def threshold_modal(*, incident_id: int, system_label: str, target: str | None) 
                                            placeholder=plain("0.5")),
             ),
             ContextBlock(elements=[md(_how(target))]),
+            *more,
         ],
     )
 
@@ -104,9 +125,11 @@ def retry_value(incident_id: int, mitigation: Mitigation, parameters: dict) -> s
                   "" if previous is None else previous)
 
 
-def result_blocks(event: TimelineEvent, *, status: str) -> tuple[str, list[Block]]:
+def result_blocks(event: TimelineEvent, *, status: str,
+                  undone: bool = False) -> tuple[str, list[Block]]:
     """What a mitigation did; after a failure Retry or Record as done by hand, after a
-    success an offer to mark it mitigated."""
+    success an offer to mark it mitigated (and, for a registry rollback not `undone` yet,
+    Undo rollback)."""
     data = event.data or {}
     mitigation = Mitigation(data["action"])
     who = user(event.actor, none="someone")
@@ -123,12 +146,14 @@ def result_blocks(event: TimelineEvent, *, status: str) -> tuple[str, list[Block
     what = describe(mitigation, data.get("parameters") or {})
     text = f"{icon} *{escape(what)}*{via}{attempt}: {verdict}"
     blocks: list[Block] = [SectionBlock(text=md(text))]
-    buttons = []
+    # A registry rollback (incidents/registry_record.py) retries and undoes by its change.
+    buttons = rollback_buttons(event, undone=undone) if data.get("change") else []
     if not data.get("ok"):
-        buttons.append(ButtonElement(
-            text=plain("Retry"), action_id=Action.MITIGATE_RETRY, style="primary",
-            value=retry_value(event.incident_id, mitigation, data.get("parameters") or {}),
-        ))
+        if not data.get("change"):
+            buttons.append(ButtonElement(
+                text=plain("Retry"), action_id=Action.MITIGATE_RETRY, style="primary",
+                value=retry_value(event.incident_id, mitigation, data.get("parameters") or {}),
+            ))
         buttons.append(ButtonElement(
             text=plain("Record as done by hand"), action_id=Action.MITIGATE_BY_HAND,
             value=retry_value(event.incident_id, mitigation, data.get("parameters") or {}),

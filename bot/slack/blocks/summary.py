@@ -23,6 +23,7 @@ from bot.slack.blocks.common import (
     slack_date,
     title_text,
 )
+from bot.slack.blocks.registry import serving_field
 from bot.slack.blocks.regulatory import summary_row
 from bot.slack.blocks.triage import response_buttons
 from bot.slack.ids import Action, encode
@@ -41,9 +42,10 @@ def topic(incident: Incident) -> str:
 
 
 def summary_blocks(incident: Incident, *, system_label: str, links: dict[str, str],
-                   regulated: bool = False) -> list[Block]:
+                   regulated: bool = False, model: dict | None = None) -> list[Block]:
     """`regulated`: the catalog gives the system reporting obligations, so the summary
-    offers the reportability assessment."""
+    offers the reportability assessment. `model`: the serving model version as last
+    recorded (incidents/registry_record.py)."""
     sev = Severity(incident.severity)
     fields = [
         md(f"*Severity*\n{severity_label(sev)}: {sev.meaning}"),
@@ -52,6 +54,9 @@ def summary_blocks(incident: Incident, *, system_label: str, links: dict[str, st
         md(f"*Declared*\n{slack_date(incident.created_at)}"),
     ]
     fields += [md(f"*{role.capitalize()}*\n{user(getattr(incident, role))}") for role in Role]
+    serving = serving_field(model)
+    if serving:
+        fields.append(md(f"*Serving model*\n{serving}"))
     blocks: list[Block] = [
         HeaderBlock(text=plain(
             title_text(incident.id, escape(incident.title), incident.is_drill), 150

@@ -110,6 +110,8 @@ def _item(
         changed = f" · changed {answer.changes}×" if answer.changes else ""
         text += (f"\n:white_check_mark: *{label}* · {user(answer.actor, none='someone')}"
                  f" · {slack_date(answer.at)}{changed}")
+        if answer.note:  # answered by the bot from the model registry: say what it read
+            text += f"\n_From the model registry: {escape(answer.note)}_"
     else:
         text += "\n_Not answered yet_"
     blocks: list[Block] = [SectionBlock(block_id=f"triage-item-{item.key}", text=md(text))]

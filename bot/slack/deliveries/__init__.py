@@ -11,6 +11,7 @@ from bot.slack.deliveries import (
     drills,
     mitigation,
     paging,
+    registry,
     regulatory,
     reminders,
     sync,
@@ -20,7 +21,7 @@ from bot.slack.deliveries.posting import Handler
 from incidents.outbox import Kind
 
 MODULES = (sync, announcements, alerts, reminders, paging, triage, mitigation, comms, drills,
-           regulatory)
+           registry, regulatory)
 
 
 def handlers() -> dict[str, Handler]:

@@ -18,7 +18,7 @@ from sqlmodel import select
 from bot.container import Bot
 from bot.slack.blocks.summary import summary_blocks, topic
 from bot.slack.deliveries.posting import post_once
-from incidents import regulatory, service
+from incidents import registry_record, regulatory, service
 from incidents.models import Incident, Outbox
 from incidents.naming import channel_name
 from incidents.outbox import Kind
@@ -155,9 +155,11 @@ async def _set_topic(bot: Bot, incident: Incident) -> None:
 
 
 async def _post_summary(bot: Bot, incident: Incident, item: Outbox) -> None:
+    with bot.session() as session:
+        model = registry_record.serving_now(session, incident.id)
     blocks = summary_blocks(
         incident, system_label=bot.system_label(incident.system),
-        links=incident_links(bot, incident),
+        links=incident_links(bot, incident), model=model,
         regulated=regulatory.obligations_of(bot.catalog, incident.system) is not None,
     )
     text = f"Incident #{incident.id}: Sev{incident.severity} · {incident.status}"

@@ -28,10 +28,12 @@ REPLACED_CHECKLIST = ("This triage checklist was replaced by a newer one further
 def outcome_for(bot: Bot, incident: Incident, answers: dict[str, response.Answer],
                 signal: str | None) -> triage.Outcome | None:
     system = bot.catalog.systems.get(incident.system)
+    deployment = answers.get("model_updated")
     return triage.assess(
         {key: a.value for key, a in answers.items()},
         signal=signal,
         criticality=system.criticality if system else "standard",
+        model_note=deployment.note if deployment else None,
     )
 
 

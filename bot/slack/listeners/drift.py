@@ -111,6 +111,8 @@ async def post_drift_report(bot: Bot, *, incident: Incident, user: str, reply) -
                 "current_rows": evidence.report.current_rows,
                 "message_ts": posted.get("ts"),
                 "files": files,
+                # Kept whole so the evidence preserved before a model change holds it.
+                "report": json.loads(evidence.document),
             },
         )
 

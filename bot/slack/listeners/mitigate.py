@@ -11,11 +11,12 @@ from slack_sdk.errors import SlackApiError
 
 from bot.container import Bot
 from bot.mitigation_http import call_action, target_of
+from bot.registry_work import preserve_before
 from bot.slack.blocks.mitigation import menu_blocks, threshold_modal
 from bot.slack.ids import VALUE, Action, Field, ViewId, decode
-from bot.slack.listeners import context
+from bot.slack.listeners import context, model_rollback
 from bot.slack.subcommands import Invocation
-from incidents import response, service
+from incidents import evidence, response, service
 from incidents.mitigation import Mitigation, describe, parse_threshold, request_body
 from incidents.models import Incident
 
@@ -42,8 +43,12 @@ def register(app: AsyncApp, bot: Bot) -> None:
     running: set[tuple[int, str]] = set()  # a double click must not roll back twice
 
     def menu(incident: Incident):
+        system = bot.catalog.systems.get(incident.system)
         return menu_blocks(incident_id=incident.id, system_label=bot.system_label(incident.system),
-                           targets=_targets(bot, incident))
+                           targets=_targets(bot, incident),
+                           model_target=model_rollback.model_target(bot, incident),
+                           preserved=frozenset(m for m in evidence.ALTERS_MODEL
+                                               if evidence.required(system, m)))
 
     async def run(*, incident_id: int, mitigation: Mitigation, parameters: dict, user: str,
                   tell: Tell, by_hand: bool = False) -> None:
@@ -67,6 +72,9 @@ def register(app: AsyncApp, bot: Bot) -> None:
         try:
             result = None
             if action is not None and not by_hand:  # by hand: recorded as a manual step
+                if evidence.required(system, mitigation):  # stored before the call
+                    await preserve_before(bot, incident_id=incident_id, system=system,
+                                          before=describe(mitigation, parameters), actor=user)
                 result = await call_action(action, request_body(
                     incident_id=incident_id, system=incident.system, mitigation=mitigation,
                     parameters=parameters, requested_by=user,
@@ -109,6 +117,20 @@ def register(app: AsyncApp, bot: Bot) -> None:
         incident_id, (name, *_) = decode(_value(body))
         mitigation = Mitigation(name)
         user = body["user"]["id"]
+        if mitigation == Mitigation.ROLLBACK:
+            incident, refusal = await context.authorise(bot, incident_id, user)
+            if refusal:
+                await telling(respond)(refusal)
+                return
+            if model_rollback.model_target(bot, incident):  # a registry: choose the version
+                try:
+                    response.check_can_mitigate(incident)
+                except service.Refused as refused:
+                    await telling(respond)(str(refused))
+                    return
+                await model_rollback.open_form(bot, client, trigger_id=body["trigger_id"],
+                                               incident=incident)
+                return
         if mitigation == Mitigation.THRESHOLD:
             incident, refusal = await context.authorise(bot, incident_id, user)
             if refusal:
@@ -117,6 +139,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
             await client.views_open(trigger_id=body["trigger_id"], view=threshold_modal(
                 incident_id=incident_id, system_label=bot.system_label(incident.system),
                 target=_targets(bot, incident)[mitigation],
+                preserved=model_rollback.what_is_preserved(bot, incident),
             ))
             return
         await run(incident_id=incident_id, mitigation=mitigation, parameters={}, user=user,
@@ -136,6 +159,9 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await run(incident_id=incident_id, mitigation=Mitigation(name),
                   parameters=_parameters(rest), user=body["user"]["id"], tell=telling(respond),
                   by_hand=True)
+
+    model_rollback.register(
+        app, bot, lambda incident_id, user: _ephemeral_in_channel(bot, incident_id, user))
 
     @app.view(ViewId.THRESHOLD)
     async def threshold(ack, body, view) -> None:
