@@ -35,18 +35,18 @@ def catalog():
     """The example catalog without its drift monitors: these tests jump the clock by
     minutes, which would start the monitors' analyses in worker threads in the middle of a
     test (and its teardown waits for them). test_drift.py runs monitors on purpose.
-    Without the model registry and obligations either: the example's registry is a
-    `.example` host only the sandbox answers, and the tests of the registry and of the
-    evidence it preserves point it at one (test_model_registry.py)."""
-    return without_ai_context(load_catalog(EXAMPLE), monitors=False)
+    Without the model registry either: the example's registry is a `.example` host only
+    the sandbox answers, and the tests of the registry and of the evidence it preserves
+    point it at one (test_model_registry.py). The obligations stay (test_regulatory.py)."""
+    return without_ai_context(load_catalog(EXAMPLE), monitors=False, obligations=True)
 
 
-def without_ai_context(catalog, *, monitors: bool = True):
-    """`catalog` with no system naming a model registry or obligations (and, unless
-    `monitors`, no drift monitors)."""
-    systems = {key: system.model_copy(update={
-        "model": None, "obligations": None, **({} if monitors else {"monitors": []})})
-        for key, system in catalog.systems.items()}
+def without_ai_context(catalog, *, monitors: bool = True, obligations: bool = False):
+    """`catalog` with no system naming a model registry, nor (unless `obligations`)
+    reporting obligations, nor (unless `monitors`) drift monitors."""
+    kept = {"model": None, **({} if obligations else {"obligations": None}),
+            **({} if monitors else {"monitors": []})}
+    systems = {key: system.model_copy(update=kept) for key, system in catalog.systems.items()}
     return catalog.model_copy(update={"systems": systems})
 
 

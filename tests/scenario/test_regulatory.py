@@ -29,8 +29,8 @@ def short_catalog(catalog):
     return catalog.model_copy(update={"policy": policy})
 
 
-# The bot on a clock that can jump, as the deadline scenarios run it, with this catalog.
-clock, h = deadline_scenarios.clock, deadline_scenarios.h
+# The bot on a clock that can jump (the scenario conftest's `clock`), with this catalog.
+h = deadline_scenarios.h
 
 
 def summary(h, incident):
@@ -94,14 +94,14 @@ async def test_assessing_from_the_summary_starts_the_clocks_in_channel_and_statu
 async def test_report_reminder_then_overdue_escalation(h, clock):
     incident = await h.declare()
     await assess(h, incident, personal_data_breach="yes")
-    clock.advance(seconds=16)  # 30 s window: the reminder comes half-way
+    clock.skip(seconds=16)  # 30 s window: the reminder comes half-way
     await tick(h)
     await tick(h)
     [reminder] = reminders_of(h, incident)
     assert "Reminder: *GDPR personal-data breach notification* (GDPR Art. 33(1))" \
         in str(reminder.blocks)
     assert set(buttons(reminder)) == {DRAFT, SUBMITTED, SNOOZE}  # no initial form for GDPR
-    clock.advance(seconds=15)
+    clock.skip(seconds=15)
     await tick(h)
     escalation = reminders_of(h, incident)[-1]
     assert len(reminders_of(h, incident)) == 2 and "Overdue:" in escalation.text
@@ -113,7 +113,7 @@ async def test_report_reminder_then_overdue_escalation(h, clock):
 async def test_snoozing_a_report_reminder_asks_why(h, clock):
     incident = await h.declare()
     await assess(h, incident, personal_data_breach="yes")
-    clock.advance(seconds=16)
+    clock.skip(seconds=16)
     await tick(h)
     [reminder] = reminders_of(h, incident)
     await h.actor.click(incident.channel_id, reminder.ts, SNOOZE, user="U_BOB")
@@ -164,7 +164,7 @@ async def test_draft_then_mark_submitted_stops_the_clock(h, clock):
     assert buttons(settled) == [] and "Marked submitted by <@U_BOB>" in str(settled.blocks)
     assert report_clocks(h, incident.id)[DeadlineKind.GDPR_BREACH_NOTIFICATION].state == \
         DeadlineState.DONE
-    clock.advance(minutes=5)
+    clock.skip(minutes=5)
     await tick(h)
     assert reminders_of(h, incident) == []
     await h.actor.click(incident.channel_id, posted.ts, SUBMITTED, user="U_ALICE")
