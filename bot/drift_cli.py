@@ -9,10 +9,8 @@ The report's one verdict ("Verdict:" line, "verdict" in JSON) is the exit code i
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
-import threading
 from pathlib import Path
 from typing import TextIO
 
@@ -22,24 +20,6 @@ from incidents.drift.loading import load_table
 EXIT_OK = 0
 EXIT_DRIFT = 1
 EXIT_ERROR = 2
-
-
-_warming: threading.Thread | None = None
-
-
-def warm_up() -> threading.Thread:
-    """Import scipy.special in a background thread (once); returns the thread.
-
-    The p-values need it (~0.1 s to import, more than reading a 100,000-row file);
-    importing it while pyarrow parses the files, which releases the GIL, takes it off
-    the run's critical path.
-    """
-    global _warming
-    if _warming is None:
-        _warming = threading.Thread(target=importlib.import_module, args=("scipy.special",),
-                                    name="import-scipy", daemon=True)
-        _warming.start()
-    return _warming
 
 
 def run_drift(
@@ -56,11 +36,9 @@ def run_drift(
 ) -> int:
     """Load both files, analyse them and write the report to `out`; returns the exit
     status. Errors go to stderr as one line."""
-    warm = warm_up()
     try:
         ref = load_table(reference, role="reference")
         cur = load_table(current, role="current")
-        warm.join()
         report = analyse_drift(
             ref.columns,
             cur.columns,
