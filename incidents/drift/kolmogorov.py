@@ -180,10 +180,8 @@ def _pomeranz_cdf(n: int, x: float) -> float:
         v0s, v1s = v1s, v0s
         v1.fill(0.0)
         j1, j2 = _pomeranz_row_bounds(i, n, ll, ceilf, roundf)
-        if i == 1 or i == 2 * n + 1:
-            pwrs = gpower
-        else:
-            pwrs = twogpower if i % 2 else onem2gpower
+        # the first and last rows use g, odd rows 2g, even rows 1 − 2g
+        pwrs = gpower if i in (1, 2 * n + 1) else (twogpower if i % 2 else onem2gpower)
         ln2 = j2 - k1 + 1
         if ln2 > 0:
             conv = np.convolve(v0[k1 - v0s:k1 - v0s + ln2], pwrs[:ln2])

@@ -45,6 +45,8 @@ def smirnov(n: int, x: float) -> float:
     nx_exact = Fraction(x) * n
     nx_floor = math.floor(nx_exact)
     alpha = float(nx_exact - nx_floor)
+    if alpha == 1.0:  # a fraction within half an ulp of 1: scipy rounds up, as here
+        nx_floor, alpha = nx_floor + 1, 0.0
     if nx_floor == 0 or (nx_floor == 1 and alpha == 0):  # x ≤ 1/n
         return min(max(1 - x * math.exp((n - 1) * math.log1p(x)), 0.0), 1.0)
     if -2 * n * x * x < _MINLOG:
