@@ -17,7 +17,6 @@ tests/unit/test_drift_pvalues.py pins it to SciPy's.
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 import numpy as np
 
@@ -41,10 +40,11 @@ def smirnov(n: int, x: float) -> float:
     if x == 1.0:
         return 0.0
     # ⌊n·x⌋ and its fraction exactly (scipy does it in double-double): the number of
-    # terms depends on it, and near the top every term counts for small n.
-    nx_exact = Fraction(x) * n
-    nx_floor = math.floor(nx_exact)
-    alpha = float(nx_exact - nx_floor)
+    # terms depends on it, and near the top every term counts for small n. A float is
+    # num/2ᵏ exactly, so integer arithmetic gives both.
+    num, den = float(x).as_integer_ratio()
+    nx_floor, rest = divmod(n * num, den)
+    alpha = rest / den
     if alpha == 1.0:  # a fraction within half an ulp of 1: scipy rounds up, as here
         nx_floor, alpha = nx_floor + 1, 0.0
     if nx_floor == 0 or (nx_floor == 1 and alpha == 0):  # x ≤ 1/n
