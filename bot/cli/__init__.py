@@ -12,7 +12,11 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.drift_cli import DriftCommand
 
 
 def main() -> None:
@@ -28,7 +32,7 @@ def main() -> None:
     commands_main()
 
 
-def _as_click_would(run: Any, command: Any) -> int:
+def _as_click_would(run: Callable[[DriftCommand], int], command: DriftCommand) -> int:
     """Run the command; Ctrl-C and a closed pipe end it as click ends a command."""
     try:
         return run(command)
