@@ -35,7 +35,8 @@ _SERIES_TERMS = 10
 
 
 def stirling_error(n: np.ndarray | float) -> np.ndarray:
-    """δ(n) = log n! − log(√(2πn)·(n/e)ⁿ) for n ≥ 0 (whole or half numbers below 15)."""
+    """δ(n) = log n! − log(√(2πn)·(n/e)ⁿ) for n ≥ 0: any n above 15, whole or half
+    numbers up to 15 (all that the KS and chi-square sums ask for)."""
     n = np.array(n, dtype=np.float64, ndmin=1)
     # The series everywhere, in place (these arrays can hold 500,000 terms), then the
     # table where n ≤ 15.
