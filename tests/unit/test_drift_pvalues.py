@@ -80,34 +80,6 @@ def test_kstwo_sf_large_n_in_smirnovs_band_is_fast_and_equal() -> None:
         assert elapsed < 0.25
 
 
-@pytest.mark.parametrize(
-    ("n1", "n2", "shift", "decimals"),
-    [
-        (1, 1, 0.0, None),
-        (1, 6, 0.0, None),
-        (10, 10, 1.0, None),  # equal sizes: the alternating sum
-        (500, 500, 0.1, 1),  # equal sizes, ties
-        (10_000, 10_000, 0.03, None),  # largest equal exact
-        (10_000, 10_000, 0.5, None),  # p ~ 1e-166
-        (7, 5, 0.0, None),  # unequal sizes: scipy's compiled path counter
-        (300, 1_000, 0.2, None),
-        (2_999, 3_000, 0.05, 1),
-        (9_000, 10_000, 0.0, None),
-        (9_000, 10_000, 0.06, 2),
-    ],
-)
-def test_exact_two_sample_p_matches_scipy(n1, n2, shift, decimals) -> None:
-    rng = np.random.default_rng(n1 * 13 + n2)
-    ref = rng.normal(size=n1)
-    cur = rng.normal(loc=shift, size=n2)
-    if decimals is not None:
-        ref, cur = np.round(ref, decimals), np.round(cur, decimals)
-    expected = sps.ks_2samp(ref, cur)
-    got = stats.ks_test(ref, cur)
-    assert got.statistic == float(expected.statistic)  # D as scipy rounds it, 1/lcm
-    assert abs(got.p_value - float(expected.pvalue)) <= 1e-12
-
-
 def test_exact_p_asks_scipy_when_its_path_counter_is_missing(monkeypatch) -> None:
     rng = np.random.default_rng(4)
     ref, cur = rng.normal(size=400), rng.normal(0.1, size=700)

@@ -22,6 +22,16 @@ from incidents.drift import stats
         (20_000, 15_000, 0.03, None),  # asymptotic, p where scipy sums Smirnov's series
         (30_000, 30_000, 0.2, None),  # p below 1e-12
         (30_000, 25_000, 0.0, 0),  # integers: few distinct values
+        # exact mode, every path: D rounded to 1/lcm as scipy reports it
+        (1, 1, 0.0, None),
+        (1, 6, 0.0, None),
+        (10, 10, 1.0, None),  # equal sizes: the alternating sum
+        (500, 500, 0.1, 1),  # equal sizes, ties
+        (10_000, 10_000, 0.03, None),  # largest equal exact
+        (10_000, 10_000, 0.5, None),  # p ~ 1e-166
+        (7, 5, 0.0, None),  # unequal sizes: scipy's compiled path counter
+        (300, 1_000, 0.2, None),
+        (9_000, 10_000, 0.06, 2),
     ],
 )
 def test_ks_matches_scipy(n1: int, n2: int, shift: float, decimals: int | None) -> None:
