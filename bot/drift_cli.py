@@ -86,11 +86,8 @@ def parse_command_line(args: list[str]) -> DriftCommand | None:
 
 def run_command(command: DriftCommand) -> int:
     """Run `incidentbot drift` as the command line asked; returns the exit status."""
-    # The analysis uses no BLAS, but OpenBLAS starts a thread per core at NumPy's import
-    # and they spin waiting for work: on two cores that took ~0.18 s of CPU from a
-    # 0.7 s run. One thread (unless the user chose otherwise) leaves the cores to pyarrow
-    # and the column threads. Set before anything here imports NumPy.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    for name, value in numpy_environment().items():  # before anything imports NumPy
+        os.environ.setdefault(name, value)
     columns = [name.strip() for item in command.exclude for name in item.split(",")
                if name.strip()]
     return run_drift(
@@ -98,6 +95,69 @@ def run_command(command: DriftCommand) -> int:
         confidence=command.confidence, label=command.label, exclude=columns,
         as_json=command.as_json, out=sys.stdout,
     )
+
+
+# NumPy ≥ 2.4's names for its AVX-512 dispatch targets.
+AVX512_TARGETS = "X86_V4,AVX512_ICL,AVX512_SPR"
+# AMD's family 25 (0x19) is Zen 3 and Zen 4; only Zen 4 has AVX-512.
+ZEN4_FAMILY = "25"
+
+
+def numpy_environment(cpu: str | None = None, numpy_version: str | None = None) -> dict[str, str]:
+    """Settings a drift run gives NumPy before importing it (the user's own win).
+
+    - OPENBLAS_NUM_THREADS=1: the analysis uses no BLAS, but OpenBLAS starts a thread
+      per core at NumPy's import and they spin waiting for work: on two cores that took
+      ~0.18 s of CPU from a 0.7 s run, CPU that pyarrow and the column threads use.
+    - NPY_DISABLE_CPU_FEATURES on AMD Zen 4: NumPy's AVX-512 sort (x86-simd-sort)
+      writes through `vpcompress` to memory, which Zen 4 runs in microcode. There
+      np.sort of 100,000 floats took 5.0 ms, with the AVX2 sort 0.9 ms (1,000,000: 53
+      against 9.6 ms), and sorting is most of a drift analysis; NumPy's other loops run
+      as fast on AVX2. Left alone on other CPUs and on NumPy before 2.4, whose targets
+      have other names.
+
+    `cpu` (the first block of /proc/cpuinfo) and `numpy_version` are read when not given.
+    """
+    settings = {"OPENBLAS_NUM_THREADS": "1"}
+    cpu = _first_cpu() if cpu is None else cpu
+    fields = dict((key.strip(), value.strip()) for key, _, value in
+                  (line.partition(":") for line in cpu.splitlines()))
+    zen4 = (fields.get("vendor_id") == "AuthenticAMD" and fields.get("cpu family") == ZEN4_FAMILY
+            and "avx512f" in fields.get("flags", "").split())
+    if not zen4 or "NPY_ENABLE_CPU_FEATURES" in os.environ:
+        return settings
+    version = _numpy_version() if numpy_version is None else numpy_version
+    try:
+        major, minor = (int(part) for part in version.split(".")[:2])
+    except ValueError:
+        return settings
+    if (major, minor) >= (2, 4):
+        settings["NPY_DISABLE_CPU_FEATURES"] = AVX512_TARGETS
+    return settings
+
+
+def _first_cpu() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as cpuinfo:
+            return cpuinfo.read(8192).split("\n\n", 1)[0]
+    except OSError:
+        return ""
+
+
+def _numpy_version() -> str:
+    """NumPy's version without importing it (its version.py holds `version = "…"`)."""
+    import importlib.util
+    import re
+
+    spec = importlib.util.find_spec("numpy")
+    if spec is None or not spec.submodule_search_locations:
+        return ""
+    try:
+        text = (Path(next(iter(spec.submodule_search_locations))) / "version.py").read_text()
+    except OSError:
+        return ""
+    found = re.search(r'^version\s*=\s*"([^"]+)"', text, re.MULTILINE)
+    return found.group(1) if found else ""
 
 
 def run_drift(
