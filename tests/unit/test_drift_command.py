@@ -187,6 +187,57 @@ def test_a_drift_run_loads_no_scipy_pandas_or_typer(tmp_path: Path) -> None:
         assert set(modules) == allowed, (ref, cur, modules)
 
 
+ZEN4 = "vendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\nflags\t\t: fpu avx2 avx512f"
+ZEN5 = ZEN4.replace(": 25", ": 26")
+INTEL = "vendor_id\t: GenuineIntel\ncpu family\t: 6\nflags\t\t: fpu avx2 avx512f"
+
+
+def test_numpy_sorts_with_avx2_on_zen4_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.drift_cli import numpy_environment
+
+    monkeypatch.delenv("NPY_ENABLE_CPU_FEATURES", raising=False)
+    disabled = numpy_environment(ZEN4, "2.4.6")
+    assert disabled == {"OPENBLAS_NUM_THREADS": "1",
+                        "NPY_DISABLE_CPU_FEATURES": "X86_V4,AVX512_ICL,AVX512_SPR"}
+    for cpu, version in ((ZEN5, "2.4.6"), (INTEL, "2.4.6"), (ZEN4.replace(" avx512f", ""), "2.4.6"),
+                         (ZEN4, "2.3.5"), (ZEN4, ""), ("", "2.4.6")):
+        assert numpy_environment(cpu, version) == {"OPENBLAS_NUM_THREADS": "1"}, (cpu, version)
+    monkeypatch.setenv("NPY_ENABLE_CPU_FEATURES", "X86_V4")  # the user chose
+    assert "NPY_DISABLE_CPU_FEATURES" not in numpy_environment(ZEN4, "2.4.6")
+
+
+def test_a_drift_run_gives_numpy_its_settings_before_importing_it(tmp_path: Path) -> None:
+    from bot.drift_cli import numpy_environment
+
+    ref = write(tmp_path / "ref.csv", table(1, n=500))
+    cur = write(tmp_path / "cur.csv", table(2, n=500))
+    seen = run_child(f"""
+        import json, os, sys
+        os.environ.pop("NPY_DISABLE_CPU_FEATURES", None)
+        os.environ.pop("OPENBLAS_NUM_THREADS", None)
+        sys.argv = ["incidentbot", "drift", "--reference", {str(ref)!r},
+                    "--current", {str(cur)!r}, "--json"]
+        exit_now = os._exit
+
+        def report_and_exit(code):
+            from numpy._core._multiarray_umath import __cpu_features__
+            sys.stdout.flush()
+            print(json.dumps([os.environ.get("NPY_DISABLE_CPU_FEATURES"),
+                              os.environ.get("OPENBLAS_NUM_THREADS"),
+                              __cpu_features__.get("X86_V4")]))
+            sys.stdout.flush()
+            exit_now(0)
+
+        os._exit = report_and_exit
+        from bot.cli import main
+        main()
+    """)
+    wanted = numpy_environment()
+    assert seen[:2] == [wanted.get("NPY_DISABLE_CPU_FEATURES"), "1"]
+    if "NPY_DISABLE_CPU_FEATURES" in wanted:  # this machine is a Zen 4: NumPy obeyed
+        assert seen[2] is False
+
+
 DRIFT_LINES = [
     ["--reference", "r.csv", "--current", "c.csv"],
     ["--current", "c.csv", "--reference=r.csv", "--json"],
