@@ -10,6 +10,7 @@ drift run needs nothing else from it.
 from __future__ import annotations
 
 import errno
+import importlib
 import os
 import sys
 from collections.abc import Callable
@@ -59,9 +60,8 @@ def _exit_now(code: int) -> None:
 
 
 def __getattr__(name: str) -> Any:
-    # `from bot.cli import cli` (tests, scripts) still finds the typer application.
-    if name in ("cli", "db_cli"):
-        from bot.cli import commands
-
-        return getattr(commands, name)
-    raise AttributeError(f"module 'bot.cli' has no attribute {name!r}")
+    # `from bot.cli import cli` (tests, scripts) still finds the typer application and
+    # whatever else bot/cli/commands.py defines, as when it was bot/cli.py.
+    if name.startswith("__") or name == "commands":  # the submodule itself: import's job
+        raise AttributeError(f"module 'bot.cli' has no attribute {name!r}")
+    return getattr(importlib.import_module("bot.cli.commands"), name)
