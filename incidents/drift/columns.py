@@ -116,7 +116,7 @@ def align_counts(
     cur_counts: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Counts of both samples over the union of their (sorted) labels."""
-    labels = np.union1d(ref_labels, cur_labels)
+    labels = stats.distinct_sorted(np.concatenate((ref_labels, cur_labels)))
     ref = np.zeros(labels.size, dtype=np.int64)
     cur = np.zeros(labels.size, dtype=np.int64)
     ref[np.searchsorted(labels, ref_labels)] = ref_counts

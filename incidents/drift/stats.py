@@ -149,7 +149,17 @@ def quantile_edges(sorted_ref: np.ndarray, bins: int) -> np.ndarray:
     that fills several deciles) collapse, so discrete features get fewer, wider bins.
     """
     probs = np.arange(1, bins) / bins
-    return np.unique(sorted_quantiles(sorted_ref, probs))
+    return distinct_sorted(sorted_quantiles(sorted_ref, probs))
+
+
+def distinct_sorted(values: np.ndarray) -> np.ndarray:
+    """np.unique's answer (the distinct values, ascending) without its masked-array
+    check, which imports numpy.ma: 14 ms, a fortieth of a whole drift run."""
+    ordered = np.sort(values)
+    keep = np.empty(ordered.size, dtype=bool)
+    keep[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def sorted_quantiles(sorted_values: np.ndarray, probs: np.ndarray) -> np.ndarray:

@@ -170,6 +170,14 @@ def test_ks_tiny_p_values_are_scipys_not_zero() -> None:
     assert got == pytest.approx(expected, rel=1e-11)
 
 
+def test_distinct_sorted_is_np_unique() -> None:
+    rng = np.random.default_rng(22)
+    numbers = np.round(rng.normal(size=500), 1)
+    labels = rng.choice(np.array(["b", "a", "c", "a b"]), size=50)
+    for values in (numbers, labels, numbers[:1], numbers[:0]):
+        np.testing.assert_array_equal(stats.distinct_sorted(values), np.unique(values))
+
+
 def test_sorted_quantiles_match_numpy() -> None:
     rng = np.random.default_rng(21)
     values = np.sort(np.round(rng.normal(size=1_001), 2))
