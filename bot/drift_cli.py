@@ -5,41 +5,159 @@ predictions, falling confidence or performance, a column gone from current data)
 2 the files cannot be compared (unreadable, no shared columns, mismatched types).
 The report's one verdict ("Verdict:" line, "verdict" in JSON) is the exit code in words:
 "DRIFT" for 1, "no drift" or "insufficient data" (too few rows to judge) for 0.
+
+This module imports no NumPy, pyarrow or typer until a report is computed: the console
+script (bot/cli/__init__.py) parses a well-formed `incidentbot drift …` line here and
+runs it without loading typer, which alone costs a tenth of a run on 100,000 rows
+(README, "Performance"); every other line, and any line this parser is not sure of,
+goes to typer (bot/cli/commands.py), so help and errors read as they always have.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
+import os
 import sys
-import threading
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from incidents.drift import ColumnDrift, DriftDataError, DriftReport, DriftSettings, analyse_drift
-from incidents.drift.loading import load_table
+if TYPE_CHECKING:
+    from incidents.drift import ColumnDrift, DriftReport, DriftSettings
 
 EXIT_OK = 0
 EXIT_DRIFT = 1
 EXIT_ERROR = 2
 
+# The options of `incidentbot drift` (bot/cli/commands.py, `drift`) that take a value,
+# by the DriftCommand field they set; "--exclude" may be repeated, "--json" is a flag.
+VALUE_OPTIONS = {"--reference": "reference", "--current": "current",
+                 "--prediction": "prediction", "--confidence": "confidence",
+                 "--label": "label", "--exclude": "exclude"}
+JSON_FLAG = "--json"
 
-_warming: threading.Thread | None = None
+
+@dataclass(frozen=True)
+class DriftCommand:
+    """One `incidentbot drift` command line, as typer hands it to the command."""
+
+    reference: Path
+    current: Path
+    prediction: str | None = None
+    confidence: str | None = None
+    label: str | None = None
+    exclude: tuple[str, ...] = field(default=())
+    as_json: bool = False
 
 
-def warm_up() -> threading.Thread:
-    """Import scipy.special in a background thread (once); returns the thread.
+def parse_command_line(args: list[str]) -> DriftCommand | None:
+    """The command for the arguments after `drift`, or None for anything but a plain,
+    complete line: help, unknown or repeated options, missing files, values that begin
+    with "-" (typer takes those as values, a person usually means an option). None sends
+    the line to typer, which prints the help or the error it always has."""
+    values: dict[str, str] = {}
+    excluded: list[str] = []
+    as_json = False
+    rest = iter(args)
+    for arg in rest:
+        if arg == JSON_FLAG:
+            as_json = True
+            continue
+        name, equals, value = arg.partition("=")
+        if name not in VALUE_OPTIONS:
+            return None
+        if not equals:
+            value = next(rest, "")
+        if not value or value.startswith("-"):
+            return None
+        target = VALUE_OPTIONS[name]
+        if target == "exclude":
+            excluded.append(value)
+        elif target in values:
+            return None
+        else:
+            values[target] = value
+    if "reference" not in values or "current" not in values:
+        return None
+    return DriftCommand(
+        reference=Path(values.pop("reference")), current=Path(values.pop("current")),
+        exclude=tuple(excluded), as_json=as_json, **values)
 
-    The p-values need it (~0.1 s to import, more than reading a 100,000-row file);
-    importing it while pyarrow parses the files, which releases the GIL, takes it off
-    the run's critical path.
+
+def run_command(command: DriftCommand) -> int:
+    """Run `incidentbot drift` as the command line asked; returns the exit status."""
+    for name, value in numpy_environment().items():  # before anything imports NumPy
+        os.environ.setdefault(name, value)
+    columns = [name.strip() for item in command.exclude for name in item.split(",")
+               if name.strip()]
+    return run_drift(
+        reference=command.reference, current=command.current, prediction=command.prediction,
+        confidence=command.confidence, label=command.label, exclude=columns,
+        as_json=command.as_json, out=sys.stdout,
+    )
+
+
+# NumPy ≥ 2.4's names for its AVX-512 dispatch targets.
+AVX512_TARGETS = "X86_V4,AVX512_ICL,AVX512_SPR"
+# AMD's family 25 (0x19) is Zen 3 and Zen 4; only Zen 4 has AVX-512.
+ZEN4_FAMILY = "25"
+
+
+def numpy_environment(cpu: str | None = None, numpy_version: str | None = None) -> dict[str, str]:
+    """Settings a drift run gives NumPy before importing it (the user's own win).
+
+    - OPENBLAS_NUM_THREADS=1: the analysis uses no BLAS, but OpenBLAS starts a thread
+      per core at NumPy's import and they spin waiting for work: on two cores that took
+      ~0.18 s of CPU from a 0.7 s run, CPU that pyarrow and the column threads use.
+    - NPY_DISABLE_CPU_FEATURES on AMD Zen 4: NumPy's AVX-512 sort (x86-simd-sort)
+      writes through `vpcompress` to memory, which Zen 4 runs in microcode. There
+      np.sort of 100,000 floats took 5.0 ms, with the AVX2 sort 0.9 ms (1,000,000: 53
+      against 9.6 ms), and sorting is most of a drift analysis; NumPy's other loops run
+      as fast on AVX2. Left alone on other CPUs and on NumPy before 2.4, whose targets
+      have other names.
+
+    `cpu` (the first block of /proc/cpuinfo) and `numpy_version` are read when not given.
     """
-    global _warming
-    if _warming is None:
-        _warming = threading.Thread(target=importlib.import_module, args=("scipy.special",),
-                                    name="import-scipy", daemon=True)
-        _warming.start()
-    return _warming
+    settings = {"OPENBLAS_NUM_THREADS": "1"}
+    cpu = _first_cpu() if cpu is None else cpu
+    fields = dict((key.strip(), value.strip()) for key, _, value in
+                  (line.partition(":") for line in cpu.splitlines()))
+    zen4 = (fields.get("vendor_id") == "AuthenticAMD" and fields.get("cpu family") == ZEN4_FAMILY
+            and "avx512f" in fields.get("flags", "").split())
+    if not zen4 or "NPY_ENABLE_CPU_FEATURES" in os.environ:
+        return settings
+    version = _numpy_version() if numpy_version is None else numpy_version
+    try:
+        major, minor = (int(part) for part in version.split(".")[:2])
+    except ValueError:
+        return settings
+    if (major, minor) >= (2, 4):
+        settings["NPY_DISABLE_CPU_FEATURES"] = AVX512_TARGETS
+    return settings
+
+
+def _first_cpu() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as cpuinfo:
+            return cpuinfo.read(8192).split("\n\n", 1)[0]
+    except OSError:
+        return ""
+
+
+def _numpy_version() -> str:
+    """NumPy's version without importing it (its version.py holds `version = "…"`)."""
+    import importlib.util
+    import re
+
+    spec = importlib.util.find_spec("numpy")
+    if spec is None or not spec.submodule_search_locations:
+        return ""
+    try:
+        text = (Path(next(iter(spec.submodule_search_locations))) / "version.py").read_text()
+    except OSError:
+        return ""
+    found = re.search(r'^version\s*=\s*"([^"]+)"', text, re.MULTILINE)
+    return found.group(1) if found else ""
 
 
 def run_drift(
@@ -56,11 +174,12 @@ def run_drift(
 ) -> int:
     """Load both files, analyse them and write the report to `out`; returns the exit
     status. Errors go to stderr as one line."""
-    warm = warm_up()
+    from incidents.drift import DriftDataError, analyse_drift
+    from incidents.drift.loading import load_table
+
     try:
         ref = load_table(reference, role="reference")
         cur = load_table(current, role="current")
-        warm.join()
         report = analyse_drift(
             ref.columns,
             cur.columns,

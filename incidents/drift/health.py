@@ -2,6 +2,8 @@
 
 Summaries are phrased for people who run the business ("positive rate 2.0% → 40.0%",
 "accuracy 85.0% → 62.0%"), since they end up in incident channels and client notes.
+Scores that never reach the positive threshold (a click-through rate) are described by
+their mean and median alone.
 """
 
 from __future__ import annotations
@@ -168,15 +170,17 @@ def prediction_health(
     shifted = drift.drifted
 
     extra: dict[str, object] = {}
+    summary = ""
     if kind in ("binary", "score"):
         rates = []
         for values in (ref, cur):
             pos, present = to_binary(values, threshold=settings.positive_threshold)
             rates.append(float(pos[present].mean()) if present.any() else None)
-        extra["positive_rate_reference"], extra["positive_rate_current"] = rates
-        summary = f"positive rate {_pct(rates[0])} → {_pct(rates[1])}"
-        if kind == "score":
-            summary += f" (score ≥ {settings.positive_threshold:g})"
+        if kind == "binary" or not _threshold_splits_nothing(rates):
+            extra["positive_rate_reference"], extra["positive_rate_current"] = rates
+            summary = f"positive rate {_pct(rates[0])} → {_pct(rates[1])}"
+            if kind == "score":
+                summary += f" (score ≥ {settings.positive_threshold:g})"
     if kind in ("score", "numeric"):
         means = [float(v.mean()) if v.size else None for v in (ref_vals, cur_vals)]
         extra["mean_reference"], extra["mean_current"] = means
@@ -186,7 +190,7 @@ def prediction_health(
         q_ref, q_cur = extra["quantiles_reference"], extra["quantiles_current"]
         if q_ref and q_cur:
             mean_text += f", median {_num(q_ref['p50'])} → {_num(q_cur['p50'])}"
-        summary = mean_text if kind == "numeric" else f"{summary}; {mean_text}"
+        summary = f"{summary}; {mean_text}" if summary else mean_text
     if kind == "categorical":
         ref_shares, cur_shares = _class_shares(ref), _class_shares(cur)
         extra["class_shares_reference"] = ref_shares
@@ -197,6 +201,14 @@ def prediction_health(
     return PredictionHealth(
         column=column, kind=kind, drift=drift, shifted=shifted, summary=summary, **extra
     )
+
+
+def _threshold_splits_nothing(rates: list[float | None]) -> bool:
+    """True when every score in both samples lies on one side of the threshold, and the
+    same side: a click-through rate or a probability the model never acts on. "positive
+    rate 0.0% → 0.0%" would say nothing about them; their mean and median do."""
+    before, after = rates
+    return before == after and before in (0.0, 1.0)
 
 
 def _num(x: float | None) -> str:

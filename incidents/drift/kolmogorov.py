@@ -1,15 +1,14 @@
 """Survival function of the two-sided one-sample KS distribution (scipy's `kstwo.sf`).
 
 `scipy.stats.ks_2samp` in its asymptotic mode returns `kstwo.sf(D, round(m·n/(m+n)))`.
-Importing `scipy.stats` for that costs about a second (more than the statistics of a
-100,000-row table); `scipy.special` costs a fifth of it. So this module follows scipy's
-own evaluation — `_kolmogn(n, x, cdf=False)` in `scipy/stats/_ksstats.py` (SciPy 1.17,
-BSD-3-Clause; Simard & L'Ecuyer 2011 choose the method by n and n·x²) — branch for branch
-for n > SMALL_N, with the same constants and the same formulas (Ruben–Gambino edges,
-Smirnov's sum via `scipy.special.smirnov`, the Durbin matrix of Marsaglia, Tsang & Wang
-2003, and the Pelz–Good expansion), so results equal scipy's to rounding. For n ≤ SMALL_N
-scipy uses Pomeranz's recursion as well; there `kstwo_sf` returns None and the caller
-asks scipy itself (tests/unit/test_drift_stats.py pins both).
+Importing `scipy.stats` for that costs about half a second (more than the statistics of
+a 100,000-row table), `scipy.special` a fifth of it. So this module follows scipy's own
+evaluation — `_kolmogn(n, x, cdf=False)` in `scipy/stats/_ksstats.py` (SciPy 1.17,
+BSD-3-Clause; Simard & L'Ecuyer 2011 choose the method by n and n·x²) — branch for
+branch, with the same constants and the same formulas: Ruben–Gambino edges, Smirnov's
+sum (incidents/drift/smirnov.py), the Durbin matrix of Marsaglia, Tsang & Wang 2003,
+Pomeranz's recursion (n ≤ SMALL_N) and the Pelz–Good expansion, so results equal
+scipy's to rounding (tests/unit/test_drift_pvalues.py pins every branch).
 """
 
 from __future__ import annotations
@@ -18,6 +17,9 @@ import math
 
 import numpy as np
 
+from incidents.drift.smirnov import smirnov
+
+# scipy uses other methods at or below this n (Pomeranz's recursion, products).
 SMALL_N = 140
 
 # Rescaling of the Durbin matrix powers, in extended precision as scipy does.
@@ -42,27 +44,32 @@ def _clip(p: float) -> float:
     return float(np.clip(p, 0.0, 1.0))
 
 
-def kstwo_sf(x: float, n: int) -> float | None:
-    """P(D_n ≥ x) for the two-sided KS statistic of n values; None when n ≤ SMALL_N."""
-    if n <= SMALL_N:
-        return None
+def kstwo_sf(x: float, n: int) -> float:
+    """P(D_n ≥ x) for the two-sided KS statistic of n values."""
     if x >= 1.0:
         return 0.0
     if x <= 0.0:
         return 1.0
-    from scipy.special import smirnov
-
     t = n * x
     if t <= 1.0:  # Ruben–Gambino: 1/2n ≤ x ≤ 1/n
         if t <= 0.5:
             return 1.0
-        prob = np.exp(_log_nfactorial_div_n_pow_n(n) + n * np.log(2 * t - 1))
+        if n <= SMALL_N:
+            prob = np.prod(np.arange(1, n + 1) * (1.0 / n) * (2 * t - 1))
+        else:
+            prob = np.exp(_log_nfactorial_div_n_pow_n(n) + n * np.log(2 * t - 1))
         return _clip(1.0 - prob)
     if t >= n - 1:  # Ruben–Gambino
         return _clip(2 * (1.0 - x) ** n)
     if x >= 0.5:
         return _clip(2 * smirnov(n, x))
     nxsquared = t * x
+    if n <= SMALL_N:
+        if nxsquared <= 0.754693:
+            return _clip(1.0 - _durbin_cdf(n, x))
+        if nxsquared <= 4:
+            return _clip(1.0 - _pomeranz_cdf(n, x))
+        return _clip(2 * smirnov(n, x))  # Miller's approximation
     if nxsquared >= 370.0:
         return 0.0
     if nxsquared >= 2.2:
@@ -124,6 +131,76 @@ def _durbin_cdf(n: int, d: float) -> float:
     if expnt != 0:
         p = np.ldexp(p, expnt)
     return _clip(p)
+
+
+def _pomeranz_row_bounds(i: int, n: int, ll: int, ceilf: int, roundf: int) -> tuple[int, int]:
+    """First and last non-zero entry of row i of Pomeranz's matrix."""
+    if i == 0:
+        j1, j2 = -ll - ceilf - 1, ll + ceilf - 1
+    else:
+        half, odd = divmod(i + 1, 2)
+        if odd == 0:  # i is odd
+            if half == n + 1:
+                j1, j2 = n - ll - ceilf - 1, n + ll + ceilf - 1
+            else:
+                j1, j2 = half - 1 - ll - roundf - 1, half + ll - 1 + ceilf - 1
+        else:
+            j1, j2 = half - 1 - ll - 1, half + ll + roundf - 1
+    return max(j1 + 2, 0), min(j2, n)
+
+
+def _pomeranz_cdf(n: int, x: float) -> float:
+    """P(D_n ≤ x) by Pomeranz's (1974) recursion: n!·V[2n+1, n], where each row of V
+    convolves the one before with Poisson-like weights; two rows are kept, each only over
+    its few non-zero entries, rescaled to stay in range."""
+    t = n * x
+    ll = int(np.floor(t))
+    f = 1.0 * (t - ll)
+    g = min(f, 1.0 - f)
+    ceilf = 1 if f > 0 else 0
+    roundf = 1 if f > 0.5 else 0
+    npwrs = 2 * (ll + 1)
+    # (g/n)^m/m!, (2g/n)^m/m!, ((1−2g)/n)^m/m!
+    gpower, twogpower, onem2gpower = np.empty(npwrs), np.empty(npwrs), np.empty(npwrs)
+    gpower[0] = twogpower[0] = onem2gpower[0] = 1.0
+    expnt = 0
+    g_n, two_g_n, one_m2g_n = g / n, 2 * g / n, (1 - 2 * g) / n
+    for m in range(1, npwrs):
+        gpower[m] = gpower[m - 1] * g_n / m
+        twogpower[m] = twogpower[m - 1] * two_g_n / m
+        onem2gpower[m] = onem2gpower[m - 1] * one_m2g_n / m
+
+    v0, v1 = np.zeros(npwrs), np.zeros(npwrs)
+    v1[0] = 1
+    v0s = v1s = 0
+    j1, j2 = _pomeranz_row_bounds(0, n, ll, ceilf, roundf)
+    for i in range(1, 2 * n + 2):
+        k1 = j1
+        v0, v1 = v1, v0
+        v0s, v1s = v1s, v0s
+        v1.fill(0.0)
+        j1, j2 = _pomeranz_row_bounds(i, n, ll, ceilf, roundf)
+        # the first and last rows use g, odd rows 2g, even rows 1 − 2g
+        pwrs = gpower if i in (1, 2 * n + 1) else (twogpower if i % 2 else onem2gpower)
+        ln2 = j2 - k1 + 1
+        if ln2 > 0:
+            conv = np.convolve(v0[k1 - v0s:k1 - v0s + ln2], pwrs[:ln2])
+            start = j1 - k1
+            length = j2 - j1 + 1
+            v1[:length] = conv[start:start + length]
+            if 0 < np.max(v1) < _EM128:
+                v1 *= _EP128
+                expnt -= _E128
+            v1s = v0s + j1 - k1
+    ans = v1[n - v1s]
+    for m in range(1, n + 1):  # times n!
+        if np.abs(ans) > _EP128:
+            ans *= _EM128
+            expnt += _E128
+        ans *= m
+    if expnt != 0:
+        ans = np.ldexp(ans, expnt)
+    return _clip(ans)
 
 
 def _pelz_good_cdf(n: int, x: float) -> float:

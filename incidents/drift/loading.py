@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-import pyarrow.parquet as pq
 
 from incidents.drift.columns import DriftDataError
 from incidents.drift.paths import relative_path
@@ -117,6 +116,10 @@ def _read(path: Path, role: str, base: Path | None) -> pa.Table:
         raise DriftDataError(f"{role} path {shown!r} is a directory, not a file")
     try:
         if _is_parquet(path):
+            # Imported here: pyarrow.parquet (and the file-system layer it brings) takes
+            # ~30 ms, a twentieth of a whole drift run on CSV files that never need it.
+            import pyarrow.parquet as pq
+
             # ParquetFile, not read_table: the dataset layer behind read_table imports
             # pandas (a third of a second) to read one file.
             # Text read as dictionaries, as from CSV (see DICTIONARY_MAX).

@@ -4,10 +4,11 @@ Numeric helpers take *sorted*, NaN-free float arrays so that one sort per sample
 the KS test, the Wasserstein distance and the PSI bins together; at a million rows the
 sorts and merges dominate the run time, and scipy's own functions would sort again each.
 
-p-values come from `scipy.special`, imported when first needed: `scipy.stats` takes about
-a second to import, longer than analysing a 100,000-row table, and `incidentbot --help`
-or `serve` should not pay for SciPy at all until a drift is computed (README,
-"Performance"). Only KS tests of small samples (exact mode) import `scipy.stats`.
+p-values equal SciPy's (`ks_2samp`, `chi2_contingency`, `norm.sf`) but are computed by
+this package's ports of SciPy's own routines (kolmogorov.py, smirnov.py, ks_exact.py,
+chi2.py): importing `scipy.stats` takes about half a second and `scipy.special` a fifth
+of that, while a whole `incidentbot drift` run on 100,000 rows takes about as long
+(README, "Performance"). SciPy remains the reference the tests pin these to.
 """
 
 from __future__ import annotations
@@ -18,18 +19,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from incidents.drift.chi2 import chi2_sf, normal_sf
 from incidents.drift.kolmogorov import kstwo_sf
+from incidents.drift.ks_exact import KS_EXACT_MAX_N, exact_p_value
 
-# scipy.stats.ks_2samp switches from the exact distribution to Smirnov's asymptotic one
-# above this sample size (method="auto"); we mirror the switch so p-values are identical.
-KS_EXACT_MAX_N = 10_000
+__all__ = ["KS_EXACT_MAX_N"]
 
 PSI_FLOOR = 1e-4
 PSI_MODERATE = 0.1
 PSI_MAJOR = 0.25
-
-# p-values below this may come from an approximation (see ks_asymptotic_p).
-TINY_P = 1e-12
 
 
 @dataclass(frozen=True)
@@ -51,9 +49,10 @@ def compare_sorted(ref: np.ndarray, cur: np.ndarray) -> SortedComparison:
     """KS test and Wasserstein distance from two sorted, finite, non-empty samples.
 
     Both come from one merge of the samples: the empirical CDFs are cumulative counts
-    along the merged order. The KS statistic and p-value are bit-identical to
-    ``scipy.stats.ks_2samp(ref, cur)`` (same integer counts, same divisions, same
-    p-value routine); the Wasserstein distance equals
+    along the merged order. The KS statistic is bit-identical to
+    ``scipy.stats.ks_2samp(ref, cur)``'s (same integer counts, same divisions) and its
+    p-value equal to within 1e-12 (the same routines, ported: kolmogorov.py,
+    ks_exact.py); the Wasserstein distance equals
     ``scipy.stats.wasserstein_distance(ref, cur)`` up to summation rounding.
     """
     ref = np.asarray(ref, dtype=np.float64)
@@ -63,22 +62,23 @@ def compare_sorted(ref: np.ndarray, cur: np.ndarray) -> SortedComparison:
         raise ValueError("both samples need at least one value")
     # At a million rows every temporary is 16 MB; buffers are reused (out=) because
     # fresh ones cost page faults, and BLAS (np.dot) is avoided because its spinning
-    # threads compete with the column threads.
+    # threads compete with the column threads. Counts are int32 (half the memory
+    # traffic of int64; a column has far fewer than 2³¹ values).
     merged = np.concatenate((ref, cur))
     # Timsort (kind="stable") finds the two sorted runs and merges them in linear time.
     order = np.argsort(merged, kind="stable")
     values = merged[order]
     from_ref = order < n1
-    counts = order  # reuse: cumulative counts of reference values
-    np.cumsum(from_ref, out=counts)
+    del order
+    counts = np.cumsum(from_ref, dtype=np.int32)  # reference values so far
     del from_ref
     cdf_diff = counts / n1
     # Current values counted so far: the position (1-based) minus the reference ones.
-    np.subtract(np.arange(1, counts.size + 1), counts, out=counts)
+    np.subtract(np.arange(1, counts.size + 1, dtype=np.int32), counts, out=counts)
     scratch = merged  # reuse: the unsorted copy is no longer needed
     np.divide(counts, n2, out=scratch)
-    np.subtract(cdf_diff, scratch, out=cdf_diff)
-    del counts, order
+    cdf_diff -= scratch
+    del counts
     gaps = np.subtract(values[1:], values[:-1], out=scratch[:-1])
     del values
     # Inside a run of tied values the running counts are not yet the CDF (which counts
@@ -87,48 +87,43 @@ def compare_sorted(ref: np.ndarray, cur: np.ndarray) -> SortedComparison:
     run_end = np.empty(cdf_diff.size, dtype=bool)
     np.greater(gaps, 0, out=run_end[:-1])
     run_end[-1] = True
-    valid = cdf_diff if run_end.all() else cdf_diff[run_end]
-    statistic = max(float(np.clip(-valid.min(), 0, 1)), float(valid.max()))
-    del valid, run_end
+    largest = float(np.max(cdf_diff, where=run_end, initial=-np.inf))
+    smallest = float(np.min(cdf_diff, where=run_end, initial=np.inf))
+    statistic = max(float(np.clip(-smallest, 0, 1)), largest)
+    del run_end
     np.abs(cdf_diff, out=cdf_diff)
     np.multiply(cdf_diff[:-1], gaps, out=gaps)
     wasserstein = float(gaps.sum())
     del gaps, scratch, merged, cdf_diff
     if max(n1, n2) <= KS_EXACT_MAX_N:
-        # Small samples: scipy's exact distribution; cheap at this size, and calling it
-        # guarantees the same answer including its exact-mode edge cases.
-        from scipy.stats import ks_2samp
-
-        with warnings.catch_warnings():
-            # On some sizes scipy falls back from the exact distribution and says so; the
-            # p-value is still the one ks_2samp returns.
-            warnings.filterwarnings("ignore", message="ks_2samp: Exact calculation")
-            result = ks_2samp(ref, cur)
-        return SortedComparison(float(result.statistic), float(result.pvalue), wasserstein)
+        # scipy's exact mode: D rounded to a multiple of 1/lcm(n1, n2), then counted.
+        exact = exact_p_value(statistic, n1, n2)
+        if exact is None:  # scipy's compiled path counter not found: ask scipy
+            return _scipy_ks(ref, cur, wasserstein)
+        statistic, p = exact
+        if p is not None:
+            return SortedComparison(statistic, p, wasserstein)
+        # where scipy gives the exact method up, it takes the asymptotic one
     return SortedComparison(statistic, ks_asymptotic_p(statistic, n1, n2), wasserstein)
 
 
+def _scipy_ks(ref: np.ndarray, cur: np.ndarray, wasserstein: float) -> SortedComparison:
+    from scipy.stats import ks_2samp
+
+    with warnings.catch_warnings():
+        # On some sizes scipy falls back from the exact distribution and says so; the
+        # p-value is still the one ks_2samp returns.
+        warnings.filterwarnings("ignore", message="ks_2samp: Exact calculation")
+        result = ks_2samp(ref, cur)
+    return SortedComparison(float(result.statistic), float(result.pvalue), wasserstein)
+
+
 def ks_asymptotic_p(statistic: float, n1: int, n2: int) -> float:
-    """Two-sided p-value as ks_2samp computes it in its asymptotic mode.
-
-    Identical to scipy except below TINY_P: there scipy's exact Smirnov sum costs about
-    a second per column at a million rows, while by the Dvoretzky–Kiefer–Wolfowitz
-    inequality (P(D ≥ d) ≤ 2·exp(−2nd²)) both its value and Kolmogorov's limiting one
-    lie in [0, TINY_P), so they differ by less than TINY_P.
-    """
-    from scipy.special import kolmogorov
-
+    """Two-sided p-value as ks_2samp computes it in its asymptotic mode: the one-sample
+    distribution at the effective size round(m·n/(m + n))."""
     m, n = sorted([float(n1), float(n2)], reverse=True)
-    en = np.round(m * n / (m + n))
-    if 2 * math.exp(-2 * en * statistic**2) < TINY_P:
-        limit = float(kolmogorov(math.sqrt(en) * statistic))  # scipy's kstwobign.sf
-        return min(limit, 2 * math.exp(-2 * en * statistic**2))
-    p = kstwo_sf(statistic, int(en))
-    if p is None:  # tiny effective sample: scipy's Pomeranz branch, from scipy itself
-        from scipy.stats import kstwo
-
-        p = float(kstwo.sf(statistic, en))
-    return float(np.clip(p, 0, 1))
+    en = round(m * n / (m + n))
+    return kstwo_sf(statistic, int(en))
 
 
 def ks_test(ref: np.ndarray, cur: np.ndarray) -> KsResult:
@@ -154,7 +149,17 @@ def quantile_edges(sorted_ref: np.ndarray, bins: int) -> np.ndarray:
     that fills several deciles) collapse, so discrete features get fewer, wider bins.
     """
     probs = np.arange(1, bins) / bins
-    return np.unique(sorted_quantiles(sorted_ref, probs))
+    return distinct_sorted(sorted_quantiles(sorted_ref, probs))
+
+
+def distinct_sorted(values: np.ndarray) -> np.ndarray:
+    """np.unique's answer (the distinct values, ascending) without its masked-array
+    check, which imports numpy.ma: 14 ms, a fortieth of a whole drift run."""
+    ordered = np.sort(values)
+    keep = np.empty(ordered.size, dtype=bool)
+    keep[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def sorted_quantiles(sorted_values: np.ndarray, probs: np.ndarray) -> np.ndarray:
@@ -234,15 +239,13 @@ def chi_square(ref_counts: np.ndarray, cur_counts: np.ndarray) -> ChiSquareResul
     table = table[:, table.sum(axis=0) > 0]
     if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():
         return ChiSquareResult(0.0, 1.0, 0)
-    from scipy.special import chdtrc
-
     # As scipy.stats.chi2_contingency(table, correction=False) computes it: expected
-    # counts from the margins (its expected_freq), Pearson's sum, chi2.sf = chdtrc.
+    # counts from the margins (its expected_freq), Pearson's sum, chi2.sf.
     expected = np.multiply(table.sum(axis=1, keepdims=True), table.sum(axis=0, keepdims=True))
     expected /= table.sum()
     statistic = float(((table - expected) ** 2 / expected).sum())
     dof = table.shape[1] - 1
-    return ChiSquareResult(statistic, float(chdtrc(dof, statistic)), dof)
+    return ChiSquareResult(statistic, chi2_sf(dof, statistic), dof)
 
 
 def bh_adjust(p_values: np.ndarray | list[float]) -> np.ndarray:
@@ -268,7 +271,5 @@ def two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
     se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
     if se == 0:
         return 1.0
-    from scipy.special import ndtr
-
     z = (k1 / n1 - k2 / n2) / se
-    return float(2 * ndtr(-abs(z)))  # scipy.stats.norm.sf(|z|) is ndtr(−|z|)
+    return 2 * normal_sf(abs(z))  # scipy.stats.norm.sf(|z|)

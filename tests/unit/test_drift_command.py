@@ -150,27 +150,159 @@ def test_create_app_imports_no_scipy_pandas_or_pyarrow(tmp_path: Path) -> None:
     assert loaded == []
 
 
-def test_a_drift_run_loads_neither_pandas_nor_scipy_stats(tmp_path: Path) -> None:
-    # Large samples (asymptotic KS) need only scipy.special; Parquet and CSV go to NumPy
-    # without pandas. Small samples may import scipy.stats for the exact KS distribution.
-    ref = write(tmp_path / "ref.csv", table(1, n=12_000))
-    cur = write(tmp_path / "cur.csv", table(2, n=12_000, shift=0.3, first_id=12_000))
-    pa_parquet = tmp_path / "cur.parquet"
-    pq.write_table(pa_csv.read_csv(cur), pa_parquet)
-    loaded = run_child(f"""
-        import io, json, sys
-        from pathlib import Path
-        from bot.drift_cli import run_drift
+def test_a_drift_run_loads_no_scipy_pandas_or_typer(tmp_path: Path) -> None:
+    # The console script runs a plain drift line without typer (or its click and
+    # pydantic), and the statistics need no SciPy: large samples (asymptotic KS), small
+    # ones of equal and of unequal sizes (exact KS; unequal sizes load SciPy's compiled
+    # path counter alone), CSV and Parquet, all without pandas — nor numpy.ma, which
+    # np.unique would import (14 ms).
+    large = (write(tmp_path / "ref.csv", table(1, n=12_000)),
+             write(tmp_path / "cur.csv", table(2, n=12_000, shift=0.3, first_id=12_000)))
+    parquet = tmp_path / "cur.parquet"
+    pq.write_table(pa_csv.read_csv(large[1]), parquet)
+    equal = (write(tmp_path / "a.csv", table(3, n=2_000)),
+             write(tmp_path / "b.csv", table(4, n=2_000, shift=0.3)))
+    unequal = (equal[0], write(tmp_path / "c.csv", table(5, n=1_500, shift=0.3)))
+    for ref, cur in (large, (large[0], parquet), equal, unequal):
+        loaded = run_child(f"""
+            import json, os, sys
+            sys.argv = ["incidentbot", "drift", "--reference", {str(ref)!r},
+                        "--current", {str(cur)!r}, "--json"]
+            exit_now = os._exit
 
-        codes = [run_drift(reference=Path({str(ref)!r}), current=Path(current),
-                           prediction=None, confidence=None, label=None, exclude=[],
-                           as_json=True, out=io.StringIO())
-                 for current in ({str(cur)!r}, {str(pa_parquet)!r})]
-        assert codes == [1, 1], codes
-        print(json.dumps(sorted(m for m in ("pandas", "scipy.stats", "scipy.special")
-                                if m in sys.modules)))
+            def report_and_exit(code):
+                sys.stdout.flush()
+                print(json.dumps([code, sorted(m for m in sys.modules if m == "numpy.ma"
+                                               or m.split(".")[0] in
+                                               ("scipy", "pandas", "typer", "click",
+                                                "pydantic", "pydantic_settings"))]))
+                sys.stdout.flush()
+                exit_now(0)
+
+            os._exit = report_and_exit
+            from bot.cli import main
+            main()
+        """)
+        code, modules = loaded
+        assert code == 1, (ref, cur)
+        allowed = {"scipy.stats._stats_pythran"} if (ref, cur) == unequal else set()
+        assert set(modules) == allowed, (ref, cur, modules)
+
+
+ZEN4 = "vendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\nflags\t\t: fpu avx2 avx512f"
+ZEN5 = ZEN4.replace(": 25", ": 26")
+INTEL = "vendor_id\t: GenuineIntel\ncpu family\t: 6\nflags\t\t: fpu avx2 avx512f"
+
+
+def test_numpy_sorts_with_avx2_on_zen4_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.drift_cli import numpy_environment
+
+    monkeypatch.delenv("NPY_ENABLE_CPU_FEATURES", raising=False)
+    disabled = numpy_environment(ZEN4, "2.4.6")
+    assert disabled == {"OPENBLAS_NUM_THREADS": "1",
+                        "NPY_DISABLE_CPU_FEATURES": "X86_V4,AVX512_ICL,AVX512_SPR"}
+    for cpu, version in ((ZEN5, "2.4.6"), (INTEL, "2.4.6"), (ZEN4.replace(" avx512f", ""), "2.4.6"),
+                         (ZEN4, "2.3.5"), (ZEN4, ""), ("", "2.4.6")):
+        assert numpy_environment(cpu, version) == {"OPENBLAS_NUM_THREADS": "1"}, (cpu, version)
+    monkeypatch.setenv("NPY_ENABLE_CPU_FEATURES", "X86_V4")  # the user chose
+    assert "NPY_DISABLE_CPU_FEATURES" not in numpy_environment(ZEN4, "2.4.6")
+
+
+def test_a_drift_run_gives_numpy_its_settings_before_importing_it(tmp_path: Path) -> None:
+    from bot.drift_cli import numpy_environment
+
+    ref = write(tmp_path / "ref.csv", table(1, n=500))
+    cur = write(tmp_path / "cur.csv", table(2, n=500))
+    seen = run_child(f"""
+        import json, os, sys
+        os.environ.pop("NPY_DISABLE_CPU_FEATURES", None)
+        os.environ.pop("OPENBLAS_NUM_THREADS", None)
+        sys.argv = ["incidentbot", "drift", "--reference", {str(ref)!r},
+                    "--current", {str(cur)!r}, "--json"]
+        exit_now = os._exit
+
+        def report_and_exit(code):
+            from numpy._core._multiarray_umath import __cpu_features__
+            sys.stdout.flush()
+            print(json.dumps([os.environ.get("NPY_DISABLE_CPU_FEATURES"),
+                              os.environ.get("OPENBLAS_NUM_THREADS"),
+                              __cpu_features__.get("X86_V4")]))
+            sys.stdout.flush()
+            exit_now(0)
+
+        os._exit = report_and_exit
+        from bot.cli import main
+        main()
     """)
-    assert loaded == ["scipy.special"]
+    wanted = numpy_environment()
+    assert seen[:2] == [wanted.get("NPY_DISABLE_CPU_FEATURES"), "1"]
+    if "NPY_DISABLE_CPU_FEATURES" in wanted:  # this machine is a Zen 4: NumPy obeyed
+        assert seen[2] is False
+
+
+DRIFT_LINES = [
+    ["--reference", "r.csv", "--current", "c.csv"],
+    ["--current", "c.csv", "--reference=r.csv", "--json"],
+    ["--json", "--json", "--reference", "data/*.csv", "--current", "new data.parquet"],
+    ["--reference", "r.csv", "--current", "c.csv", "--exclude", "a,b", "--exclude=c",
+     "--prediction", "p", "--confidence", "q", "--label", "y"],
+]
+LINES_LEFT_TO_TYPER = [
+    ["--help"],
+    ["-h"],
+    [],
+    ["--reference", "r.csv"],
+    ["--reference", "r.csv", "--current"],
+    ["--reference", "r.csv", "--current", "c.csv", "--bogus"],
+    ["--reference", "r.csv", "--current", "c.csv", "extra"],
+    ["--reference", "r.csv", "--reference", "s.csv", "--current", "c.csv"],
+    ["--reference", "-", "--current", "c.csv"],
+    ["--reference", "", "--current", "c.csv"],
+    ["--reference", "r.csv", "--current", "c.csv", "--json=yes"],
+    ["--reference", "r.csv", "--current", "c.csv", "--"],
+    ["--reference", "r.csv", "--current", "c.csv", "--help"],
+]
+
+
+def parsed_by_typer(args: list[str], monkeypatch: pytest.MonkeyPatch):
+    """What typer hands `incidentbot drift` for these arguments (None: help or error)."""
+    import bot.drift_cli
+    from bot.cli import commands
+
+    seen: list = []
+    monkeypatch.setattr(bot.drift_cli, "run_command", lambda command: seen.append(command) or 0)
+    monkeypatch.setattr(commands, "_exit_without_teardown", [])
+    try:
+        commands.cli(["drift", *args], standalone_mode=False)
+    except Exception:  # a usage error
+        return None
+    return seen[0] if seen else None
+
+
+@pytest.mark.parametrize("args", DRIFT_LINES)
+def test_the_console_script_reads_a_drift_line_as_typer_does(args, monkeypatch, capsys) -> None:
+    from bot.drift_cli import parse_command_line
+
+    fast = parse_command_line(args)
+    assert fast is not None
+    assert fast == parsed_by_typer(args, monkeypatch)
+
+
+@pytest.mark.parametrize("args", LINES_LEFT_TO_TYPER)
+def test_help_and_mistakes_go_to_typer(args, monkeypatch, capsys) -> None:
+    from bot.drift_cli import parse_command_line
+
+    assert parse_command_line(args) is None
+
+
+def test_help_and_errors_read_as_typer_prints_them() -> None:
+    # Through the console script's dispatch (python -m bot.cli): typer's own words.
+    missing = incidentbot("drift", "--reference", "r.csv")
+    assert missing.returncode == 2
+    assert "Missing option '--current'" in missing.stderr
+    assert "Usage: python -m bot.cli drift [OPTIONS]" in missing.stderr
+    bogus = incidentbot("drift", "--reference", "r.csv", "--current", "c.csv", "--bogus")
+    assert bogus.returncode == 2 and "No such option: --bogus" in bogus.stderr
 
 
 def test_text_read_as_dictionary_counts_like_plain_objects(tmp_path: Path) -> None:

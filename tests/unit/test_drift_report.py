@@ -192,6 +192,33 @@ def test_binary_prediction_shift_reads_as_positive_rate() -> None:
     assert signal.metric.threshold == 0.25 and signal.metric.value > 1
 
 
+def test_a_rate_below_the_threshold_reads_as_mean_and_median_not_positive_rate() -> None:
+    # A click-through rate: a score in [0, 1] that never reaches 0.5.
+    rng = np.random.default_rng(12)
+    ref = {"x": np.zeros(3_000), "predicted_ctr": rng.beta(2, 60, 3_000)}
+    cur = {"x": np.zeros(3_000), "predicted_ctr": rng.beta(2, 75, 3_000)}
+    report = analyse_drift(ref, cur, prediction="predicted_ctr")
+    pred = report.model_health.prediction
+    assert pred is not None and pred.kind == "score" and pred.shifted
+    assert "positive rate" not in pred.summary
+    assert pred.summary.startswith("mean 0.03")
+    assert "median" in pred.summary
+    assert pred.positive_rate_reference is None and pred.positive_rate_current is None
+    signal = next(s for s in report.signals() if s.signal == "prediction_distribution")
+    assert set(signal.details) == {"mean_reference", "mean_current"}
+
+
+def test_a_score_crossing_the_threshold_keeps_its_positive_rate() -> None:
+    rng = np.random.default_rng(13)
+    ref = {"x": np.zeros(2_000), "fraud_score": rng.uniform(0.0, 0.4, 2_000)}
+    cur = {"x": np.zeros(2_000), "fraud_score": rng.uniform(0.2, 0.8, 2_000)}
+    pred = analyse_drift(ref, cur, prediction="fraud_score").model_health.prediction
+    assert pred is not None and pred.kind == "score"
+    assert pred.summary.startswith("positive rate 0.0% → ")
+    assert "(score ≥ 0.5); mean " in pred.summary
+    assert pred.positive_rate_current == pytest.approx(0.5, abs=0.05)
+
+
 def test_categorical_prediction_reports_class_shares() -> None:
     ref = {"label": np.array(["ok"] * 900 + ["fraud"] * 100, dtype=object)}
     cur = {"label": np.array(["ok"] * 500 + ["fraud"] * 450 + ["review"] * 50, dtype=object)}

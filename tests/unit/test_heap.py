@@ -33,5 +33,5 @@ def test_startup_freezes_what_exists_and_only_then():
 
 
 def test_serve_and_sandbox_use_it():
-    for path in ("bot/cli.py", "bot/sandbox/run.py"):
+    for path in ("bot/cli/commands.py", "bot/sandbox/run.py"):
         assert "freeze_after_startup(app)" in (ROOT / path).read_text()

@@ -1,4 +1,8 @@
-"""The `incidentbot` command. The only place that configures logging."""
+"""The `incidentbot` commands, by typer. The only place that configures logging.
+
+The console script is `bot.cli.main` (bot/cli/__init__.py): it runs a plain
+`incidentbot drift …` line itself and hands every other line to `main` here.
+"""
 
 from __future__ import annotations
 
@@ -172,25 +176,11 @@ def drift(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Drift report for two datasets: exit 0 no drift, 1 drift found, 2 error."""
-    import importlib
-    import threading
+    from bot.drift_cli import DriftCommand, run_command
 
-    # The analysis uses no BLAS, but OpenBLAS starts a thread per core at NumPy's import
-    # and they spin waiting for work: on two cores that took ~0.18 s of CPU from a
-    # 0.7 s run. One thread (unless the user chose otherwise) leaves the cores to pyarrow
-    # and the column threads.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    # The p-values need scipy.special (~0.1 s to import): it loads in the background
-    # while NumPy and pyarrow load and the files are read (bot/drift_cli.py, warm_up).
-    threading.Thread(target=importlib.import_module, args=("scipy.special",),
-                     daemon=True).start()
-    from bot.drift_cli import run_drift
-
-    columns = [name.strip() for item in exclude or [] for name in item.split(",") if name.strip()]
-    code = run_drift(
+    code = run_command(DriftCommand(
         reference=reference, current=current, prediction=prediction, confidence=confidence,
-        label=label, exclude=columns, as_json=as_json, out=sys.stdout,
-    )
+        label=label, exclude=tuple(exclude or ()), as_json=as_json))
     _exit_without_teardown.append(True)
     raise typer.Exit(code)
 
@@ -240,7 +230,3 @@ def main() -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
-
-
-if __name__ == "__main__":
-    main()
