@@ -44,9 +44,9 @@ async def run(count: int, window: float, lead: float) -> int:
 
     from bot.sandbox.stack import start_stack
     from bot.settings import Settings
-    from incidents import deadlines
     from incidents.catalog import load_catalog
-    from incidents.catalog_models import Policy
+    from incidents.catalog.models import Policy
+    from incidents.deadlines import clocks as deadlines
     from incidents.models import Deadline, Incident, TimelineEvent
     from incidents.types import DeadlineKind, EventKind, Status
 

@@ -10,7 +10,7 @@ run_drift call: read, analyse, print); "process" adds interpreter start and impo
 part, all threads together: the figure to trust when other work shares the machine.
 Targets on a 2-core machine: in memory ≤ 1.5 s, CLI on CSV < 15 s, peak memory < 2 GB.
 The whole-process comparison with Evidently and NannyML is drift_vs_evidently.py.
-Children get the NumPy settings `incidentbot drift` uses (bot/drift_cli.py,
+Children get the NumPy settings `incidentbot drift` uses (bot/cli/drift.py,
 numpy_environment: one OpenBLAS thread; on AMD Zen 4, NumPy's AVX2 sort instead of its
 slow AVX-512 one), unless the environment already sets them.
 """
@@ -32,7 +32,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bot.drift_cli import numpy_environment  # noqa: E402
+from bot.cli.drift import numpy_environment  # noqa: E402
 
 COLUMNS = 20
 SEED = 20261127
@@ -64,7 +64,7 @@ def make_columns(rows: int, *, current: bool) -> dict[str, np.ndarray]:
 
 
 def child(mode: str, data_dir: Path, rows: int) -> dict[str, float]:
-    from bot.drift_cli import run_drift
+    from bot.cli.drift import run_drift
     from incidents.drift import analyse_drift
 
     result: dict[str, float] = {}
@@ -124,7 +124,7 @@ def measure(mode: str, data_dir: Path, rows: int) -> dict[str, float]:
         capture_output=True,
         text=True,
         check=False,
-        # NumPy configured as `incidentbot drift` configures it (bot/drift_cli.py).
+        # NumPy configured as `incidentbot drift` configures it (bot/cli/drift.py).
         env={**numpy_environment(), **os.environ, "PYTHONPATH": str(ROOT)},
     )
     if proc.returncode != 0:

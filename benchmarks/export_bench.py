@@ -23,13 +23,16 @@ sys.path.insert(0, str(ROOT))
 from _common import summary  # noqa: E402
 
 from bot import migrate  # noqa: E402
-from bot.export_cli import export_review  # noqa: E402
-from incidents import alerts, communications, followups, service  # noqa: E402
-from incidents.alerts import AlertIn  # noqa: E402
+from bot.cli.export import export_review  # noqa: E402
+from incidents.alerts import ingest as alerts  # noqa: E402
+from incidents.alerts.ingest import AlertIn  # noqa: E402
 from incidents.catalog import load_catalog  # noqa: E402
-from incidents.communications import NotificationKind, SentVia  # noqa: E402
+from incidents.comms import notifications as communications  # noqa: E402
+from incidents.comms.notifications import NotificationKind, SentVia  # noqa: E402
 from incidents.db import make_engine, session_scope  # noqa: E402
+from incidents.lifecycle import changes as service  # noqa: E402
 from incidents.models import TimelineEvent  # noqa: E402
+from incidents.review import followups  # noqa: E402
 from incidents.types import EventKind, Role, Severity  # noqa: E402
 
 EVENTS = 10_000

@@ -1,4 +1,4 @@
-"""Time the bot's MLflow client (bot/registry_http.py) against a real `mlflow server` (SQLite
+"""Time the bot's MLflow client (bot/outbound/registry.py) against a real `mlflow server` (SQLite
 store, started here; the `mlflow` package comes with the test extra): reading the alias's
 version with the model's versions, and moving the alias (with its promotion tag). Also the
 server's start, which the registry tests pay once per run.
@@ -19,8 +19,8 @@ sys.path.insert(0, str(ROOT))
 
 from _common import summary  # noqa: E402
 
-from bot.registry_http import MlflowRegistry  # noqa: E402
-from incidents.catalog_ai import ModelRegistry  # noqa: E402
+from bot.outbound.registry import MlflowRegistry  # noqa: E402
+from incidents.catalog.ai import ModelRegistry  # noqa: E402
 from tests.mlflow_server import missing, running_server  # noqa: E402
 
 ROUNDS = 30

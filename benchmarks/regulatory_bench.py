@@ -17,10 +17,19 @@ from datetime import UTC, datetime, timedelta
 from _common import ROOT, summary  # first: puts the checkout on sys.path
 
 from bot import migrate
-from incidents import regulatory, regulatory_compliance, regulatory_reports, service
+from incidents.analytics.periods import period_from_dates
 from incidents.catalog import load_catalog
 from incidents.db import make_engine, session_scope
-from incidents.periods import period_from_dates
+from incidents.lifecycle import changes as service
+from incidents.regulatory import (
+    assessment as regulatory,
+)
+from incidents.regulatory import (
+    compliance as regulatory_compliance,
+)
+from incidents.regulatory import (
+    reports as regulatory_reports,
+)
 from incidents.severity import Metric, propose_severity
 from incidents.types import DeadlineKind, Severity
 

@@ -28,10 +28,11 @@ sys.path.insert(0, str(ROOT))
 from _common import summary  # noqa: E402
 
 from bot import migrate  # noqa: E402
-from incidents import analytics_query, report_format  # noqa: E402
+from incidents.analytics import query as analytics_query  # noqa: E402
+from incidents.analytics import report_format  # noqa: E402
+from incidents.analytics.periods import period_from_dates  # noqa: E402
 from incidents.db import make_engine  # noqa: E402
 from incidents.models import Alert, Deadline, FollowUp, Incident, TimelineEvent  # noqa: E402
-from incidents.periods import period_from_dates  # noqa: E402
 from incidents.types import DeadlineKind, DeadlineState, EventKind, Status  # noqa: E402
 
 EVENTS_PER_INCIDENT = 20

@@ -14,11 +14,13 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot import jobs, migrate, timers
+from bot import jobs, migrate
+from bot.alerts import routes as alerts
 from bot.alerts.writer import AlertWriter
 from bot.container import Bot
-from bot.http import alerts, health, slack_events
+from bot.http import health, slack_events
 from bot.http.body import MAX_BODY
+from bot.jobs import timers
 from bot.keys import ALERT_WRITER, BOLT, BOT, SCHEDULER, WORKER
 from bot.metrics import Metrics
 from bot.settings import Settings

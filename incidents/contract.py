@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from incidents.catalog_ai import Bound
+from incidents.catalog.ai import Bound
 from incidents.wording import describe_metric, metric_name
 
 # A move smaller than this share of the baseline is noise, not a "noticeable" drop (the

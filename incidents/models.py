@@ -278,7 +278,7 @@ class Handoff(SQLModel, table=True):
 
 
 class Drill(SQLModel, table=True):
-    """A practice incident played from a scenario (incidents/scenarios.py)."""
+    """A practice incident played from a scenario (incidents/drills/scenarios.py)."""
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True, unique=True)
@@ -339,7 +339,7 @@ class ModelChange(SQLModel, table=True):
 
 
 class EvidenceSnapshot(SQLModel, table=True):
-    """What was preserved before a change to the model (incidents/evidence.py): the file
+    """What was preserved before a change to the model (incidents/regulatory/evidence.py): the file
     as uploaded, byte for byte, and its SHA-256."""
 
     __tablename__ = "evidence_snapshot"
@@ -414,7 +414,7 @@ class MonitorSchedule(SQLModel, table=True):
 
 class ReportabilityAssessment(SQLModel, table=True):
     """A person's answer to "must this incident be reported?": the questions of the
-    system's regulations (incidents/regulatory_clocks.yml), who answered and when. The
+    system's regulations (incidents/regulatory/clocks.yml), who answered and when. The
     moment is the moment of awareness the clocks run from; every assessment is kept."""
 
     __tablename__ = "reportability_assessment"

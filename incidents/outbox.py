@@ -39,7 +39,7 @@ class Kind(StrEnum):
     DRILL_DEBRIEF = "drill_debrief"  # payload.drill: the debrief
     REGULATORY_CLOCKS = "regulatory.clocks"  # an assessment or submission changed the clocks
     REGULATORY_DRAFT = "regulatory.draft"  # payload.text: a drafted report, for the team
-    # The model registry (incidents/registry_record.py). Not Slack, but work one replica must
+    # The model registry (incidents/registry/record.py). Not Slack, but work one replica must
     # do once after a change is stored: the outbox's claims give exactly that. No incident
     # id on the row, so a slow registry never holds up the incident's Slack messages.
     REGISTRY_READ = "registry.read"  # payload.incident: read the serving model version

@@ -3,7 +3,7 @@ data source answered, and the errors they raised.
 
 One function, `redact`, used wherever such text leaves the process (the timeline, Slack,
 logs). It removes the values it is told are secret — the catalog's header values and the
-values of the `${VAR}` references in them (incidents/env_refs.py) — and anything that looks
+values of the `${VAR}` references in them (incidents/catalog/env_refs.py) — and anything that looks
 like a credential whoever wrote the text: `Bearer …`/`Basic …`, `Authorization: …`,
 `api_key=…`, `password=…`, and the password in `scheme://user:password@host`.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from incidents.env_refs import REFERENCE
+from incidents.catalog.env_refs import REFERENCE
 
 REDACTED = "[redacted]"
 # Shorter values would match ordinary words; no real credential is that short.

@@ -118,7 +118,7 @@ class EventKind(StrEnum):
     DRILL_DEBRIEF = "drill_debrief"
     ROOT_CAUSE_CHANGED = "root_cause_changed"  # often after resolution, at the review
     IMPACT_CHANGED = "business_impact_changed"
-    # Regulatory reporting (incidents/regulatory.py): an assessment, and what it did to
+    # Regulatory reporting (incidents/regulatory/assessment.py): an assessment, and what it did to
     # the clocks; a report drafted or submitted.
     REPORTABILITY_ASSESSED = "reportability_assessed"
     REGULATORY_CLOCK_STARTED = "regulatory_clock_started"
@@ -127,11 +127,11 @@ class EventKind(StrEnum):
     REGULATORY_REPORT_DRAFTED = "regulatory_report_drafted"
     REGULATORY_REPORT_SUBMITTED = "regulatory_report_submitted"
     IMPACT_STARTED = "impact_started"  # a person recorded when the impact began
-    # The model registry (incidents/registry.py): what it said about the serving version,
+    # The model registry (incidents/registry/policy.py): what it said about the serving version,
     # and undoing a rollback; the rollback itself is a MITIGATION with `data.model`.
     MODEL_VERSION = "model_version"
     MODEL_ROLLBACK_UNDONE = "model_rollback_undone"
-    EVIDENCE_PRESERVED = "evidence_preserved"  # incidents/evidence.py, before a model change
+    EVIDENCE_PRESERVED = "evidence_preserved"  # incidents/regulatory/evidence.py, before a model change
 
 
 class DeadlineKind(StrEnum):
@@ -140,7 +140,7 @@ class DeadlineKind(StrEnum):
     FIRST_RESPONSE = "first_response"
     STATUS_UPDATE = "status_update"
     REVIEW = "review"
-    # Regulatory reports, one kind each (incidents/regulatory_clocks.yml): started by a
+    # Regulatory reports, one kind each (incidents/regulatory/clocks.yml): started by a
     # person's reportability assessment, not by severity or status.
     AI_ACT_SERIOUS_INCIDENT = "ai_act_serious_incident"
     AI_ACT_COMPLETE_REPORT = "ai_act_complete_report"

@@ -21,7 +21,7 @@ def test_wheel_ships_data_files():
     assert "bot/manifest.yml" in names
     assert "bot/examples/incidentbot.yml" in names
     assert any(n.startswith("incidents/templates/") and n.endswith(".j2") for n in names)
-    assert "incidents/regulatory_clocks.yml" in names  # the law's durations, as data
+    assert "incidents/regulatory/clocks.yml" in names  # the law's durations, as data
     assert "incidents/templates/regulatory/gdpr_breach_notification.md.j2" in names
     assert any(n.startswith("bot/migrations/versions/") for n in names)
     assert "bot/migrations/script.py.mako" in names

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from incidents.alerts import AlertIn
+from incidents.alerts.ingest import AlertIn
 
 MAX_ALERTS_PER_REQUEST = 1000
 # Alertmanager sends this for "no end yet".

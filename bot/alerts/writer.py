@@ -13,7 +13,7 @@ import logging
 import time
 
 from bot.container import Bot
-from incidents.alerts import AlertIn, Ingested, ingest_many
+from incidents.alerts.ingest import AlertIn, Ingested, ingest_many
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 500

@@ -1,6 +1,6 @@
 """The `incidentbot` console script.
 
-A plain `incidentbot drift …` line runs straight away (bot/drift_cli.py parses it);
+A plain `incidentbot drift …` line runs straight away (bot/cli/drift.py parses it);
 every other line goes to the typer commands in bot/cli/commands.py, which print all
 help and all errors. Importing typer (with its click and pydantic helpers) costs about
 50 ms, a tenth of a whole drift run on 100,000 rows (README, "Performance"), and a
@@ -17,13 +17,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.drift_cli import DriftCommand
+    from bot.cli.drift import DriftCommand
 
 
 def main() -> None:
     args = sys.argv[1:]
     if args[:1] == ["drift"]:
-        from bot.drift_cli import parse_command_line, run_command
+        from bot.cli.drift import parse_command_line, run_command
 
         command = parse_command_line(args[1:])
         if command is not None:

@@ -145,7 +145,7 @@ def export(
                                            "e.g. Europe/Berlin.")] = None,
 ) -> None:
     """Write the post-incident review draft of incident ID as Markdown."""
-    from bot.export_cli import ExportError, run_export
+    from bot.cli.export import ExportError, run_export
 
     settings = _settings()
     try:
@@ -176,7 +176,7 @@ def drift(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Drift report for two datasets: exit 0 no drift, 1 drift found, 2 error."""
-    from bot.drift_cli import DriftCommand, run_command
+    from bot.cli.drift import DriftCommand, run_command
 
     code = run_command(DriftCommand(
         reference=reference, current=current, prediction=prediction, confidence=confidence,
@@ -201,7 +201,7 @@ def report(
 ) -> None:
     """Incident metrics: counts, detection/response/resolution times, deadline compliance,
     follow-ups, recurring patterns, quarter over quarter."""
-    from bot.report_cli import ReportError, run_report
+    from bot.cli.report import ReportError, run_report
 
     settings = _settings()
     try:

@@ -1,5 +1,5 @@
 """A small model registry for the sandbox that answers the MLflow REST calls the bot makes
-(bot/registry_http.py), so the example catalog's `mlflow.northwind.example` works without
+(bot/outbound/registry.py), so the example catalog's `mlflow.northwind.example` works without
 an MLflow server.
 
 Only `incidentbot sandbox` points a catalog at it (`local_registry`), and only a
@@ -23,7 +23,7 @@ from aiohttp import web
 from bot.http.body import BodyTooLarge, read_body
 from bot.sandbox.mlops import is_placeholder
 from incidents.catalog import Catalog
-from incidents.registry import promoted_tag
+from incidents.registry.policy import promoted_tag
 
 PREFIX = "/sandbox/mlflow"
 API = "/api/2.0/mlflow"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.cli_database import SANDBOX_DATABASE
+from bot.cli.database import SANDBOX_DATABASE
 from bot.heap import freeze_after_startup
 from bot.sandbox.mlflow import local_registry
 from bot.sandbox.mlops import local_actions

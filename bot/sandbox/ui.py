@@ -25,7 +25,7 @@ from bot.sandbox.slack_actor import ActorResponse, SlackActor
 from bot.sandbox.workspace import Workspace
 from bot.slack.ids import Shortcut
 from bot.slack.mrkdwn import escape
-from incidents import scenarios
+from incidents.drills import scenarios
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"

@@ -22,7 +22,8 @@ from slack_sdk.errors import SlackApiError
 from bot.container import Bot
 from bot.slack.client import MAX_RATE_LIMIT_WAIT, OUTBOX_DELIVERY, MethodPaused, retry_after
 from bot.slack.deliveries.posting import Handler
-from incidents import outbox_claims, service
+from incidents import outbox_claims
+from incidents.lifecycle import changes as service
 from incidents.models import Incident, Outbox
 from incidents.types import EventKind
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from jinja2 import Environment
 
 from bot.container import Bot
-from incidents import runbooks
 from incidents.models import Incident
 from incidents.templating import make_environment
+from incidents.triage import runbooks
 
 
 class Runbooks:

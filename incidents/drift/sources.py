@@ -18,12 +18,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from incidents.catalog_models import CurrentQuery, DataSources
+from incidents.catalog.env_refs import MissingVariable, expand
+from incidents.catalog.models import CurrentQuery, DataSources
 from incidents.drift.columns import DriftDataError
 from incidents.drift.paths import relative_path
 from incidents.drift.report import DriftReport, analyse_drift
 from incidents.drift.settings import DriftSettings
-from incidents.env_refs import MissingVariable, expand
 from incidents.redaction import redact, secrets_of
 
 if TYPE_CHECKING:

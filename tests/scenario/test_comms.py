@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest_asyncio
 from sqlmodel import select
 
-from bot import reminders
+from bot.jobs import deadlines as reminders
 from bot.sandbox.stack import start_stack
-from incidents.catalog_models import Policy
+from incidents.catalog.models import Policy
 from incidents.models import Deadline, Notification
 from incidents.types import DeadlineKind, DeadlineState, EventKind
 from tests.scenario.conftest import Harness

@@ -7,10 +7,10 @@ import pytest
 import pytest_asyncio
 from sqlmodel import select
 
-from bot import reminders
+from bot.jobs import deadlines as reminders
 from bot.sandbox.stack import start_stack
-from incidents import deadlines
-from incidents.catalog_models import Policy
+from incidents.catalog.models import Policy
+from incidents.deadlines import clocks as deadlines
 from incidents.models import Deadline
 from incidents.types import DeadlineKind, DeadlineState, EventKind
 from tests.scenario.conftest import Harness

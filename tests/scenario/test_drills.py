@@ -10,13 +10,13 @@ import pytest
 import pytest_asyncio
 from sqlmodel import select
 
-from bot import reminders
+from bot.jobs import deadlines as reminders
 from bot.sandbox.stack import start_stack
 from bot.sandbox.workspace import Workspace
 from bot.slack.drill_marking import MARKER_ID
 from bot.slack.listeners.drills import check
-from incidents import deadlines
-from incidents.catalog_models import Policy
+from incidents.catalog.models import Policy
+from incidents.deadlines import clocks as deadlines
 from incidents.models import Alert, Drill, DrillInject, Page
 from incidents.types import EventKind, Status
 from tests.scenario.conftest import Harness

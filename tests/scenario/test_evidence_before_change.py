@@ -11,8 +11,8 @@ import pytest
 from sqlmodel import select
 
 from incidents.catalog import load_catalog
-from incidents.catalog_ai import Obligations
-from incidents.catalog_models import HttpAction
+from incidents.catalog.ai import Obligations
+from incidents.catalog.models import HttpAction
 from incidents.models import EvidenceSnapshot, ModelChange, Outbox
 from incidents.types import EventKind
 from tests.scenario.conftest import EXAMPLE, without_ai_context

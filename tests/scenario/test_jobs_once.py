@@ -5,7 +5,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot import jobs, monitors, timers
+from bot import jobs
+from bot.jobs import drift as monitors
+from bot.jobs import timers
 from bot.sandbox.stack import start_stack
 from incidents.models import MonitorSchedule
 from tests.databases import on_postgres
@@ -16,7 +18,7 @@ def monitored(catalog):
     """The example catalog's monitors are switched off for scenario tests; one is back."""
     key, system = next((k, s) for k, s in catalog.systems.items() if s.data is not None)
     monitor = {"every": timedelta(minutes=10), "min_rows": 1}
-    from incidents.catalog_models import Monitor
+    from incidents.catalog.models import Monitor
 
     systems = {**catalog.systems,
                key: system.model_copy(update={"monitors": [Monitor.model_validate(monitor)]})}

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.mitigation_http import call_action
+from bot.outbound.mitigation import call_action
 from bot.sandbox.stack import bind
 from incidents.catalog import load_catalog
-from incidents.catalog_models import HttpAction
+from incidents.catalog.models import HttpAction
 from incidents.types import EventKind, Status
 from tests.scenario.conftest import without_ai_context
 

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bot.sandbox.stack import bind
 from incidents.catalog import load_catalog
-from incidents.catalog_models import HttpAction
+from incidents.catalog.models import HttpAction
 from incidents.types import EventKind
 from tests.scenario.conftest import without_ai_context
 

@@ -1,4 +1,4 @@
-"""The bot's MLflow client (bot/registry_http.py) against a real `mlflow server`: reading the
+"""The bot's MLflow client (bot/outbound/registry.py) against a real `mlflow server`: reading the
 alias's version and the model's versions, moving the alias, tagging the promotion time,
 errors without secrets; and a rollback clicked in Slack that moves the real alias."""
 
@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.registry_http import MlflowRegistry, RegistryError
-from incidents.catalog_ai import ModelRegistry
-from incidents.registry import promoted_tag
+from bot.outbound.registry import MlflowRegistry, RegistryError
+from incidents.catalog.ai import ModelRegistry
+from incidents.registry.policy import promoted_tag
 from incidents.types import EventKind
 from tests.scenario.conftest import EXAMPLE, without_ai_context
 from tests.scenario.test_model_registry import open_rollback_form, submit_version

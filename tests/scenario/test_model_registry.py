@@ -11,11 +11,11 @@ import pytest_asyncio
 from aiohttp import web
 from sqlmodel import select
 
-from bot.export_cli import export_review
+from bot.cli.export import export_review
 from bot.sandbox import mlflow
 from bot.sandbox.stack import bind
-from incidents import communications
 from incidents.catalog import load_catalog
+from incidents.comms import notifications as communications
 from incidents.models import EvidenceSnapshot, Outbox
 from incidents.types import EventKind
 from tests.scenario.conftest import EXAMPLE, without_ai_context

@@ -17,7 +17,8 @@ from bot.sandbox.stack import start_stack
 from bot.sandbox.workspace import Workspace
 from bot.slack.deliveries.posting import EVENT_TYPE
 from bot.slack.outbox_worker import MAX_RATE_LIMIT_WAIT
-from incidents import outbox, service
+from incidents import outbox
+from incidents.lifecycle import changes as service
 from incidents.models import Incident, Outbox
 from tests.databases import on_postgres
 

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 import pytest_asyncio
 
+from bot.jobs.oncall import check_escalations, check_handoffs
 from bot.sandbox.stack import start_stack
 from bot.sandbox.workspace import Workspace
-from bot.slack.paging import check_escalations, check_handoffs
 from incidents.catalog import load_catalog
 from incidents.types import EventKind, Status
 from tests.scenario.conftest import Harness

@@ -7,7 +7,7 @@ of it, nor any contract wording."""
 import pytest
 from sqlmodel import select
 
-from incidents.catalog_models import Policy
+from incidents.catalog.models import Policy
 from incidents.models import Deadline
 from incidents.types import REGULATORY_DEADLINES, DeadlineKind, DeadlineState, EventKind
 from tests.scenario import test_deadlines as deadline_scenarios

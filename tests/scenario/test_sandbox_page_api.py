@@ -10,11 +10,11 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
-from bot.mitigation_http import call_action
+from bot.outbound.mitigation import call_action
 from bot.sandbox import mlops
 from bot.sandbox.run import banner, cli_hint
 from incidents.catalog import load_catalog
-from incidents.catalog_models import HttpAction
+from incidents.catalog.models import HttpAction
 from incidents.types import EventKind
 from tests.scenario.conftest import without_ai_context
 from tests.scenario.test_mitigation_actions import (

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(not on_postgres(), reason="PostgreSQL pass only"
 ROOT = Path(__file__).parents[2]
 EXAMPLES = ROOT / "examples"
 LEASE = 3  # seconds
-MONITOR_EVERY = 3  # seconds; replicas look every 5 s (bot/monitors.py CHECK_SECONDS)
+MONITOR_EVERY = 3  # seconds; replicas look every 5 s (bot/jobs/drift.py CHECK_SECONDS)
 STORM_SYSTEMS = [f"model-{i:02d}" for i in range(20)]
 CATALOG_SYSTEMS = ["fraud-detector", "recommender", "maintenance-predictor"]
 

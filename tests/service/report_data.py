@@ -15,9 +15,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from incidents import alerts, deadlines, findings, followups, service
-from incidents.alerts import AlertIn
+from incidents.alerts import ingest as alerts
+from incidents.alerts.ingest import AlertIn
 from incidents.db import session_scope
+from incidents.deadlines import clocks as deadlines
+from incidents.lifecycle import changes as service
+from incidents.review import findings, followups
 from incidents.types import DeadlineKind, Role, Severity, Status
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)

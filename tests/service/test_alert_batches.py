@@ -3,8 +3,8 @@ alert and its resolution together, and what the channel's batch message reads.""
 
 from sqlmodel import select
 
-from incidents import deadlines
-from incidents.alerts import AlertIn, ingest_many, unposted
+from incidents.alerts.ingest import AlertIn, ingest_many, unposted
+from incidents.deadlines import clocks as deadlines
 from incidents.models import Alert, Incident, Outbox, TimelineEvent
 from incidents.outbox import Kind
 from incidents.types import EventKind

@@ -6,10 +6,13 @@ import pytest
 from jinja2 import UndefinedError
 from sqlmodel import select
 
-from incidents import communications, deadlines, response, service
-from incidents.communications import NotificationKind, SentVia
-from incidents.mitigation import CallResult, Mitigation
+from incidents.comms import notifications as communications
+from incidents.comms.notifications import NotificationKind, SentVia
+from incidents.deadlines import clocks as deadlines
+from incidents.lifecycle import changes as service
 from incidents.models import Deadline, TimelineEvent
+from incidents.triage import answers as response
+from incidents.triage.mitigation import CallResult, Mitigation
 from incidents.types import DeadlineKind, DeadlineState, EventKind, Severity, Status
 from tests.service.conftest import NOW
 

@@ -1,10 +1,13 @@
 """Contract thresholds through alert ingestion, the notification drafts and the review: the
 severity and its reason, and the metric against the contract in the client's words."""
 
-from incidents import alerts, communications, review, service
-from incidents.alerts import AlertIn
-from incidents.communications import NotificationKind
+from incidents.alerts import ingest as alerts
+from incidents.alerts.ingest import AlertIn
+from incidents.comms import notifications as communications
+from incidents.comms.notifications import NotificationKind
+from incidents.lifecycle import changes as service
 from incidents.models import Alert
+from incidents.review import draft as review
 from tests.service.conftest import NOW
 
 

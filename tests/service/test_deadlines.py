@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from incidents import deadlines, service
+from incidents.deadlines import clocks as deadlines
+from incidents.lifecycle import changes as service
 from incidents.models import Deadline, Outbox, TimelineEvent
 from incidents.outbox import Kind
 from incidents.types import DeadlineKind, DeadlineState, EventKind, Severity, Status
@@ -175,8 +176,8 @@ def test_the_fire_time_check_catches_a_change_the_hooks_missed(session, catalog)
 def test_a_missed_deadline_stays_missed_through_a_severity_round_trip(session, catalog):
     """Sev1, the executive notification missed, Sev2, Sev1 again: no fresh 30 minutes, and
     the review, the report's definition and the timeline all say missed."""
-    from incidents import review
-    from incidents.deadline_outcome import Outcome, deadline_outcome
+    from incidents.deadlines.outcome import Outcome, deadline_outcome
+    from incidents.review import draft as review
 
     incident = declare(session, catalog)
     deadlines.fire_due(session, now=NOW + timedelta(minutes=31), policy=catalog.policy)
@@ -202,7 +203,7 @@ def test_a_missed_deadline_stays_missed_through_a_severity_round_trip(session, c
 
 
 def test_a_missed_deadline_lowered_away_is_still_missed_in_the_review(session, catalog):
-    from incidents import review
+    from incidents.review import draft as review
 
     incident = declare(session, catalog)
     deadlines.fire_due(session, now=NOW + timedelta(minutes=31), policy=catalog.policy)

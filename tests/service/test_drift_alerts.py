@@ -6,10 +6,10 @@ from datetime import timedelta
 import numpy as np
 from sqlmodel import select
 
-from incidents import service
-from incidents.alerts import ingest_many
+from incidents.alerts.ingest import ingest_many
 from incidents.drift import DriftSettings, analyse_drift
-from incidents.drift_alerts import MonitorRun, evidence_digest, fingerprint, plan_alerts
+from incidents.drift.monitor import MonitorRun, evidence_digest, fingerprint, plan_alerts
+from incidents.lifecycle import changes as service
 from incidents.models import Alert, Incident
 from incidents.types import AlertStatus, Severity, Status
 from tests.service.conftest import NOW

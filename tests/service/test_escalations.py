@@ -10,10 +10,11 @@ import pytest
 from sqlmodel import select
 
 from bot import migrate
-from incidents import handoffs, paging, service
 from incidents.catalog import Catalog
 from incidents.db import make_engine, session_scope
+from incidents.lifecycle import changes as service
 from incidents.models import Escalation, Handoff, Outbox, Page
+from incidents.oncall import handoffs, paging
 from incidents.outbox import Kind
 from incidents.types import EscalationState, EventKind, Role, Severity, Status
 from tests.service.conftest import NOW

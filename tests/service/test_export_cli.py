@@ -10,11 +10,16 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import cli
-from incidents import alerts, communications, deadlines, followups, response, service
-from incidents.alerts import AlertIn
-from incidents.communications import NotificationKind, SentVia
+from incidents.alerts import ingest as alerts
+from incidents.alerts.ingest import AlertIn
+from incidents.comms import notifications as communications
+from incidents.comms.notifications import NotificationKind, SentVia
 from incidents.db import session_scope
-from incidents.mitigation import Mitigation
+from incidents.deadlines import clocks as deadlines
+from incidents.lifecycle import changes as service
+from incidents.review import followups
+from incidents.triage import answers as response
+from incidents.triage.mitigation import Mitigation
 from incidents.types import Role, Severity, Status
 from tests.service.conftest import EXAMPLE, NOW
 

@@ -5,9 +5,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from incidents import findings, review, service
+from incidents.lifecycle import changes as service
 from incidents.models import Outbox
 from incidents.outbox import Kind
+from incidents.review import draft as review
+from incidents.review import findings
 from incidents.types import ROOT_CAUSE_CATEGORIES, EventKind, Severity, Status
 from tests.service.conftest import NOW
 

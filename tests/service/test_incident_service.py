@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from incidents import service
+from incidents.lifecycle import changes as service
 from incidents.models import Incident, Outbox, TimelineEvent
 from incidents.types import EventKind, Role, Severity, Status
 from tests.service.conftest import NOW

@@ -6,7 +6,7 @@ import threading
 import pytest
 from sqlmodel import select
 
-from incidents.alerts import AlertIn, ingest_many
+from incidents.alerts.ingest import AlertIn, ingest_many
 from incidents.db import session_scope
 from incidents.models import Incident
 from tests.databases import on_postgres

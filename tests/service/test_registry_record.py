@@ -1,4 +1,4 @@
-"""Registry use cases on the database (incidents/registry_record.py, incidents/evidence.py):
+"""Registry use cases on the database (incidents/registry/record.py, incidents/regulatory/evidence.py):
 a read queued when an incident opens and recorded with the triage answer, a click that
 moves the alias stored once (also when two sessions race), the result recorded with both
 versions, and the evidence file stored with its digest."""
@@ -10,10 +10,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from incidents import evidence, registry_record, response, service
-from incidents.mitigation import CallResult
+from incidents.lifecycle import changes as service
 from incidents.models import EvidenceSnapshot, ModelChange, Outbox, TimelineEvent
-from incidents.registry import RegistryState, Version
+from incidents.registry import record as registry_record
+from incidents.registry.policy import RegistryState, Version
+from incidents.regulatory import evidence
+from incidents.triage import answers as response
+from incidents.triage.mitigation import CallResult
 from incidents.types import EventKind, Severity
 from tests.service.conftest import NOW
 

@@ -8,10 +8,14 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.report_cli import run_report
-from incidents import deadlines, regulatory, regulatory_reports, review, service
+from bot.cli.report import run_report
+from incidents.deadlines import clocks as deadlines
+from incidents.lifecycle import changes as service
 from incidents.models import Deadline, Outbox, RegulatoryClock, TimelineEvent
 from incidents.outbox import Kind
+from incidents.regulatory import assessment as regulatory
+from incidents.regulatory import reports as regulatory_reports
+from incidents.review import draft as review
 from incidents.types import DeadlineKind, DeadlineState, EventKind, Severity, Status
 from tests.service.conftest import NOW
 

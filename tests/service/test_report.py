@@ -26,10 +26,12 @@ from typer.testing import CliRunner
 
 from bot import migrate
 from bot.cli import cli
-from incidents import analytics, analytics_query, report_format
+from incidents.analytics import metrics as analytics
+from incidents.analytics import query as analytics_query
+from incidents.analytics import report_format
+from incidents.analytics.periods import parse_period, period_from_dates
 from incidents.db import make_engine, session_scope
 from incidents.models import Deadline, Incident
-from incidents.periods import parse_period, period_from_dates
 from incidents.response_times import response_times
 from tests.databases import on_postgres
 from tests.service.conftest import EXAMPLE
@@ -243,7 +245,7 @@ def run(args, engine, **env):
 
 
 def test_cli_json_and_csv(engine, data, tmp_path, monkeypatch):
-    monkeypatch.setattr("bot.report_cli.utcnow", lambda: NOW)
+    monkeypatch.setattr("bot.cli.report.utcnow", lambda: NOW)
     log = tmp_path / "log.csv"
     result = run(["--since", "2026-07-01", "--until", "2026-12-31", "--tz", "Europe/Berlin",
                   "--json", "--csv", str(log)], engine)

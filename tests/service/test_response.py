@@ -5,12 +5,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from incidents import response, service
-from incidents.alerts import AlertIn, ingest
-from incidents.mitigation import CallResult, Mitigation
+from incidents.alerts.ingest import AlertIn, ingest
+from incidents.lifecycle import changes as service
 from incidents.models import Outbox
 from incidents.outbox import Kind
-from incidents.runbooks import Step
+from incidents.triage import answers as response
+from incidents.triage.mitigation import CallResult, Mitigation
+from incidents.triage.runbooks import Step
 from incidents.types import EventKind, Severity, Status
 from tests.service.conftest import NOW
 

@@ -4,13 +4,7 @@ from textwrap import dedent
 
 import pytest
 
-from incidents.catalog import (
-    Catalog,
-    CatalogError,
-    Policy,
-    SeverityPolicy,
-    load_catalog,
-)
+from incidents.catalog import Catalog, CatalogError, Policy, SeverityPolicy, load_catalog
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "incidentbot.yml"
 

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 
-from bot.charts import alt_text, chart_slices, stats_chart
-from incidents.analytics import CubeRow, FollowUps, summarize
-from incidents.periods import period_from_dates
+from bot.charts.stats import alt_text, chart_slices, stats_chart
+from incidents.analytics.metrics import CubeRow, FollowUps, summarize
+from incidents.analytics.periods import period_from_dates
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 

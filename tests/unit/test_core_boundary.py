@@ -1,11 +1,11 @@
 """The domain core stays pure: nothing in incidents/ imports Slack, aiohttp, the scheduler
-or the adapters, so policies can be tested and reused without any of them."""
+matplotlib or the adapters, so policies can be tested and reused without any of them."""
 
 import ast
 from pathlib import Path
 
 CORE = Path(__file__).parents[2] / "incidents"
-FORBIDDEN = ("slack_sdk", "slack_bolt", "aiohttp", "apscheduler", "bot")
+FORBIDDEN = ("slack_sdk", "slack_bolt", "aiohttp", "apscheduler", "matplotlib", "bot")
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from incidents.catalog_models import Policy
-from incidents.deadlines import (
+from incidents.catalog.models import Policy
+from incidents.deadlines.clocks import (
     Stage,
     add_business_days,
     clocks,

@@ -10,10 +10,10 @@ from bot.sandbox.blockkit_limits import message_block_errors, view_errors
 from bot.slack.blocks.comms import draft_message, notify_modal, status_update_modal
 from bot.slack.listeners.comms import form_errors
 from bot.slack.listeners.review import FollowupSyntaxError, parse_followup
-from incidents.communications import NotificationKind, initial_deadline
+from incidents.comms.notifications import NotificationKind, initial_deadline
 from incidents.models import Notification
 from incidents.response_times import format_duration, response_times, time_to_detect
-from incidents.review import Clock, cell
+from incidents.review.draft import Clock, cell
 from incidents.types import DeadlineKind
 
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bot.drift_cli import EXIT_DRIFT, EXIT_ERROR, EXIT_OK, run_drift
+from bot.cli.drift import EXIT_DRIFT, EXIT_ERROR, EXIT_OK, run_drift
 
 
 def frame(

@@ -195,7 +195,7 @@ INTEL = "vendor_id\t: GenuineIntel\ncpu family\t: 6\nflags\t\t: fpu avx2 avx512f
 
 
 def test_numpy_sorts_with_avx2_on_zen4_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.drift_cli import numpy_environment
+    from bot.cli.drift import numpy_environment
 
     monkeypatch.delenv("NPY_ENABLE_CPU_FEATURES", raising=False)
     disabled = numpy_environment(ZEN4, "2.4.6")
@@ -209,7 +209,7 @@ def test_numpy_sorts_with_avx2_on_zen4_only(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_a_drift_run_gives_numpy_its_settings_before_importing_it(tmp_path: Path) -> None:
-    from bot.drift_cli import numpy_environment
+    from bot.cli.drift import numpy_environment
 
     ref = write(tmp_path / "ref.csv", table(1, n=500))
     cur = write(tmp_path / "cur.csv", table(2, n=500))
@@ -266,11 +266,11 @@ LINES_LEFT_TO_TYPER = [
 
 def parsed_by_typer(args: list[str], monkeypatch: pytest.MonkeyPatch):
     """What typer hands `incidentbot drift` for these arguments (None: help or error)."""
-    import bot.drift_cli
+    import bot.cli.drift
     from bot.cli import commands
 
     seen: list = []
-    monkeypatch.setattr(bot.drift_cli, "run_command", lambda command: seen.append(command) or 0)
+    monkeypatch.setattr(bot.cli.drift, "run_command", lambda command: seen.append(command) or 0)
     monkeypatch.setattr(commands, "_exit_without_teardown", [])
     try:
         commands.cli(["drift", *args], standalone_mode=False)
@@ -281,7 +281,7 @@ def parsed_by_typer(args: list[str], monkeypatch: pytest.MonkeyPatch):
 
 @pytest.mark.parametrize("args", DRIFT_LINES)
 def test_the_console_script_reads_a_drift_line_as_typer_does(args, monkeypatch, capsys) -> None:
-    from bot.drift_cli import parse_command_line
+    from bot.cli.drift import parse_command_line
 
     fast = parse_command_line(args)
     assert fast is not None
@@ -290,7 +290,7 @@ def test_the_console_script_reads_a_drift_line_as_typer_does(args, monkeypatch, 
 
 @pytest.mark.parametrize("args", LINES_LEFT_TO_TYPER)
 def test_help_and_mistakes_go_to_typer(args, monkeypatch, capsys) -> None:
-    from bot.drift_cli import parse_command_line
+    from bot.cli.drift import parse_command_line
 
     assert parse_command_line(args) is None
 

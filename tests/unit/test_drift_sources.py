@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bot.charts_drift import drift_chart
+from bot.charts.drift import drift_chart
 from bot.slack.blocks.drift import drift_summary, headline
-from incidents.catalog_models import CurrentQuery, DataSources
+from incidents.catalog.models import CurrentQuery, DataSources
 from incidents.drift import DriftDataError, analyse_drift
 from incidents.drift.sources import (
     analyse_sources,

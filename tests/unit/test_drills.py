@@ -6,10 +6,12 @@ from pathlib import Path
 import pytest
 
 from bot.slack.drill_marking import MARKER_ID, mark
-from incidents import drills, scenarios, triage
-from incidents.alerts import AlertIn
+from incidents.alerts.ingest import AlertIn
 from incidents.catalog import load_catalog
-from incidents.drill_debrief import AnswerAt, DeadlineAt, Debrief, MitigationAt, compute
+from incidents.drills import play as drills
+from incidents.drills import scenarios
+from incidents.drills.debrief import AnswerAt, DeadlineAt, Debrief, MitigationAt, compute
+from incidents.triage import outcome as triage
 from incidents.types import DeadlineState
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "incidentbot.yml"
@@ -177,11 +179,11 @@ def test_marking_a_message_is_idempotent_and_keeps_the_title_first():
 
 
 def test_a_drill_runs_its_policy_and_escalation_waits_at_its_speed():
-    from incidents import paging
-    from incidents.catalog_models import Policy
-    from incidents.clock_speed import at_speed
-    from incidents.deadlines import clocks, lead_for
+    from incidents.catalog.models import Policy
+    from incidents.deadlines.clocks import clocks, lead_for
+    from incidents.deadlines.speed import at_speed
     from incidents.models import Escalation, Incident
+    from incidents.oncall import paging
     from incidents.types import DeadlineKind
 
     fast = at_speed(Policy(), 60)

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from incidents.durations import format_duration, parse_duration
+from incidents.catalog.durations import format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

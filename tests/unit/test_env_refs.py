@@ -1,6 +1,6 @@
 import pytest
 
-from incidents.env_refs import MissingVariable, expand
+from incidents.catalog.env_refs import MissingVariable, expand
 
 
 def test_references_are_replaced_and_other_dollar_signs_left_alone():

@@ -3,8 +3,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from incidents.lifecycle import refusal
-from incidents.naming import MAX_CHANNEL_NAME, channel_name, slugify
+from bot.slack.channel_names import MAX_CHANNEL_NAME, channel_name, slugify
+from incidents.lifecycle.rules import refusal
 from incidents.types import Status
 
 WHEN = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)

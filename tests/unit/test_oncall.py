@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from incidents.catalog import Schedule
-from incidents.handoffs import between
-from incidents.oncall import next_handoffs, on_call_at, shift_start
+from incidents.oncall.handoffs import between
+from incidents.oncall.schedule import next_handoffs, on_call_at, shift_start
 
 
 def schedule(**fields) -> Schedule:

@@ -1,13 +1,15 @@
-"""The registry rules (incidents/registry.py): what a promotion time means, the triage
+"""The registry rules (incidents/registry/policy.py): what a promotion time means, the triage
 answer it gives, which versions a rollback offers, and the wording; the evidence file's
-catalog entry without secrets (incidents/evidence.py)."""
+catalog entry without secrets (incidents/regulatory/evidence.py)."""
 
 from datetime import UTC, datetime, timedelta
 
-from incidents import evidence, registry, triage
-from incidents.catalog_models import System
-from incidents.mitigation import Mitigation, describe
-from incidents.registry import RegistryState, Version
+from incidents.catalog.models import System
+from incidents.registry import policy as registry
+from incidents.registry.policy import RegistryState, Version
+from incidents.regulatory import evidence
+from incidents.triage import outcome as triage
+from incidents.triage.mitigation import Mitigation, describe
 
 ALERT = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 DAY = timedelta(hours=24)

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from incidents.catalog import CatalogError, load_catalog
-from incidents.catalog_ai import Obligations
-from incidents.regulatory_clocks import (
+from incidents.catalog.ai import Obligations
+from incidents.regulatory.clocks import (
     DATA,
     ClockFileError,
     Period,
@@ -18,7 +18,7 @@ from incidents.regulatory_clocks import (
     load,
     shipped,
 )
-from incidents.regulatory_policy import Assessed, Submitted, due, questions_for, reportable
+from incidents.regulatory.policy import Assessed, Submitted, due, questions_for, reportable
 from incidents.types import REGULATORY_DEADLINES, DeadlineKind
 
 BERLIN = ZoneInfo("Europe/Berlin")

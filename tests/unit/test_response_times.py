@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from incidents.communications import join_sentences
-from incidents.findings import parse_moment
+from incidents.comms.notifications import join_sentences
+from incidents.lifecycle.changes import Refused
 from incidents.response_times import first_response
-from incidents.service import Refused
+from incidents.review.findings import parse_moment
 from incidents.types import EventKind
 
 T0 = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)

@@ -5,9 +5,11 @@ from pathlib import Path
 import pytest
 from jinja2 import UndefinedError
 
-from incidents import runbooks
-from incidents.catalog_models import RUNBOOK_NAMES, System
-from incidents.mitigation import (
+from incidents.catalog.models import RUNBOOK_NAMES, System
+from incidents.models import Incident
+from incidents.templating import make_environment
+from incidents.triage import runbooks
+from incidents.triage.mitigation import (
     CallResult,
     Mitigation,
     describe,
@@ -16,8 +18,6 @@ from incidents.mitigation import (
     result_text,
     threshold_effect,
 )
-from incidents.models import Incident
-from incidents.templating import make_environment
 
 INCIDENT = Incident(id=7, title="Fraud flag rate 40%", system="fraud-detector", severity=2,
                     status="triage")

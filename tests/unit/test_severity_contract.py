@@ -4,7 +4,7 @@ still above the contractual threshold")."""
 
 import pytest
 
-from incidents.catalog_ai import Bound
+from incidents.catalog.ai import Bound
 from incidents.contract import describe, standing
 from incidents.severity import Metric, propose_severity
 from incidents.types import Severity

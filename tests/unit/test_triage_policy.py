@@ -2,7 +2,7 @@
 
 import pytest
 
-from incidents.triage import (
+from incidents.triage.outcome import (
     ITEMS,
     MIN_ANSWERS,
     DiagnosisPath,

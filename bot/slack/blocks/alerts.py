@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
 from bot.slack.blocks.common import md, plain, severity_label, severity_options, slack_date
 from bot.slack.ids import Action, encode
 from bot.slack.mrkdwn import clip, escape, link
-from incidents.alerts import Unposted
+from incidents.alerts.ingest import Unposted
 from incidents.models import Alert
 from incidents.types import AlertStatus
 from incidents.wording import describe_metric

@@ -24,7 +24,7 @@ from slack_sdk.models.views import View
 from bot.slack.blocks.common import md, option, plain, slack_date
 from bot.slack.ids import VALUE, Action, ViewId, encode
 from bot.slack.mrkdwn import escape, user
-from incidents.communications import FIELDS, NotificationKind, SentVia
+from incidents.comms.notifications import FIELDS, NotificationKind, SentVia
 from incidents.models import FollowUp, Notification
 
 SECTION_TEXT = 2900  # a section holds 3000 characters; leave room for the code fence

@@ -8,9 +8,9 @@ from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, SectionBlo
 
 from bot.slack.blocks.common import md, plain
 from bot.slack.mrkdwn import escape
-from incidents.drill_debrief import Debrief
+from incidents.drills.debrief import Debrief
+from incidents.drills.scenarios import Scenario
 from incidents.response_times import format_duration
-from incidents.scenarios import Scenario
 
 USAGE = "/incident drill <scenario> [speed=N] [system=KEY]"
 

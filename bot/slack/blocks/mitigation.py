@@ -20,8 +20,8 @@ from bot.slack.blocks.common import md, plain, slack_date
 from bot.slack.blocks.registry import rollback_buttons
 from bot.slack.ids import VALUE, Action, Field, ViewId, encode
 from bot.slack.mrkdwn import escape, truncate, user
-from incidents.mitigation import THRESHOLD_TRADE_OFF, Mitigation, describe
 from incidents.models import TimelineEvent
+from incidents.triage.mitigation import THRESHOLD_TRADE_OFF, Mitigation, describe
 from incidents.types import Status
 
 
@@ -146,7 +146,7 @@ def result_blocks(event: TimelineEvent, *, status: str,
     what = describe(mitigation, data.get("parameters") or {})
     text = f"{icon} *{escape(what)}*{via}{attempt}: {verdict}"
     blocks: list[Block] = [SectionBlock(text=md(text))]
-    # A registry rollback (incidents/registry_record.py) retries and undoes by its change.
+    # A registry rollback (incidents/registry/record.py) retries and undoes by its change.
     buttons = rollback_buttons(event, undone=undone) if data.get("change") else []
     if not data.get("ok"):
         if not data.get("change"):

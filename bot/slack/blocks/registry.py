@@ -15,8 +15,8 @@ from slack_sdk.models.views import View
 from bot.slack.blocks.common import md, option, plain, slack_date
 from bot.slack.ids import VALUE, Action, Field, ViewId, encode
 from bot.slack.mrkdwn import escape, truncate, user
-from incidents import registry
 from incidents.models import TimelineEvent
+from incidents.registry import policy as registry
 
 
 def _modal(*, incident_id: int, blocks: list[Block], submit: str | None = None,

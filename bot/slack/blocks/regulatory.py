@@ -29,9 +29,9 @@ from bot.slack.blocks.common import md, option, plain, slack_date
 from bot.slack.blocks.comms import code_chunks
 from bot.slack.ids import VALUE, Action, Field, ViewId, encode
 from bot.slack.mrkdwn import escape, user
-from incidents.deadlines import Stage
-from incidents.regulatory import OpenClock
-from incidents.regulatory_clocks import Question
+from incidents.deadlines.clocks import Stage
+from incidents.regulatory.assessment import OpenClock
+from incidents.regulatory.clocks import Question
 
 SNOOZES = ((15 * 60, "15 minutes"), (60 * 60, "1 hour"), (4 * 3600, "4 hours"),
            (24 * 3600, "1 day"))

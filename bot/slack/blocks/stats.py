@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from bot.slack.blocks.common import SEVERITY_EMOJI
 from bot.slack.mrkdwn import escape, user
-from incidents.analytics import TIME_LABELS, TIMES, Report
-from incidents.deadlines import TITLES
-from incidents.report_format import (
+from incidents.analytics.metrics import TIME_LABELS, TIMES, Report
+from incidents.analytics.report_format import (
     duration,
     not_counted,
     pattern_text,
@@ -18,6 +17,7 @@ from incidents.report_format import (
     signed,
     signed_duration,
 )
+from incidents.deadlines.clocks import TITLES
 from incidents.types import DeadlineKind
 
 TOP = 5

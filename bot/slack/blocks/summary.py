@@ -45,7 +45,7 @@ def summary_blocks(incident: Incident, *, system_label: str, links: dict[str, st
                    regulated: bool = False, model: dict | None = None) -> list[Block]:
     """`regulated`: the catalog gives the system reporting obligations, so the summary
     offers the reportability assessment. `model`: the serving model version as last
-    recorded (incidents/registry_record.py)."""
+    recorded (incidents/registry/record.py)."""
     sev = Severity(incident.severity)
     fields = [
         md(f"*Severity*\n{severity_label(sev)}: {sev.meaning}"),

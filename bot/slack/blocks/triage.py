@@ -20,10 +20,11 @@ from slack_sdk.models.blocks import (
 from bot.slack.blocks.common import md, plain, severity_label, slack_date
 from bot.slack.ids import Action, encode
 from bot.slack.mrkdwn import clip, escape, user
-from incidents import runbooks, triage
-from incidents.mitigation import Mitigation
 from incidents.models import Alert
-from incidents.response import Answer
+from incidents.triage import outcome as triage
+from incidents.triage import runbooks
+from incidents.triage.answers import Answer
+from incidents.triage.mitigation import Mitigation
 from incidents.types import Severity
 from incidents.wording import describe_metric
 

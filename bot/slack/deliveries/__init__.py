@@ -10,12 +10,14 @@ from bot.slack.deliveries import (
     comms,
     drills,
     mitigation,
-    paging,
     registry,
     regulatory,
     reminders,
     sync,
     triage,
+)
+from bot.slack.deliveries import (
+    oncall as paging,
 )
 from bot.slack.deliveries.posting import Handler
 from incidents.outbox import Kind

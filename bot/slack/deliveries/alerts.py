@@ -8,8 +8,8 @@ from datetime import timedelta
 from bot.container import Bot
 from bot.slack.blocks.alerts import BATCH_LISTED, alert_blocks
 from bot.slack.deliveries.posting import channel_of, post_once
-from incidents import alerts as alert_service
 from incidents import outbox
+from incidents.alerts import ingest as alert_service
 from incidents.models import Incident, Outbox
 from incidents.outbox import Kind
 

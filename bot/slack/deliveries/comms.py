@@ -6,8 +6,9 @@ from __future__ import annotations
 from bot.container import Bot
 from bot.slack.blocks.comms import draft_message, followup_message
 from bot.slack.deliveries.posting import channel_of, post_once
-from incidents import communications, deadlines
-from incidents.communications import NotificationKind
+from incidents.comms import notifications as communications
+from incidents.comms.notifications import NotificationKind
+from incidents.deadlines import clocks as deadlines
 from incidents.models import FollowUp, Incident, Notification, Outbox
 from incidents.outbox import Kind
 from incidents.types import DeadlineKind

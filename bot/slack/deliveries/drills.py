@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.container import Bot
 from bot.slack.blocks.drills import briefing, debrief_blocks, inject_message
 from bot.slack.deliveries.posting import channel_of, post_once
-from incidents import drills, scenarios
-from incidents.drill_debrief import Debrief
+from incidents.drills import play as drills
+from incidents.drills import scenarios
+from incidents.drills.debrief import Debrief
 from incidents.models import Drill, Incident, Outbox, TimelineEvent
 from incidents.outbox import Kind
 

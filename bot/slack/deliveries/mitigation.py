@@ -8,9 +8,9 @@ from bot.container import Bot
 from bot.slack.blocks.mitigation import result_blocks
 from bot.slack.blocks.registry import undo_result_blocks
 from bot.slack.deliveries.posting import channel_of, post_once
-from incidents import registry_record
 from incidents.models import Incident, ModelChange, Outbox, TimelineEvent
 from incidents.outbox import Kind
+from incidents.registry import record as registry_record
 from incidents.types import EventKind
 
 

@@ -13,10 +13,18 @@ from bot.slack.blocks.regulatory import (
 )
 from bot.slack.deliveries.posting import channel_of, post_once
 from bot.slack.mrkdwn import escape, user
-from incidents import regulatory, regulatory_clocks, regulatory_policy
 from incidents.models import Deadline, Incident, Outbox, ReportabilityAssessment
 from incidents.outbox import Kind
-from incidents.regulatory_clocks import TITLES
+from incidents.regulatory import (
+    assessment as regulatory,
+)
+from incidents.regulatory import (
+    clocks as regulatory_clocks,
+)
+from incidents.regulatory import (
+    policy as regulatory_policy,
+)
+from incidents.regulatory.clocks import TITLES
 from incidents.types import DeadlineKind
 
 

@@ -8,7 +8,7 @@ from bot.container import Bot
 from bot.slack.blocks.deadlines import ReminderView, reminder
 from bot.slack.deliveries import regulatory
 from bot.slack.deliveries.posting import channel_of, post_once
-from incidents import deadlines
+from incidents.deadlines import clocks as deadlines
 from incidents.models import Deadline, Incident, Outbox
 from incidents.outbox import Kind
 from incidents.types import REGULATORY_DEADLINES, DeadlineKind

@@ -17,11 +17,13 @@ from sqlmodel import select
 
 from bot.container import Bot
 from bot.slack.blocks.summary import summary_blocks, topic
+from bot.slack.channel_names import channel_name
 from bot.slack.deliveries.posting import post_once
-from incidents import registry_record, regulatory, service
+from incidents.lifecycle import changes as service
 from incidents.models import Incident, Outbox
-from incidents.naming import channel_name
 from incidents.outbox import Kind
+from incidents.registry import record as registry_record
+from incidents.regulatory import assessment as regulatory
 from incidents.types import EventKind
 
 log = logging.getLogger(__name__)

@@ -10,14 +10,16 @@ from jinja2 import TemplateError
 from slack_sdk.errors import SlackApiError
 
 from bot.container import Bot
-from bot.slack.blocks.runbook import runbook_blocks
+from bot.slack.blocks.runbooks import runbook_blocks
 from bot.slack.blocks.triage import Opening, checklist_blocks, emergency_blocks
 from bot.slack.deliveries.posting import channel_of, post_once
 from bot.slack.mrkdwn import escape
 from bot.slack.runbooks import Runbooks
-from incidents import response, runbooks, triage
 from incidents.models import Incident, Outbox
 from incidents.outbox import Kind
+from incidents.triage import answers as response
+from incidents.triage import outcome as triage
+from incidents.triage import runbooks
 from incidents.types import Severity
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,6 @@ from bot.slack.listeners import (
     drills,
     events,
     findings,
-    mitigate,
     oncall,
     regulatory,
     review,
@@ -23,6 +22,9 @@ from bot.slack.listeners import (
     stats,
     triage,
     views,
+)
+from bot.slack.listeners import (
+    mitigation as mitigate,
 )
 
 

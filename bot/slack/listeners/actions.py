@@ -9,7 +9,8 @@ from bot.slack.blocks.modals import assign_modal, note_modal, resolve_modal
 from bot.slack.ids import Action, decode
 from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
-from incidents import paging, service
+from incidents.lifecycle import changes as service
+from incidents.oncall import paging
 from incidents.types import Severity, Status
 
 

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from bot.container import Bot
 from bot.slack.listeners import context
-from incidents import service
+from incidents.lifecycle import changes as service
 from incidents.models import Incident
 
 Change = Callable[[Session, Incident, datetime], object]

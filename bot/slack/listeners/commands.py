@@ -15,7 +15,7 @@ from bot.slack.listeners.changes import apply_change
 from bot.slack.listeners.deadlines import status_report
 from bot.slack.mrkdwn import escape
 from bot.slack.subcommands import Invocation
-from incidents import service
+from incidents.lifecycle import changes as service
 from incidents.types import Role, Severity, Status
 
 

@@ -28,8 +28,9 @@ from bot.slack.ids import VALUE, Action, ViewId, decode
 from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
 from bot.slack.subcommands import Invocation
-from incidents import communications, service
-from incidents.communications import FIELDS, NotificationKind, SentVia
+from incidents.comms import notifications as communications
+from incidents.comms.notifications import FIELDS, NotificationKind, SentVia
+from incidents.lifecycle import changes as service
 from incidents.models import Incident, Notification
 
 log = logging.getLogger(__name__)

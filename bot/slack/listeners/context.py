@@ -8,7 +8,8 @@ import time
 from slack_sdk.errors import SlackApiError
 
 from bot.container import Bot
-from incidents import access, service
+from incidents import access
+from incidents.lifecycle import changes as service
 from incidents.models import Incident
 
 _MEMBER_CACHE_SECONDS = 30

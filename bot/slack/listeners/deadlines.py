@@ -14,7 +14,8 @@ from bot.slack.blocks.deadlines import done_note, settled, snoozed_note, status_
 from bot.slack.ids import Action, decode
 from bot.slack.listeners.changes import apply_change
 from bot.slack.listeners.regulatory import reportability_status
-from incidents import deadlines, service
+from incidents.deadlines import clocks as deadlines
+from incidents.lifecycle import changes as service
 from incidents.types import REGULATORY_DEADLINES
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """`/incident drift`: drift evidence for the incident's system, posted in its channel — a
 short summary, a chart of the features that moved, and the full report as JSON — and
-recorded in the timeline. Also installs the scheduled drift monitors (bot/monitors.py).
+recorded in the timeline. Also installs the scheduled drift monitors (bot/jobs/drift.py).
 
 Reading the data, the analysis and the chart take seconds: they run in a worker thread,
 never on the event loop.
@@ -19,13 +19,12 @@ import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.charts_drift import drift_chart
+from bot.charts.drift import drift_chart
 from bot.container import Bot
 from bot.slack.blocks.drift import drift_summary, headline
 from bot.slack.mrkdwn import escape
 from bot.slack.subcommands import Invocation
-from incidents import service
-from incidents.catalog_models import DataSources
+from incidents.catalog.models import DataSources
 from incidents.drift import DriftDataError, DriftReport
 from incidents.drift.sources import (
     analyse_sources,
@@ -34,6 +33,7 @@ from incidents.drift.sources import (
     missing_sources,
     shown_error,
 )
+from incidents.lifecycle import changes as service
 from incidents.models import Incident
 from incidents.types import EventKind
 

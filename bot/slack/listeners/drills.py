@@ -1,4 +1,4 @@
-"""`/incident drill`: practise on a scenario (incidents/scenarios.py) in any workspace.
+"""`/incident drill`: practise on a scenario (incidents/drills/scenarios.py) in any workspace.
 
 The core stores the drill and its injects; a timer check plays what fell due and debriefs
 drills that are over; outbox deliveries (bot/slack/deliveries/drills.py) post the briefing,
@@ -19,7 +19,9 @@ from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
 from bot.slack.mrkdwn import escape
 from bot.slack.subcommands import Invocation
-from incidents import drills, scenarios, service
+from incidents.drills import play as drills
+from incidents.drills import scenarios
+from incidents.lifecycle import changes as service
 
 log = logging.getLogger(__name__)
 CHECK_SECONDS = 1.0

@@ -15,7 +15,8 @@ from bot.slack.listeners.changes import apply_change
 from bot.slack.listeners.review import viewer_zone
 from bot.slack.mrkdwn import escape
 from bot.slack.subcommands import Invocation
-from incidents import findings, service
+from incidents.lifecycle import changes as service
+from incidents.review import findings
 from incidents.types import ROOT_CAUSE_CATEGORIES
 
 ROOT_CAUSE_USAGE = (

@@ -11,12 +11,12 @@ from datetime import datetime
 from slack_bolt.async_app import AsyncApp
 
 from bot.container import Bot
-from bot.slack.blocks.paging import ScheduleNow, oncall_text
+from bot.slack.blocks.oncall import ScheduleNow, oncall_text
 from bot.slack.listeners.changes import apply_change
 from bot.slack.mrkdwn import escape
 from bot.slack.subcommands import Invocation
-from incidents import handoffs, paging
-from incidents.oncall import next_handoffs, on_call_at
+from incidents.oncall import handoffs, paging
+from incidents.oncall.schedule import next_handoffs, on_call_at
 
 ESCALATION_CHECK_SECONDS = 1.0
 HANDOFF_CHECK_SECONDS = 5.0

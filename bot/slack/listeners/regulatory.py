@@ -25,8 +25,19 @@ from bot.slack.listeners.comms import display_name, dm
 from bot.slack.mrkdwn import escape
 from bot.slack.mrkdwn import user as mention
 from bot.slack.subcommands import Invocation
-from incidents import regulatory, regulatory_clocks, regulatory_policy, regulatory_reports
 from incidents.models import Incident
+from incidents.regulatory import (
+    assessment as regulatory,
+)
+from incidents.regulatory import (
+    clocks as regulatory_clocks,
+)
+from incidents.regulatory import (
+    policy as regulatory_policy,
+)
+from incidents.regulatory import (
+    reports as regulatory_reports,
+)
 
 log = logging.getLogger(__name__)
 GONE = "That report's clock no longer runs: it was submitted, moved or stopped."

@@ -16,8 +16,11 @@ from bot.container import Bot
 from bot.slack.listeners.changes import apply_change
 from bot.slack.people import learn
 from bot.slack.subcommands import Invocation
-from incidents import followups, people, review, service
+from incidents import people
+from incidents.lifecycle import changes as service
 from incidents.models import Incident
+from incidents.review import draft as review
+from incidents.review import followups
 from incidents.types import EventKind
 
 log = logging.getLogger(__name__)

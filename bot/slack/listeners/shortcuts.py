@@ -9,7 +9,7 @@ from bot.slack.blocks.modals import pick_incident_modal
 from bot.slack.ids import Shortcut
 from bot.slack.listeners import context
 from bot.slack.listeners.timeline_capture import add_message_to_incident
-from incidents import service
+from incidents.lifecycle import changes as service
 
 # private_metadata holds at most 3000 characters; keep the message text within that.
 METADATA_TEXT_LIMIT = 2500

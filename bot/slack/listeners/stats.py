@@ -21,9 +21,9 @@ from bot.slack.blocks.stats import stats_message
 from bot.slack.listeners.review import viewer_zone
 from bot.slack.mrkdwn import escape
 from bot.slack.subcommands import Invocation
-from incidents import analytics_query
-from incidents.analytics import Report
-from incidents.periods import PERIOD_HELP, Period, PeriodError, parse_period
+from incidents.analytics import query as analytics_query
+from incidents.analytics.metrics import Report
+from incidents.analytics.periods import PERIOD_HELP, Period, PeriodError, parse_period
 
 log = logging.getLogger(__name__)
 USAGE = f"Usage: `/incident stats [period]`, with {PERIOD_HELP} (default: the last 90 days)."
@@ -71,7 +71,7 @@ async def post_stats(bot: Bot, *, channel: str | None, user: str, args: str, rep
 
 
 def _report_and_chart(bot: Bot, period: Period) -> tuple[Report, bytes, str]:
-    from bot.charts import alt_text, stats_chart  # matplotlib loads here, off the event loop
+    from bot.charts.stats import alt_text, stats_chart  # matplotlib loads here, off the event loop
 
     report = analytics_query.report(bot.engine, period=period, now=bot.now())
     return report, stats_chart(report), alt_text(report)

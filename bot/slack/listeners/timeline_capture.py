@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 from bot.container import Bot
 from bot.slack.listeners import context
 from bot.slack.mrkdwn import unescape
-from incidents import service
+from incidents.lifecycle import changes as service
 from incidents.models import Incident
 
 Reply = Callable[..., Awaitable[object]]

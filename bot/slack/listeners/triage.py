@@ -14,7 +14,7 @@ from jinja2 import TemplateError
 from slack_bolt.async_app import AsyncApp
 
 from bot.container import Bot
-from bot.slack.blocks.runbook import runbook_list_blocks
+from bot.slack.blocks.runbooks import runbook_list_blocks
 from bot.slack.deliveries.triage import outcome_for
 from bot.slack.ids import Action, decode
 from bot.slack.listeners import context
@@ -22,8 +22,10 @@ from bot.slack.listeners.changes import apply_change
 from bot.slack.mrkdwn import escape
 from bot.slack.runbooks import Runbooks
 from bot.slack.subcommands import Invocation
-from incidents import response, runbooks, service
+from incidents.lifecycle import changes as service
 from incidents.models import Incident
+from incidents.triage import answers as response
+from incidents.triage import runbooks
 from incidents.types import Severity
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,9 @@ from bot.slack.blocks.modals import already_open_modal
 from bot.slack.ids import VALUE, Field, ViewId
 from bot.slack.listeners.changes import apply_change
 from bot.slack.listeners.timeline_capture import add_message_to_incident
-from incidents import findings, service
+from incidents.lifecycle import changes as service
 from incidents.models import Incident
+from incidents.review import findings
 from incidents.types import ROOT_CAUSE_CATEGORIES, Role, Severity
 
 
