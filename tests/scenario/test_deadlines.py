@@ -178,8 +178,10 @@ async def test_status_without_argument_lists_the_open_deadlines(h):
     await h.actor.command("/incident", "status", channel=incident.channel_id)
     await h.settle()
     due = executive(h, incident.id).due_at
-    said = [e.text for e in h.workspace.ephemerals_for(user="U_ALICE")]
-    shown = next(t for t in said if "*Deadlines*" in t)
+    # The listing is built after the ack, from the database: wait for it, however busy.
+    shown = await h.workspace.wait_for(lambda: next(
+        (e.text for e in h.workspace.ephemerals_for(user="U_ALICE") if "*Deadlines*" in e.text),
+        None))
     assert "Sev1 · triage" in shown and "Client executive notification" in shown
     assert f"<!date^{int(due.timestamp())}^" in shown and "Status update" in shown
 
