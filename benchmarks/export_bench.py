@@ -24,13 +24,14 @@ from _common import summary  # noqa: E402
 
 from bot import migrate  # noqa: E402
 from bot.cli.export import export_review  # noqa: E402
+from incidents import queries, roles, timeline  # noqa: E402
 from incidents.alerts import ingest as alerts  # noqa: E402
-from incidents.alerts.ingest import AlertIn  # noqa: E402
+from incidents.alerts.schema import AlertIn  # noqa: E402
 from incidents.catalog import load_catalog  # noqa: E402
 from incidents.comms import notifications as communications  # noqa: E402
 from incidents.comms.notifications import NotificationKind, SentVia  # noqa: E402
 from incidents.db import make_engine, session_scope  # noqa: E402
-from incidents.lifecycle import changes as service  # noqa: E402
+from incidents.lifecycle import changes as lifecycle  # noqa: E402
 from incidents.models import TimelineEvent  # noqa: E402
 from incidents.review import followups  # noqa: E402
 from incidents.types import EventKind, Role, Severity  # noqa: E402
@@ -51,10 +52,10 @@ def build(url: str, catalog) -> int:
             severity="sev2", started_at=T0 - timedelta(minutes=7),
             metric={"name": "flag_rate", "value": 0.40, "baseline": 0.02, "threshold": 0.10},
         ), source="alertmanager", now=T0, catalog=catalog)
-        incident = service.get(s, opened.incident_id)
-        service.assign(s, incident=incident, role=Role.COMMANDER, user="U_BOB", actor="U_BOB",
+        incident = queries.get(s, opened.incident_id)
+        roles.assign(s, incident=incident, role=Role.COMMANDER, user="U_BOB", actor="U_BOB",
                        now=T0 + timedelta(minutes=3))
-        service.change_severity(s, incident=incident, severity=Severity.SEV1, actor="U_BOB",
+        lifecycle.change_severity(s, incident=incident, severity=Severity.SEV1, actor="U_BOB",
                                 now=T0 + timedelta(minutes=4), policy=catalog.policy)
         values = communications.prefill(s, incident=incident, catalog=catalog,
                                         kind=NotificationKind.INITIAL, now=T0)
@@ -68,9 +69,9 @@ def build(url: str, catalog) -> int:
                           actor="U_ALICE", now=T0 + timedelta(minutes=30 + i))
         # Resolved at the end of the bulk events below; whatever resolving records (the
         # review's deadline, a status update missed meanwhile) is counted in the 10,000.
-        service.resolve(s, incident=incident, summary="Rolled back to model v41", actor="U_BOB",
+        lifecycle.resolve(s, incident=incident, summary="Rolled back to model v41", actor="U_BOB",
                         now=T0 + timedelta(seconds=7 * EVENTS), root_cause_category="data_pipeline")
-        existing = len(service.timeline(s, incident.id))
+        existing = len(timeline.events(s, incident.id))
         people = ["U_ALICE", "U_BOB", "U_CAROL", "alertmanager", None]
         s.bulk_save_objects([
             TimelineEvent(
@@ -84,7 +85,7 @@ def build(url: str, catalog) -> int:
             for i in range(EVENTS - existing)
         ])
         incident_id = incident.id
-        assert len(service.timeline(s, incident_id)) == EVENTS
+        assert len(timeline.events(s, incident_id)) == EVENTS
     engine.dispose()
     return incident_id
 

@@ -17,10 +17,11 @@ from datetime import UTC, datetime, timedelta
 from _common import ROOT, summary  # first: puts the checkout on sys.path
 
 from bot import migrate
+from incidents import queries
 from incidents.analytics.periods import period_from_dates
 from incidents.catalog import load_catalog
 from incidents.db import make_engine, session_scope
-from incidents.lifecycle import changes as service
+from incidents.lifecycle import changes as lifecycle
 from incidents.regulatory import (
     assessment as regulatory,
 )
@@ -63,11 +64,11 @@ def timed(engine, fn) -> float:
 def one_incident(engine, catalog, n: int, steps: dict[str, list[float]]) -> None:
     now = T0 + timedelta(minutes=n)
     with session_scope(engine) as session:
-        incident_id = service.declare(session, title=f"Incident {n}", system="fraud-detector",
+        incident_id = lifecycle.declare(session, title=f"Incident {n}", system="fraud-detector",
                                       severity=Severity.SEV2, now=now, catalog=catalog).id
 
     def assess(session, later=timedelta(0), **answers):
-        regulatory.assess(session, incident=service.get(session, incident_id),
+        regulatory.assess(session, incident=queries.get(session, incident_id),
                           catalog=catalog, answers={**NO, **answers}, actor="U_BOB",
                           now=now + later)
 
@@ -80,10 +81,10 @@ def one_incident(engine, catalog, n: int, steps: dict[str, list[float]]) -> None
         gdpr = next(c.deadline_id for c in regulatory.open_clocks(session, incident_id, catalog)
                     if c.report == DeadlineKind.GDPR_BREACH_NOTIFICATION)
     steps["draft report"].append(timed(engine, lambda s: regulatory_reports.draft(
-        s, incident=service.get(s, incident_id), catalog=catalog, deadline_id=gdpr,
+        s, incident=queries.get(s, incident_id), catalog=catalog, deadline_id=gdpr,
         actor="U_BOB", now=now + timedelta(hours=2))))
     steps["mark submitted"].append(timed(engine, lambda s: regulatory.submit(
-        s, incident=service.get(s, incident_id), catalog=catalog, deadline_id=gdpr,
+        s, incident=queries.get(s, incident_id), catalog=catalog, deadline_id=gdpr,
         initial=False, actor="U_BOB", now=now + timedelta(hours=3))))
 
 

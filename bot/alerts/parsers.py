@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from incidents.alerts.ingest import AlertIn
+from incidents.alerts.schema import AlertIn
 
 MAX_ALERTS_PER_REQUEST = 1000
 # Alertmanager sends this for "no end yet".

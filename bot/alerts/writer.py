@@ -13,7 +13,8 @@ import logging
 import time
 
 from bot.container import Bot
-from incidents.alerts.ingest import AlertIn, Ingested, ingest_many
+from incidents.alerts.ingest import Ingested, ingest_many
+from incidents.alerts.schema import AlertIn
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 500

@@ -22,8 +22,7 @@ from slack_sdk.errors import SlackApiError
 from bot.container import Bot
 from bot.slack.client import MAX_RATE_LIMIT_WAIT, OUTBOX_DELIVERY, MethodPaused, retry_after
 from bot.slack.deliveries.posting import Handler
-from incidents import outbox_claims
-from incidents.lifecycle import changes as service
+from incidents import outbox_claims, timeline
 from incidents.models import Incident, Outbox
 from incidents.types import EventKind
 
@@ -208,7 +207,7 @@ class OutboxWorker:
                 return
             incident = session.get(Incident, item.incident_id) if item.incident_id else None
             if incident is not None:
-                service.record(
+                timeline.record(
                     session, incident=incident, kind=EventKind.NOTE, now=now,
                     actor="incidentbot",
                     text=f"Slack refused a message for this incident ({error}) "

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from incidents.analytics.metrics import TIME_LABELS, TIMES, Compliance, Pattern, Report, Stat
-from incidents.deadlines.clocks import TITLES
+from incidents.deadlines.policy import TITLES
 from incidents.response_times import format_duration
 from incidents.types import DeadlineKind, Severity
 

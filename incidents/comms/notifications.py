@@ -14,13 +14,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from incidents import contract, documents, outbox
+from incidents import contract, documents, outbox, timeline
 from incidents.catalog.ai import Contract
 from incidents.catalog.models import Policy
 from incidents.comms.key_events import as_lines, key_events
 from incidents.deadlines import clocks as deadlines
 from incidents.deadlines.speed import speed_of
-from incidents.lifecycle import changes as service
 from incidents.models import Alert, Deadline, Incident, Notification, TimelineEvent
 from incidents.registry import record as registry_record
 from incidents.types import AlertStatus, DeadlineKind, EventKind, Severity, Status
@@ -325,13 +324,13 @@ def record_status_update(
     becomes the next status-update deadline."""
     due = fields.get("next_update_at")
     if not isinstance(due, datetime) or due <= now:
-        raise service.Refused("The next update time must be in the future.")
+        raise timeline.Refused("The next update time must be in the future.")
     if not incident.status_enum.is_open:
-        raise service.Refused(f"The incident is {incident.status}; send the resolution "
+        raise timeline.Refused(f"The incident is {incident.status}; send the resolution "
                               "notification instead of a status update.")
     row = _create(session, incident=incident, catalog=catalog,
                   kind=NotificationKind.STATUS_UPDATE, fields=fields, actor=actor, now=now)
-    service.record(
+    timeline.record(
         session, incident=incident, kind=EventKind.STATUS_UPDATE, now=now, actor=actor,
         text=f"Status update given; next update promised by {documents.utc_text(due)}",
         data={"notification": row.id, "next_update_at": due.isoformat()},
@@ -359,7 +358,7 @@ def mark_sent(
     notification.sent_via, notification.client_ts = via, client_ts
     kind = NotificationKind(notification.kind)
     how = "sent to the client channel" if via == SentVia.CLIENT_CHANNEL else "marked as sent"
-    service.record(
+    timeline.record(
         session, incident=incident, kind=EventKind.NOTIFICATION_SENT, now=now, actor=actor,
         text=f"{kind.label} {how}" + (f" (to {notification.recipient})"
                                       if notification.recipient else ""),

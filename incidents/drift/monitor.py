@@ -30,7 +30,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from incidents import contract
-from incidents.alerts.ingest import AlertIn, MetricIn
+from incidents.alerts.schema import AlertIn, MetricIn
 from incidents.catalog.models import System
 from incidents.drift import DriftReport, Signal
 from incidents.models import Alert, Incident

@@ -19,7 +19,8 @@ from typing import Any
 from incidents.deadlines.outcome import Outcome, deadline_outcome
 from incidents.drills.scenarios import Scenario
 from incidents.response_times import format_duration
-from incidents.triage.outcome import ITEMS_BY_KEY, DiagnosisPath, assess
+from incidents.triage.checklist import ITEMS_BY_KEY
+from incidents.triage.outcome import DiagnosisPath, assess
 
 MAX_DIFFERENCES = 4
 

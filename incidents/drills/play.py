@@ -17,17 +17,19 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from incidents import contract, outbox
+from incidents import contract, outbox, timeline
 from incidents.alerts import ingest as alerts
+from incidents.alerts import schema as alert_schema
 from incidents.deadlines import clocks as deadlines
+from incidents.deadlines import policy as deadline_policy
 from incidents.drills import scenarios
 from incidents.drills.debrief import AnswerAt, DeadlineAt, Debrief, MitigationAt, compute
 from incidents.drills.scenarios import Scenario, alert_body
-from incidents.lifecycle import changes as service
+from incidents.lifecycle import changes as lifecycle
 from incidents.models import Drill, DrillInject, Incident, TimelineEvent
 from incidents.outbox import Kind
 from incidents.severity import Metric, propose_severity
-from incidents.triage.answers import opening_alert
+from incidents.triage.checklist import opening_alert
 from incidents.triage.mitigation import Mitigation
 from incidents.types import OPEN_STATUSES, DeadlineKind, EventKind, Status
 
@@ -74,7 +76,7 @@ def choose_system(scenario: Scenario, catalog: Any, requested: str | None = None
     systems = list(getattr(catalog, "systems", {}) or {})
     if requested:
         if systems and requested not in systems:
-            raise service.Refused(f"There is no AI system `{requested}` in the catalog; "
+            raise timeline.Refused(f"There is no AI system `{requested}` in the catalog; "
                                   f"choose from {', '.join(systems)}.")
         return requested
     if scenario.system in systems or not systems:
@@ -105,14 +107,14 @@ def start(
         criticality=entry.criticality if entry else "standard", stated=opening.get("severity"),
         **contract.terms(catalog, system),
     )
-    incident = service.draft(
+    incident = lifecycle.draft(
         title=scenario.title, system=system, severity=proposal.severity, now=now,
         catalog=catalog, declared_by=started_by, is_drill=True,
         description=f"Drill: {scenario.failure_mode}. {scenario.briefing}",
     )
     # Its deadlines, reminders and escalation waits run at the injects' speed.
     incident.clock_speed = speed
-    service.open_all(session, [incident], now=now, catalog=catalog, page=False)
+    lifecycle.open_all(session, [incident], now=now, catalog=catalog, page=False)
     drill = Drill(incident_id=incident.id, scenario=scenario.key, speed=speed,
                   started_by=started_by, started_at=now)
     session.add(drill)
@@ -169,7 +171,7 @@ def play_due(session: Session, *, now: datetime, catalog: Any, limit: int = 200
 def _play(session: Session, *, inject: DrillInject, drill: Drill, incident: Incident,
           now: datetime, catalog: Any) -> None:
     if inject.kind == "alert":
-        alert = alerts.AlertIn.model_validate({
+        alert = alert_schema.AlertIn.model_validate({
             **inject.payload["alert"],
             # Unique per drill: a real alert's resolution can never find a drill's firing.
             "fingerprint": f"drill-{drill.id}-{inject.number}",
@@ -177,7 +179,7 @@ def _play(session: Session, *, inject: DrillInject, drill: Drill, incident: Inci
         })
         alerts.ingest_drill(session, incident=incident, alert=alert, now=now, catalog=catalog)
     else:
-        event = service.record(
+        event = timeline.record(
             session, incident=incident, kind=EventKind.DRILL_INJECT, now=now,
             occurred_at=inject.due_at, text=inject.payload.get("text", ""),
             data={"drill": drill.id, "inject": inject.number, "kind": inject.kind,
@@ -195,12 +197,12 @@ def end(session: Session, *, incident: Incident, actor: str | None, now: datetim
     """`/incident drill end`: stop the injects and resolve the practice incident."""
     drill = drill_of(session, incident.id)
     if drill is None:
-        raise service.Refused("This incident is not a drill; resolve it with "
+        raise timeline.Refused("This incident is not a drill; resolve it with "
                               "`/incident resolve`.")
     if not incident.status_enum.is_open or drill.ended_at is not None:
-        raise service.Refused("This drill is already over.")
+        raise timeline.Refused("This drill is already over.")
     drill.ended_at = now
-    service.resolve(session, incident=incident, summary=ENDED, actor=actor, now=now,
+    lifecycle.resolve(session, incident=incident, summary=ENDED, actor=actor, now=now,
                     policy=policy)
     return drill
 
@@ -220,7 +222,7 @@ def finish_due(session: Session, *, now: datetime, catalog: Any) -> list[Drill]:
                 row.played_at, row.skipped = now, True
         result = debrief(session, drill=drill, incident=incident, catalog=catalog)
         drill.debrief, drill.debriefed_at = result.to_dict(), now
-        service.record(session, incident=incident, kind=EventKind.DRILL_DEBRIEF, now=now,
+        timeline.record(session, incident=incident, kind=EventKind.DRILL_DEBRIEF, now=now,
                        text=result.headline(), data={"drill": drill.id})
         outbox.drill(session, Kind.DRILL_DEBRIEF, incident_id=incident.id,
                      payload={"drill": drill.id})
@@ -259,7 +261,7 @@ def debrief(session: Session, *, drill: Drill, incident: Incident, catalog: Any)
         signal=alert.signal if alert else scenario.signal,
         criticality=system.criticality if system else "standard",
         deadlines=[
-            DeadlineAt(deadlines.TITLES.get(DeadlineKind(d.kind), d.kind), d.due_at, d.state,
+            DeadlineAt(deadline_policy.TITLES.get(DeadlineKind(d.kind), d.kind), d.due_at, d.state,
                        d.completed_at, d.escalated)
             for d in deadlines.of_incident(session, incident.id)
         ],

@@ -6,58 +6,19 @@ outbox, in the same transaction: the change and its announcement live or die tog
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from incidents import outbox
 from incidents.deadlines import clocks as deadlines
 from incidents.lifecycle.rules import refusal
-from incidents.models import Incident, TimelineEvent
+from incidents.models import Incident
 from incidents.oncall import paging
 from incidents.registry import record as registry_record
-from incidents.response_times import first_response
-from incidents.types import OPEN_STATUSES, EventKind, Role, Severity, Status
-
-
-class Refused(Exception):
-    """A change the rules do not allow; the message explains it to the person who asked."""
-
-
-def record(
-    session: Session,
-    *,
-    incident: Incident,
-    kind: EventKind,
-    now: datetime,
-    actor: str | None = None,
-    text: str = "",
-    data: dict[str, Any] | None = None,
-    occurred_at: datetime | None = None,
-    source_ts: str | None = None,
-    announce: bool = False,
-) -> TimelineEvent:
-    """Add a typed event to the timeline; `announce` also queues a message in the channel.
-    A person's event may be the first response: it counts for time to acknowledge."""
-    incident.acknowledged_at = first_response(
-        incident.acknowledged_at, created_at=incident.created_at, kind=kind, actor=actor,
-        now=now, occurred_at=occurred_at)
-    event = TimelineEvent(
-        incident_id=incident.id,
-        kind=kind,
-        occurred_at=occurred_at or now,
-        recorded_at=now,
-        actor=actor,
-        text=text,
-        data=data or {},
-        source_ts=source_ts,
-    )
-    session.add(event)
-    if announce:
-        session.flush()
-        outbox.announce(session, event)
-    return event
+from incidents.timeline import Refused, record
+from incidents.types import EventKind, Severity, Status
 
 
 def declare(
@@ -133,29 +94,6 @@ def open_all(
             _emergency_response(session, incident=incident, actor=incident.declared_by, now=now)
         paging.start(session, incident=incident, catalog=catalog, now=now, page=page)
         registry_record.queue_read(session, incident=incident, catalog=catalog)
-
-
-def get(session: Session, incident_id: int) -> Incident | None:
-    return session.get(Incident, incident_id)
-
-
-def by_channel(session: Session, channel_id: str) -> Incident | None:
-    return session.exec(select(Incident).where(Incident.channel_id == channel_id)).first()
-
-
-def open_incidents(session: Session) -> list[Incident]:
-    query = select(Incident).where(col(Incident.status).in_(list(OPEN_STATUSES)))
-    return list(session.exec(query.order_by(col(Incident.id))))
-
-
-def open_incident_for_system(session: Session, system: str) -> Incident | None:
-    query = (
-        select(Incident)
-        .where(Incident.system == system, col(Incident.status).in_(list(OPEN_STATUSES)))
-        .where(col(Incident.is_drill).is_(False))
-        .order_by(col(Incident.id))
-    )
-    return session.exec(query).first()
 
 
 def change_severity(
@@ -249,82 +187,6 @@ def _transition(
     outbox.sync(session, incident)
 
 
-def assign(
-    session: Session,
-    *,
-    incident: Incident,
-    role: Role,
-    user: str,
-    actor: str | None,
-    now: datetime,
-) -> None:
-    if not incident.status_enum.is_open and incident.status != Status.RESOLVED:
-        raise Refused(f"The incident is {incident.status}; roles can no longer change.")
-    if getattr(incident, role) == user:
-        raise Refused(f"<@{user}> is already the {role}.")
-    previous = getattr(incident, role)
-    setattr(incident, role, user)
-    record(
-        session,
-        incident=incident,
-        kind=EventKind.ROLE_ASSIGNED,
-        now=now,
-        actor=actor,
-        text=f"{role.capitalize()} assigned",
-        data={"role": str(role), "user": user, "previous": previous},
-        announce=True,
-    )
-    outbox.sync(session, incident)
-
-
-def add_note(
-    session: Session, *, incident: Incident, text: str, actor: str | None, now: datetime
-) -> TimelineEvent:
-    if not text.strip():
-        raise Refused("A note needs some text: `/incident note <text>`.")
-    return record(
-        session, incident=incident, kind=EventKind.NOTE, now=now, actor=actor, text=text,
-        announce=True,
-    )
-
-
-def add_slack_message(
-    session: Session,
-    *,
-    incident: Incident,
-    ts: str,
-    author: str | None,
-    text: str,
-    actor: str | None,
-    now: datetime,
-    how: str,
-    permalink: str | None = None,
-) -> TimelineEvent | None:
-    """Copy a Slack message into the timeline at its own time; None when it is already there."""
-    exists = session.exec(
-        select(TimelineEvent).where(
-            TimelineEvent.incident_id == incident.id, TimelineEvent.source_ts == ts
-        )
-    ).first()
-    if exists:
-        return None
-    return record(
-        session,
-        incident=incident,
-        kind=EventKind.SLACK_MESSAGE,
-        now=now,
-        actor=actor,
-        text=text,
-        occurred_at=slack_ts_to_datetime(ts),
-        source_ts=ts,
-        data={"author": author, "how": how, "permalink": permalink},
-    )
-
-
-def slack_ts_to_datetime(ts: str) -> datetime:
-    return datetime.fromtimestamp(float(ts), UTC)
-
-
 def resolve(
     session: Session,
     *,
@@ -402,10 +264,3 @@ def merge(
     )
 
 
-def timeline(session: Session, incident_id: int) -> list[TimelineEvent]:
-    query = (
-        select(TimelineEvent)
-        .where(TimelineEvent.incident_id == incident_id)
-        .order_by(col(TimelineEvent.occurred_at), col(TimelineEvent.id))
-    )
-    return list(session.exec(query))

@@ -15,9 +15,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from incidents import outbox
+from incidents import outbox, queries
 from incidents.catalog.models import Schedule
-from incidents.lifecycle import changes as service
 from incidents.models import Handoff, Incident
 from incidents.oncall.schedule import next_handoffs, on_call_at
 
@@ -72,6 +71,6 @@ def covered_systems(catalog: Any, schedule_key: str) -> list[str]:
 def open_incidents_for(session: Session, systems: list[str]) -> list[Incident]:
     """Open, real (not drill) incidents of these systems, oldest first."""
     return [
-        incident for incident in service.open_incidents(session)
+        incident for incident in queries.open_incidents(session)
         if incident.system in systems and not incident.is_drill
     ]

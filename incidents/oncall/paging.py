@@ -20,9 +20,8 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from incidents import outbox
+from incidents import outbox, roles, timeline
 from incidents.deadlines.speed import speed_of
-from incidents.lifecycle import changes as service
 from incidents.models import Escalation, Incident, Page
 from incidents.oncall.schedule import on_call_at
 from incidents.outbox import Kind
@@ -120,13 +119,13 @@ def page_on_demand(
 ) -> Escalation:
     """`/incident page`: one person, or a schedule's on-call, paged until someone acknowledges."""
     if not incident.status_enum.is_open:
-        raise service.Refused(f"Incident #{incident.id} is {incident.status}; nobody needs paging.")
+        raise timeline.Refused(f"Incident #{incident.id} is {incident.status}; nobody needs paging.")
     if (user is None) == (schedule is None):
-        raise service.Refused("Page one person or one schedule: `/incident page @person` or "
+        raise timeline.Refused("Page one person or one schedule: `/incident page @person` or "
                               "`/incident page <schedule>`.")
     if schedule is not None and schedule not in catalog.oncall:
         known = ", ".join(f"`{key}`" for key in sorted(catalog.oncall)) or "none defined"
-        raise service.Refused(f"There is no on-call schedule `{schedule}` (known: {known}).")
+        raise timeline.Refused(f"There is no on-call schedule `{schedule}` (known: {known}).")
     escalation = Escalation(
         incident_id=incident.id, target_schedule=schedule,
         target_users=[user] if user else [], requested_by=actor, created_at=now,
@@ -276,7 +275,7 @@ def acknowledge(session: Session, *, incident: Incident, user: str, now: datetim
     acknowledge, and they become commander if there is none. False when there was nothing
     left to acknowledge."""
     if not incident.status_enum.is_open:
-        raise service.Refused(
+        raise timeline.Refused(
             f"Incident #{incident.id} is {incident.status}; there is nothing to acknowledge."
         )
     chains = active(session, incident.id)
@@ -294,7 +293,7 @@ def acknowledge(session: Session, *, incident: Incident, user: str, now: datetim
     if first:
         incident.acknowledged_at = now
     stopped = " (paging stopped)" if chains else ""
-    service.record(
+    timeline.record(
         session, incident=incident, kind=EventKind.ACKNOWLEDGED, now=now, actor=user,
         text=f"Acknowledged{stopped}",
         data={"user": user, "escalations": [e.id for e in chains], "first": first},
@@ -305,7 +304,7 @@ def acknowledge(session: Session, *, incident: Incident, user: str, now: datetim
 
 
 def _take_command(session: Session, *, incident: Incident, user: str, now: datetime) -> None:
-    service.assign(session, incident=incident, role=Role.COMMANDER, user=user, actor=user,
+    roles.assign(session, incident=incident, role=Role.COMMANDER, user=user, actor=user,
                    now=now)
 
 

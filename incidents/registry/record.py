@@ -15,14 +15,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from incidents import outbox
+from incidents import outbox, timeline
 from incidents.catalog.ai import ModelRegistry
-from incidents.lifecycle import changes as service
 from incidents.models import Incident, ModelChange, TimelineEvent
 from incidents.outbox import Kind
 from incidents.registry import policy as registry
-from incidents.triage import answers as response
-from incidents.triage import outcome as triage
+from incidents.triage import checklist, mitigation_log
 from incidents.triage.mitigation import CallResult, Mitigation
 from incidents.types import EventKind
 
@@ -46,7 +44,7 @@ def queue_read(session: Session, *, incident: Incident, catalog: Any) -> None:
 
 def reference_moment(session: Session, incident: Incident) -> tuple[datetime, str]:
     """What "recently" is measured back from: the first alert, else the declaration."""
-    alert, _ = response.opening_alert(session, incident.id)
+    alert, _ = checklist.opening_alert(session, incident.id)
     if alert is not None:
         return alert.starts_at, "the first alert"
     return incident.created_at, "the incident was declared"
@@ -81,7 +79,7 @@ def record_read(
         data["model"] = _serving(state, how="read")
         answer = registry.model_updated(state, reference=reference, window=window,
                                         reference_name=reference_name)
-    event = service.record(session, incident=incident, kind=EventKind.MODEL_VERSION, now=now,
+    event = timeline.record(session, incident=incident, kind=EventKind.MODEL_VERSION, now=now,
                            actor=actor, text=text, data=data)
     outbox.sync(session, incident)
     if answer is not None and incident.status_enum.is_open:
@@ -98,11 +96,11 @@ def _serving(state: registry.RegistryState, *, how: str, previous: int | None = 
 
 def _answer_triage(session: Session, *, incident: Incident, answer: registry.TriageAnswer,
                    actor: str | None, now: datetime) -> None:
-    if "model_updated" in response.triage_answers(session, incident.id):
+    if "model_updated" in checklist.triage_answers(session, incident.id):
         return  # a person answered first: theirs stands
-    service.record(
+    timeline.record(
         session, incident=incident, kind=EventKind.TRIAGE_ANSWER, now=now, actor=actor,
-        text=f"{triage.answer_text('model_updated', answer.value)} (from the model registry: "
+        text=f"{checklist.answer_text('model_updated', answer.value)} (from the model registry: "
              f"{answer.reason})",
         data={"item": "model_updated", "answer": answer.value, "previous": None,
               "source": "registry", "reason": answer.reason},
@@ -160,15 +158,15 @@ def request_change(
     """Store a click that moves the alias, once: the same click again (`key`), or a second
     change while one is under way, is refused. The move happens after the commit."""
     if not incident.status_enum.is_open:
-        raise service.Refused(f"The incident is {incident.status}; changing the model from "
+        raise timeline.Refused(f"The incident is {incident.status}; changing the model from "
                               "it is over.")
     if incident.is_drill:
-        raise service.Refused("This is a drill: the real model's alias is not moved.")
+        raise timeline.Refused("This is a drill: the real model's alias is not moved.")
     if session.exec(select(ModelChange.id).where(ModelChange.request_key == key)).first():
-        raise service.Refused("That was already asked for; its result is posted in the "
+        raise timeline.Refused("That was already asked for; its result is posted in the "
                               "channel.")
     if active_change(session, incident.id) is not None:
-        raise service.Refused("A change of the model is already under way for this incident; "
+        raise timeline.Refused("A change of the model is already under way for this incident; "
                               "its result will be posted in the channel.")
     change = ModelChange(
         incident_id=incident.id, kind=kind, model_name=model.name, alias=model.alias,
@@ -180,7 +178,7 @@ def request_change(
             session.add(change)
             session.flush()
     except sa.exc.IntegrityError:
-        raise service.Refused("A change of the model is already under way or was already "
+        raise timeline.Refused("A change of the model is already under way or was already "
                               "asked for; its result is posted in the channel.") from None
     outbox.model_change(session, incident_id=incident.id, change_id=change.id)
     return change
@@ -220,13 +218,13 @@ def finish_change(
                   "from_version": change.from_version, "to_version": change.to_version}
     extra = {"change": change.id, "model": model}
     if change.kind == ROLLBACK:
-        event = response.record_mitigation(
+        event = mitigation_log.record_mitigation(
             session, incident=incident, mitigation=Mitigation.ROLLBACK, parameters=parameters,
             result=result, actor=change.requested_by, now=now, extra=extra)
     else:
         verdict = f"succeeded via {result.target} ({result.detail})" if result.ok else \
             f"FAILED via {result.target}: {result.detail}"
-        event = service.record(
+        event = timeline.record(
             session, incident=incident, kind=EventKind.MODEL_ROLLBACK_UNDONE, now=now,
             actor=change.requested_by, text=f"{describe_change(change)} → {verdict}",
             data={"what": describe_change(change), "parameters": parameters, "ok": result.ok,

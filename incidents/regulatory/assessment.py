@@ -24,11 +24,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from incidents import outbox
+from incidents import outbox, timeline
 from incidents.catalog.ai import Obligations
 from incidents.db import lock_systems
 from incidents.deadlines import clocks as deadlines
-from incidents.lifecycle import changes as service
+from incidents.deadlines import policy as deadline_policy
 from incidents.models import Deadline, Incident, RegulatoryClock, ReportabilityAssessment
 from incidents.outbox import Kind
 from incidents.regulatory import clocks as regulatory_clocks
@@ -96,7 +96,7 @@ def open_clocks(session: Session, incident_id: int, catalog: Any) -> list[OpenCl
     book = regulatory_clocks.shipped()
     found = []
     for clock, deadline in clocks_of(session, incident_id):
-        if deadline.state not in deadlines.LIVE:
+        if deadline.state not in deadline_policy.LIVE:
             continue
         rule, report = book.clocks.get(clock.clock), book.reports[DeadlineKind(clock.report)]
         if rule is None:  # the data file no longer has this clock: show what the row knows
@@ -122,20 +122,20 @@ def assess(
     clocks it implies. Every question of the system's regulations must be answered."""
     obligations = obligations_of(catalog, incident.system)
     if obligations is None:
-        raise service.Refused(NOT_REGULATED.format(system="this incident's system"))
+        raise timeline.Refused(NOT_REGULATED.format(system="this incident's system"))
     _one_at_a_time(session, incident)
     book = regulatory_clocks.shipped()
     asked = regulatory_policy.questions_for(book, obligations)
     problems = [key for key, question in asked.items() if answers.get(key) not in question.choices]
     if problems or set(answers) - set(asked):
-        raise service.Refused(f"Answer every question of the assessment ({', '.join(asked)}).")
+        raise timeline.Refused(f"Answer every question of the assessment ({', '.join(asked)}).")
     answers = {key: answers[key] for key in asked}
     found = regulatory_policy.reportable(book, obligations, answers)
     row = ReportabilityAssessment(incident_id=incident.id, assessed_by=actor, assessed_at=now,
                                   answers=answers, reportable=found, note=note.strip())
     session.add(row)
     session.flush()
-    service.record(
+    timeline.record(
         session, incident=incident, kind=EventKind.REPORTABILITY_ASSESSED, now=now, actor=actor,
         text=("Assessed reportable: " + "; ".join(regulatory_policy.findings(book, answers))
               if found else "Assessed not reportable"),
@@ -164,7 +164,7 @@ def reconcile(
     wanted = regulatory_policy.due(book, obligations=obligations_of(catalog, incident.system),
                                    history=history, submitted=submitted,
                                    zone=policy.zone(book), overrides=policy.clocks)
-    live = {c.report: (c, d) for c, d in rows if d.state in deadlines.LIVE}
+    live = {c.report: (c, d) for c, d in rows if d.state in deadline_policy.LIVE}
     changes: list[dict[str, Any]] = []
     for report, (clock, deadline) in live.items():
         target = wanted.get(report)
@@ -221,7 +221,7 @@ def _record(session: Session, incident: Incident, kind: EventKind, now: datetime
     change = {"change": how, "deadline": deadline.id, "report": clock.report,
               "article": clock.article, "due_at": deadline.due_at.isoformat(),
               "previous_due_at": previous.isoformat() if previous else None}
-    service.record(session, incident=incident, kind=kind, now=now, actor=actor, text=text,
+    timeline.record(session, incident=incident, kind=kind, now=now, actor=actor, text=text,
                    data=change)
     return change
 
@@ -236,7 +236,7 @@ def owned(session: Session, incident: Incident, deadline_id: int
         .join(Deadline, col(Deadline.id) == col(RegulatoryClock.deadline_id))
         .where(RegulatoryClock.deadline_id == deadline_id)).first()
     if found is None or found[0].incident_id != incident.id:
-        raise service.Refused("That report belongs to no regulatory clock of this incident.")
+        raise timeline.Refused("That report belongs to no regulatory clock of this incident.")
     return found
 
 
@@ -249,13 +249,13 @@ def submit(
     _one_at_a_time(session, incident)
     clock, deadline = owned(session, incident, deadline_id)
     if clock.submitted_at is not None:
-        raise service.Refused("That report is already recorded as submitted.")
-    if deadline.state not in deadlines.LIVE:
-        raise service.Refused("That clock no longer runs: a later assessment moved or "
+        raise timeline.Refused("That report is already recorded as submitted.")
+    if deadline.state not in deadline_policy.LIVE:
+        raise timeline.Refused("That clock no longer runs: a later assessment moved or "
                               "stopped it.")
     report = regulatory_clocks.shipped().reports[DeadlineKind(clock.report)]
     if initial and not report.initial_report:
-        raise service.Refused("This report has no initial, incomplete form: mark it submitted.")
+        raise timeline.Refused("This report has no initial, incomplete form: mark it submitted.")
     clock.submitted_at, clock.submitted_by, clock.initial = now, actor, initial
     deadline.state, deadline.completed_at, deadline.next_reminder_at = \
         DeadlineState.DONE, now, None
@@ -263,7 +263,7 @@ def submit(
     title = TITLES[DeadlineKind(clock.report)]
     how = " as an initial, incomplete report" if initial else ""
     late = "" if on_time else f", {_late(now - deadline.due_at)} after its due time"
-    service.record(
+    timeline.record(
         session, incident=incident, kind=EventKind.REGULATORY_REPORT_SUBMITTED, now=now,
         actor=actor, text=f"{title} submitted{how} ({clock.article}){late}",
         data={"deadline": deadline.id, "report": clock.report, "initial": initial,
@@ -286,7 +286,7 @@ def snooze(
                                duration=timedelta(seconds=seconds), now=now, actor=actor,
                                reason=reason)
     if snoozed is None:
-        raise service.Refused("That clock no longer runs.")
+        raise timeline.Refused("That clock no longer runs.")
     return snoozed
 
 

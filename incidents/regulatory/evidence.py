@@ -19,9 +19,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from incidents import outbox
+from incidents import outbox, timeline
 from incidents.catalog.models import System
-from incidents.lifecycle import changes as service
 from incidents.models import Alert, EvidenceSnapshot, Incident, TimelineEvent
 from incidents.redaction import REDACTED, redact
 from incidents.triage.mitigation import Mitigation
@@ -170,7 +169,7 @@ def preserve(
     said = f"Evidence preserved before: {before} ({summary_text(summary, digest)})"
     facts = {"snapshot": snapshot.id, "sha256": digest, "filename": snapshot.filename,
              "before": before, "change": change, **summary}
-    service.record(session, incident=incident, kind=EventKind.EVIDENCE_PRESERVED, now=now,
+    timeline.record(session, incident=incident, kind=EventKind.EVIDENCE_PRESERVED, now=now,
                    actor=actor, text=said, data=facts)
     outbox.evidence_upload(session, incident_id=incident.id, snapshot_id=snapshot.id)
     return snapshot

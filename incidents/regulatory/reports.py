@@ -15,9 +15,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from incidents import documents, outbox
+from incidents import documents, outbox, timeline
 from incidents.comms import notifications as communications
-from incidents.lifecycle import changes as service
 from incidents.models import Alert, Deadline, Incident, RegulatoryClock
 from incidents.outbox import Kind
 from incidents.regulatory import (
@@ -50,7 +49,7 @@ def draft(
     clock, deadline = regulatory.owned(session, incident, deadline_id)
     text = render_draft(session, incident=incident, catalog=catalog, clock=clock,
                         deadline=deadline, now=now, people=people)
-    event = service.record(
+    event = timeline.record(
         session, incident=incident, kind=EventKind.REGULATORY_REPORT_DRAFTED, now=now,
         actor=actor, text=f"{TITLES[DeadlineKind(clock.report)]} drafted ({clock.article})",
         data={"deadline": deadline.id, "report": clock.report})

@@ -24,6 +24,7 @@ from incidents.comms.key_events import key_events
 from incidents.comms.notifications import NotificationKind
 from incidents.deadlines import clocks as deadlines
 from incidents.deadlines import outcome as outcomes
+from incidents.deadlines import policy as deadline_policy
 from incidents.deadlines.outcome import Outcome
 from incidents.models import Alert, Deadline, Incident, TimelineEvent
 from incidents.registry import record as registry_record
@@ -341,7 +342,7 @@ def deadline_outcome(deadline: Deadline, events: list[TimelineEvent], now: datet
 
 
 def _deadline_line(deadline: Deadline, events, clock: Clock, now: datetime) -> DeadlineLine:
-    title = deadlines.TITLES.get(DeadlineKind(deadline.kind), deadline.kind)
+    title = deadline_policy.TITLES.get(DeadlineKind(deadline.kind), deadline.kind)
     return DeadlineLine(title, clock.moment(deadline.due_at),
                         deadline_outcome(deadline, events, now, clock))
 

@@ -17,9 +17,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from incidents import outbox
+from incidents import outbox, timeline
 from incidents.catalog.durations import parse_duration
-from incidents.lifecycle import changes as service
 from incidents.models import Incident, TimelineEvent
 from incidents.types import EventKind, Status
 
@@ -28,14 +27,14 @@ MAX_TEXT = 1000
 
 def _editable(incident: Incident) -> None:
     if incident.status == Status.MERGED:
-        raise service.Refused(f"This incident was merged into incident "
+        raise timeline.Refused(f"This incident was merged into incident "
                               f"#{incident.merged_into_id}: record its findings there.")
 
 
 def _clean(text: str | None) -> str:
     text = " ".join((text or "").split())
     if len(text) > MAX_TEXT:
-        raise service.Refused(f"Keep it under {MAX_TEXT} characters; the review has room for "
+        raise timeline.Refused(f"Keep it under {MAX_TEXT} characters; the review has room for "
                               "the detail.")
     return text
 
@@ -61,16 +60,16 @@ def set_root_cause(
     _editable(incident)
     key = category.strip().lower().replace("-", "_")
     if key not in categories:
-        raise service.Refused(f"`{category}` is not a root cause category. Choose one of: "
+        raise timeline.Refused(f"`{category}` is not a root cause category. Choose one of: "
                               + ", ".join(f"`{k}`" for k in categories) + ".")
     words = _clean(text) or incident.root_cause
     before = {"category": incident.root_cause_category, "text": incident.root_cause}
     after = {"category": key, "text": words}
     if before == after:
-        raise service.Refused(f"The root cause is already {categories[key]}"
+        raise timeline.Refused(f"The root cause is already {categories[key]}"
                               + (f": {words}" if words else "") + ".")
     incident.root_cause_category, incident.root_cause = key, words
-    return _posted(session, service.record(
+    return _posted(session, timeline.record(
         session, incident=incident, kind=EventKind.ROOT_CAUSE_CHANGED, now=now, actor=actor,
         text=f"Root cause: {categories[key]}" + (f": {words}" if words else ""),
         data={"from": before, "to": after, "label": categories[key]},
@@ -83,13 +82,13 @@ def set_business_impact(
     _editable(incident)
     words = _clean(text)
     if not words:
-        raise service.Refused("Say what the business impact was: `/incident impact <what the "
+        raise timeline.Refused("Say what the business impact was: `/incident impact <what the "
                               "client lost or suffered>`.")
     if words == incident.business_impact:
-        raise service.Refused("That is already the recorded business impact.")
+        raise timeline.Refused("That is already the recorded business impact.")
     before = incident.business_impact
     incident.business_impact = words
-    return _posted(session, service.record(
+    return _posted(session, timeline.record(
         session, incident=incident, kind=EventKind.IMPACT_CHANGED, now=now, actor=actor,
         text=f"Business impact: {words}", data={"from": before, "to": words},
     ))
@@ -104,19 +103,19 @@ _AGO = re.compile(r"^(.+?)\s+ago$", re.IGNORECASE)
 def parse_moment(text: str, *, now: datetime, zone: ZoneInfo) -> datetime:
     """A past moment as people type it: `09:40` (the latest such time, in `zone`),
     `2026-12-06 09:40` (in `zone`), an ISO time with its offset, or `25m ago`. Raises
-    service.Refused saying what is wrong."""
+    timeline.Refused saying what is wrong."""
     text = " ".join(text.split())
     ago = _AGO.match(text)
     if ago:
         try:
             return now - parse_duration(ago.group(1).replace(" ", ""))
         except ValueError:
-            raise service.Refused(f"`{text}` is not a duration. {STARTED_USAGE}") from None
+            raise timeline.Refused(f"`{text}` is not a duration. {STARTED_USAGE}") from None
     clock = _CLOCK.match(text)
     if clock:
         hour, minute = int(clock.group(1)), int(clock.group(2))
         if hour > 23 or minute > 59:
-            raise service.Refused(f"`{text}` is not a time of day. {STARTED_USAGE}")
+            raise timeline.Refused(f"`{text}` is not a time of day. {STARTED_USAGE}")
         local = now.astimezone(zone)
         moment = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
         if moment > local:
@@ -125,7 +124,7 @@ def parse_moment(text: str, *, now: datetime, zone: ZoneInfo) -> datetime:
     try:
         moment = datetime.fromisoformat(text.replace(" ", "T", 1))
     except ValueError:
-        raise service.Refused(f"I don't understand `{text}`. {STARTED_USAGE}") from None
+        raise timeline.Refused(f"I don't understand `{text}`. {STARTED_USAGE}") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(UTC)
@@ -139,13 +138,13 @@ def set_impact_start(
     _editable(incident)
     at = at.astimezone(UTC).replace(microsecond=0)
     if at > now:
-        raise service.Refused("The impact cannot have begun in the future.")
+        raise timeline.Refused("The impact cannot have begun in the future.")
     if at == incident.impact_started_at:
-        raise service.Refused("That is already when the impact began.")
+        raise timeline.Refused("That is already when the impact began.")
     before = incident.impact_started_at
     incident.impact_started_at = at
     was = f" (was {before.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC)" if before else ""
-    return _posted(session, service.record(
+    return _posted(session, timeline.record(
         session, incident=incident, kind=EventKind.IMPACT_STARTED, now=now, actor=actor,
         occurred_at=at, text=f"The impact began at {at:%Y-%m-%d %H:%M:%S} UTC{was}",
         data={"from": before.isoformat() if before else None, "to": at.isoformat()},

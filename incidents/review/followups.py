@@ -10,8 +10,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from incidents import outbox
-from incidents.lifecycle import changes as service
+from incidents import outbox, timeline
 from incidents.models import FollowUp, Incident
 from incidents.types import EventKind
 
@@ -30,16 +29,16 @@ def add(
 ) -> FollowUp:
     text = " ".join(text.split())
     if not text:
-        raise service.Refused("A follow-up needs a description: "
+        raise timeline.Refused("A follow-up needs a description: "
                               "`/incident followup <what to change> [@owner]`.")
     if len(text) > MAX_TEXT:
-        raise service.Refused(f"Keep a follow-up under {MAX_TEXT} characters; "
+        raise timeline.Refused(f"Keep a follow-up under {MAX_TEXT} characters; "
                               "split it into several.")
     item = FollowUp(incident_id=incident.id, text=text, owner=owner, created_at=now,
                     created_by=actor, due_at=due_at)
     session.add(item)
     session.flush()
-    service.record(
+    timeline.record(
         session, incident=incident, kind=EventKind.FOLLOWUP, now=now, actor=actor,
         text=f"Follow-up #{item.id}: {text}",
         data={"followup": item.id, "owner": owner,
@@ -54,11 +53,11 @@ def complete(
 ) -> FollowUp:
     item = session.get(FollowUp, followup_id)
     if item is None or item.incident_id != incident.id:
-        raise service.Refused(f"This incident has no follow-up #{followup_id}.")
+        raise timeline.Refused(f"This incident has no follow-up #{followup_id}.")
     if item.done:
-        raise service.Refused(f"Follow-up #{followup_id} is already done.")
+        raise timeline.Refused(f"Follow-up #{followup_id} is already done.")
     item.done, item.done_at = True, now
-    service.record(
+    timeline.record(
         session, incident=incident, kind=EventKind.FOLLOWUP_DONE, now=now, actor=actor,
         text=f"Follow-up #{item.id} done: {item.text}", data={"followup": item.id},
     )

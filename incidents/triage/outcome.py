@@ -12,57 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from incidents.severity import propose_severity
+from incidents.triage.checklist import ITEMS, ITEMS_BY_KEY, MIN_ANSWERS
 from incidents.types import Severity, Signal
-
-
-@dataclass(frozen=True)
-class Choice:
-    value: str
-    label: str
-
-
-@dataclass(frozen=True)
-class Item:
-    key: str
-    question: str
-    check: str  # the seed's name for what the question checks
-    choices: tuple[Choice, ...]
-
-    def choice(self, value: str) -> Choice | None:
-        return next((c for c in self.choices if c.value == value), None)
-
-
-_YES_NO = (Choice("yes", "Yes"), Choice("no", "No"), Choice("unsure", "Unsure"))
-
-ITEMS: tuple[Item, ...] = (
-    Item("alert", "What monitoring alert fired and when?", "Detection",
-         (Choice("real", "Real problem"), Choice("false_alarm", "False alarm"),
-          Choice("unsure", "Unsure"))),
-    Item("predictions", "Is the model producing predictions?", "System availability check",
-         _YES_NO),
-    Item("ranges", "Are predictions within expected ranges?", "Sanity check", _YES_NO),
-    Item("inputs_changed", "Has the input data changed?", "Feature pipeline check", _YES_NO),
-    Item("model_updated", "Has the model been recently updated?", "Deployment check", _YES_NO),
-    Item("upstream_healthy", "Are upstream data sources healthy?", "Dependency check", _YES_NO),
-    Item("impact", "What is the business impact right now?", "Impact assessment",
-         (Choice("none", "None"), Choice("within_tolerance", "Within tolerance"),
-          Choice("material", "Material"), Choice("significant_harm", "Significant harm"))),
-    Item("trend", "Is the problem getting worse, stable, or improving?", "Trend assessment",
-         (Choice("worse", "Worse"), Choice("stable", "Stable"), Choice("improving", "Improving"))),
-)
-ITEMS_BY_KEY = {item.key: item for item in ITEMS}
-
-# A proposal needs the impact and enough of the rest to say something about the cause.
-MIN_ANSWERS = 5
-
-
-def answer_text(item_key: str, value: str, previous: str | None = None) -> str:
-    """Timeline wording of one answer: "Is the model producing predictions? → Yes"."""
-    item = ITEMS_BY_KEY[item_key]
-    text = f"{item.question} → {item.choice(value).label}"
-    if previous and previous != value:
-        text += f" (was {item.choice(previous).label})"
-    return text
 
 
 class ImmediateAction(StrEnum):

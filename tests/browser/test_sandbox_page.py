@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from incidents.triage.outcome import ITEMS_BY_KEY
+from incidents.triage.checklist import ITEMS_BY_KEY
 from tests.browser.conftest import ROOT
 
 pytestmark = pytest.mark.browser

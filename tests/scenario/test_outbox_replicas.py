@@ -18,7 +18,7 @@ from bot.sandbox.workspace import Workspace
 from bot.slack.deliveries.posting import EVENT_TYPE
 from bot.slack.outbox_worker import MAX_RATE_LIMIT_WAIT
 from incidents import outbox
-from incidents.lifecycle import changes as service
+from incidents.lifecycle import changes as lifecycle
 from incidents.models import Incident, Outbox
 from tests.databases import on_postgres
 
@@ -224,7 +224,7 @@ async def test_a_rate_limited_workspace_method_is_left_alone_by_every_incident(t
     ws.faults.inject("conversations.setTopic", status=429, retry_after=20, times=1)
     with two.bot.session() as session:  # a new severity: a new topic for both channels
         for incident in (a, b):
-            service.change_severity(session, incident=session.get(Incident, incident.id),
+            lifecycle.change_severity(session, incident=session.get(Incident, incident.id),
                                     severity=2, actor="U_ALICE", now=two.bot.now())
     await two.stack.drain()
     # One call met the 429; the other incident's sync did not call the method again.

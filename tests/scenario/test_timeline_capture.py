@@ -1,6 +1,6 @@
 """📌, pins and the "Add to incident timeline" shortcut copy messages once, at their own time."""
 
-from incidents.lifecycle.changes import slack_ts_to_datetime
+from incidents.timeline import slack_ts_to_datetime
 from incidents.types import EventKind
 
 

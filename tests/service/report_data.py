@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from incidents import queries, roles
 from incidents.alerts import ingest as alerts
-from incidents.alerts.ingest import AlertIn
+from incidents.alerts.schema import AlertIn
 from incidents.db import session_scope
 from incidents.deadlines import clocks as deadlines
-from incidents.lifecycle import changes as service
+from incidents.lifecycle import changes as lifecycle
 from incidents.review import findings, followups
 from incidents.types import DeadlineKind, Role, Severity, Status
 
@@ -45,18 +46,18 @@ def build(engine, catalog) -> dict[str, int]:
     with session_scope(engine) as s:
 
         def declare(name, when, system, severity, **extra):
-            incident = service.declare(s, title=f"Incident {name}", system=system,
+            incident = lifecycle.declare(s, title=f"Incident {name}", system=system,
                                        severity=Severity(severity), now=at(when),
                                        catalog=catalog, declared_by="U_ALICE", **extra)
             ids[name] = incident.id
             return incident
 
         def status(incident, to, when):
-            service.change_status(s, incident=incident, status=to, actor="U_BOB", now=at(when),
+            lifecycle.change_status(s, incident=incident, status=to, actor="U_BOB", now=at(when),
                                   policy=policy)
 
         def commander(incident, when):
-            service.assign(s, incident=incident, role=Role.COMMANDER, user="U_BOB",
+            roles.assign(s, incident=incident, role=Role.COMMANDER, user="U_BOB",
                            actor="U_BOB", now=at(when))
 
         def done(incident, kind, when):
@@ -64,7 +65,7 @@ def build(engine, catalog) -> dict[str, int]:
                                       actor="U_ALICE", policy=policy) is not None
 
         def resolve(incident, when, cause):
-            service.resolve(s, incident=incident, summary="Fixed", actor="U_BOB", now=at(when),
+            lifecycle.resolve(s, incident=incident, summary="Fixed", actor="U_BOB", now=at(when),
                             root_cause_category=cause, policy=policy)
 
         # I: June, outside every period read here.
@@ -77,7 +78,7 @@ def build(engine, catalog) -> dict[str, int]:
         resolve(j, "2026-08-20 20:00", "data_drift")
 
         # A: opened by an alert that started 10 min earlier; every deadline met; closed.
-        a = service.get(s, _alert(s, catalog, system="fraud-detector", title="Flag rate 40%",
+        a = queries.get(s, _alert(s, catalog, system="fraud-detector", title="Flag rate 40%",
                                   started="2026-09-30 21:20", received="2026-09-30 21:30",
                                   sev="sev2").incident_id)
         ids["A"] = a.id
@@ -113,7 +114,7 @@ def build(engine, catalog) -> dict[str, int]:
 
         # F: declined.
         f = declare("F", "2026-10-02 10:00", "recommender", 4)
-        service.decline(s, incident=f, actor="U_BOB", now=at("2026-10-02 10:30"),
+        lifecycle.decline(s, incident=f, actor="U_BOB", now=at("2026-10-02 10:30"),
                         policy=policy)
 
         # C: across the change back to CET; an alert that started before the declaration.
@@ -123,7 +124,7 @@ def build(engine, catalog) -> dict[str, int]:
         commander(c, "2026-10-25 00:45")
         status(c, Status.INVESTIGATING, "2026-10-25 00:50")
         g = declare("G", "2026-10-25 00:50", "recommender", 3)
-        service.merge(s, incident=g, into=c, actor="U_BOB", now=at("2026-10-25 01:00"),
+        lifecycle.merge(s, incident=g, into=c, actor="U_BOB", now=at("2026-10-25 01:00"),
                       policy=policy)
         done(c, DeadlineKind.FIRST_RESPONSE, "2026-10-25 01:00")
         resolve(c, "2026-10-25 01:45", "data_drift")
@@ -133,7 +134,7 @@ def build(engine, catalog) -> dict[str, int]:
         resolve(h, "2026-11-05 13:00", "data_pipeline")
 
         # D: opened by an alert; notification and status update both late; review missed.
-        d = service.get(s, _alert(s, catalog, system="fraud-detector", title="Flag rate 35%",
+        d = queries.get(s, _alert(s, catalog, system="fraud-detector", title="Flag rate 35%",
                                   started="2026-11-10 08:45", received="2026-11-10 09:00",
                                   sev="sev2").incident_id)
         ids["D"] = d.id

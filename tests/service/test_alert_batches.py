@@ -3,7 +3,8 @@ alert and its resolution together, and what the channel's batch message reads.""
 
 from sqlmodel import select
 
-from incidents.alerts.ingest import AlertIn, ingest_many, unposted
+from incidents.alerts.ingest import ingest_many, unposted
+from incidents.alerts.schema import AlertIn
 from incidents.deadlines import clocks as deadlines
 from incidents.models import Alert, Incident, Outbox, TimelineEvent
 from incidents.outbox import Kind

@@ -6,19 +6,20 @@ import pytest
 from jinja2 import UndefinedError
 from sqlmodel import select
 
+from incidents import timeline
 from incidents.comms import notifications as communications
 from incidents.comms.notifications import NotificationKind, SentVia
 from incidents.deadlines import clocks as deadlines
-from incidents.lifecycle import changes as service
+from incidents.lifecycle import changes as lifecycle
 from incidents.models import Deadline, TimelineEvent
-from incidents.triage import answers as response
+from incidents.triage import mitigation_log
 from incidents.triage.mitigation import CallResult, Mitigation
 from incidents.types import DeadlineKind, DeadlineState, EventKind, Severity, Status
 from tests.service.conftest import NOW
 
 
 def declare(session, catalog, severity=Severity.SEV2, system="fraud-detector"):
-    return service.declare(session, title="Fraud flag rate 40%", system=system,
+    return lifecycle.declare(session, title="Fraud flag rate 40%", system=system,
                            severity=severity, now=NOW, catalog=catalog, declared_by="U_ALICE")
 
 
@@ -39,9 +40,9 @@ def events(session, incident, kind):
 def test_prefill_takes_contact_interval_and_working_mitigations(session, catalog):
     incident = declare(session, catalog)
     failed = CallResult(ok=False, status=502, detail="HTTP 502", target="ml-ops", elapsed=0.2)
-    response.record_mitigation(session, incident=incident, mitigation=Mitigation.ROLLBACK,
+    mitigation_log.record_mitigation(session, incident=incident, mitigation=Mitigation.ROLLBACK,
                                parameters={}, result=failed, actor="U_BOB", now=NOW)
-    response.record_mitigation(session, incident=incident,
+    mitigation_log.record_mitigation(session, incident=incident,
                                mitigation=Mitigation.MANUAL_REVIEW, parameters={}, result=None,
                                actor="U_BOB", now=NOW)
     values = communications.prefill(session, incident=incident, catalog=catalog,
@@ -99,12 +100,12 @@ def test_status_update_refusals(session, catalog):
     values = communications.prefill(session, incident=incident, catalog=catalog,
                                     kind=NotificationKind.STATUS_UPDATE, now=NOW)
     values.update(current_status="Investigating", business_impact="Payments declined")
-    with pytest.raises(service.Refused, match="in the future"):
+    with pytest.raises(timeline.Refused, match="in the future"):
         communications.record_status_update(
             session, incident=incident, catalog=catalog, actor="U_ALICE", now=NOW,
             fields={**values, "next_update_at": NOW})
-    service.resolve(session, incident=incident, summary="Fixed", actor="U_BOB", now=NOW)
-    with pytest.raises(service.Refused, match="resolution notification"):
+    lifecycle.resolve(session, incident=incident, summary="Fixed", actor="U_BOB", now=NOW)
+    with pytest.raises(timeline.Refused, match="resolution notification"):
         communications.record_status_update(session, incident=incident, catalog=catalog,
                                             fields=values, actor="U_ALICE", now=NOW)
     assert incident.status == Status.RESOLVED

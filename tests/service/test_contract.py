@@ -1,11 +1,11 @@
 """Contract thresholds through alert ingestion, the notification drafts and the review: the
 severity and its reason, and the metric against the contract in the client's words."""
 
+from incidents import queries
 from incidents.alerts import ingest as alerts
-from incidents.alerts.ingest import AlertIn
+from incidents.alerts.schema import AlertIn
 from incidents.comms import notifications as communications
 from incidents.comms.notifications import NotificationKind
-from incidents.lifecycle import changes as service
 from incidents.models import Alert
 from incidents.review import draft as review
 from tests.service.conftest import NOW
@@ -15,7 +15,7 @@ def ingest(session, catalog, system="fraud-detector", source="generic", **metric
     opened = alerts.ingest(session, alert=AlertIn(
         system=system, title="Accuracy dropped", signal="performance",
         metric={"name": "accuracy", **metric}), source=source, now=NOW, catalog=catalog)
-    return service.get(session, opened.incident_id), session.get(Alert, opened.alert_id)
+    return queries.get(session, opened.incident_id), session.get(Alert, opened.alert_id)
 
 
 def test_an_alert_past_the_contract_opens_a_sev2_saying_why(session, catalog):

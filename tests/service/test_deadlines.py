@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 
 from incidents.deadlines import clocks as deadlines
-from incidents.lifecycle import changes as service
+from incidents.lifecycle import changes as lifecycle
 from incidents.models import Deadline, Outbox, TimelineEvent
 from incidents.outbox import Kind
 from incidents.types import DeadlineKind, DeadlineState, EventKind, Severity, Status
@@ -15,7 +15,7 @@ K = DeadlineKind
 
 
 def declare(session, catalog, severity=Severity.SEV1, now=NOW):
-    return service.declare(session, title="Fraud flag rate 40%", system="fraud-detector",
+    return lifecycle.declare(session, title="Fraud flag rate 40%", system="fraud-detector",
                            severity=severity, now=now, catalog=catalog, declared_by="U_ALICE")
 
 
@@ -126,12 +126,12 @@ def test_severity_changes_move_the_clocks(session, catalog):
     incident = declare(session, catalog, severity=Severity.SEV3)
     assert set(live(session, incident)) == {K.FIRST_RESPONSE}
     upgrade = NOW + timedelta(hours=3)
-    service.change_severity(session, incident=incident, severity=Severity.SEV1, actor="U_BOB",
+    lifecycle.change_severity(session, incident=incident, severity=Severity.SEV1, actor="U_BOB",
                             now=upgrade, policy=catalog.policy)
     rows = live(session, incident)
     assert set(rows) == {K.EXECUTIVE_NOTIFICATION, K.STATUS_UPDATE}
     assert rows[K.EXECUTIVE_NOTIFICATION].due_at == upgrade + timedelta(minutes=30)
-    service.change_severity(session, incident=incident, severity=Severity.SEV2, actor="U_BOB",
+    lifecycle.change_severity(session, incident=incident, severity=Severity.SEV2, actor="U_BOB",
                             now=upgrade + timedelta(minutes=5), policy=catalog.policy)
     assert set(live(session, incident)) == {K.STATUS_UPDATE}  # a downgrade starts nothing
 
@@ -139,7 +139,7 @@ def test_severity_changes_move_the_clocks(session, catalog):
 def test_resolving_stops_the_clocks_and_closing_meets_the_review(session, catalog):
     incident = declare(session, catalog)
     resolved_at = datetime(2026, 12, 24, 9, 0, tzinfo=UTC)  # Thursday before Christmas
-    service.resolve(session, incident=incident, summary="Rolled back", actor="U_BOB",
+    lifecycle.resolve(session, incident=incident, summary="Rolled back", actor="U_BOB",
                     now=resolved_at, policy=catalog.policy)
     rows = live(session, incident)
     assert set(rows) == {K.REVIEW}
@@ -147,7 +147,7 @@ def test_resolving_stops_the_clocks_and_closing_meets_the_review(session, catalo
     assert rows[K.REVIEW].due_at == datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
     assert deadlines.fire_due(session, now=resolved_at + timedelta(hours=1),
                               policy=catalog.policy) == []
-    service.change_status(session, incident=incident, status=Status.CLOSED, actor="U_BOB",
+    lifecycle.change_status(session, incident=incident, status=Status.CLOSED, actor="U_BOB",
                           now=resolved_at + timedelta(days=2), policy=catalog.policy)
     assert live(session, incident) == {}
     met = events(session, incident, EventKind.DEADLINE_MET)
@@ -157,9 +157,9 @@ def test_resolving_stops_the_clocks_and_closing_meets_the_review(session, catalo
 def test_declined_and_merged_incidents_stop_every_clock(session, catalog):
     first = declare(session, catalog)
     second = declare(session, catalog, severity=Severity.SEV2)
-    service.decline(session, incident=first, actor="U_BOB", now=NOW, policy=catalog.policy)
+    lifecycle.decline(session, incident=first, actor="U_BOB", now=NOW, policy=catalog.policy)
     third = declare(session, catalog, Severity.SEV3)
-    service.merge(session, incident=second, into=third, actor="U_BOB", now=NOW,
+    lifecycle.merge(session, incident=second, into=third, actor="U_BOB", now=NOW,
                   policy=catalog.policy)
     assert live(session, first) == {} and live(session, second) == {}
     fired = deadlines.fire_due(session, now=NOW + timedelta(days=1), policy=catalog.policy)
@@ -181,9 +181,9 @@ def test_a_missed_deadline_stays_missed_through_a_severity_round_trip(session, c
 
     incident = declare(session, catalog)
     deadlines.fire_due(session, now=NOW + timedelta(minutes=31), policy=catalog.policy)
-    service.change_severity(session, incident=incident, severity=Severity.SEV2, actor="U_BOB",
+    lifecycle.change_severity(session, incident=incident, severity=Severity.SEV2, actor="U_BOB",
                             now=NOW + timedelta(minutes=35), policy=catalog.policy)
-    service.change_severity(session, incident=incident, severity=Severity.SEV1, actor="U_BOB",
+    lifecycle.change_severity(session, incident=incident, severity=Severity.SEV1, actor="U_BOB",
                             now=NOW + timedelta(minutes=40), policy=catalog.policy)
     rows = [d for d in deadlines.of_incident(session, incident.id)
             if d.kind == K.EXECUTIVE_NOTIFICATION]
@@ -207,7 +207,7 @@ def test_a_missed_deadline_lowered_away_is_still_missed_in_the_review(session, c
 
     incident = declare(session, catalog)
     deadlines.fire_due(session, now=NOW + timedelta(minutes=31), policy=catalog.policy)
-    service.change_severity(session, incident=incident, severity=Severity.SEV2, actor="U_BOB",
+    lifecycle.change_severity(session, incident=incident, severity=Severity.SEV2, actor="U_BOB",
                             now=NOW + timedelta(minutes=35), policy=catalog.policy)
     data = review.gather(session, incident_id=incident.id, catalog=catalog,
                          now=NOW + timedelta(hours=1))

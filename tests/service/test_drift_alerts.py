@@ -9,7 +9,7 @@ from sqlmodel import select
 from incidents.alerts.ingest import ingest_many
 from incidents.drift import DriftSettings, analyse_drift
 from incidents.drift.monitor import MonitorRun, evidence_digest, fingerprint, plan_alerts
-from incidents.lifecycle import changes as service
+from incidents.lifecycle import changes as lifecycle
 from incidents.models import Alert, Incident
 from incidents.types import AlertStatus, Severity, Status
 from tests.service.conftest import NOW
@@ -59,7 +59,7 @@ def test_findings_open_one_incident_and_repeats_are_dropped(session, catalog):
 
     # Finished (declined here): the same data again sends nothing, however long after —
     # people have dealt with exactly this.
-    service.decline(session, incident=incident, actor="U_ALICE", now=later)
+    lifecycle.decline(session, incident=incident, actor="U_ALICE", now=later)
     next_day = NOW + timedelta(days=1)
     assert plan_alerts(session, run=run(found), system=system, now=next_day) == []
     # New data that still drifts is a new episode, and a new incident.
@@ -105,7 +105,7 @@ def test_files_older_than_the_last_resolution_open_nothing(session, catalog):
     # The sandbox case: people resolved the system's incident (opened by a sample alert,
     # before any monitor ran); the example files were written long before that.
     system = catalog.systems["fraud-detector"]
-    incident = service.declare(session, title="Fraud flags up", system="fraud-detector",
+    incident = lifecycle.declare(session, title="Fraud flags up", system="fraud-detector",
                                severity=Severity.SEV2, now=NOW, catalog=catalog,
                                declared_by="U_ALICE")
     found = report(drifted=True)
@@ -113,7 +113,7 @@ def test_files_older_than_the_last_resolution_open_nothing(session, catalog):
     assert plan_alerts(session, run=run(found, modified_at=written), system=system, now=NOW)
     # While it is open, findings join it as evidence; once resolved, the same files stay quiet.
     later = NOW + timedelta(minutes=20)
-    service.resolve(session, incident=incident, summary="Known merchant change",
+    lifecycle.resolve(session, incident=incident, summary="Known merchant change",
                     actor="U_ALICE", now=later)
     assert plan_alerts(session, run=run(found, modified_at=written), system=system,
                        now=later + timedelta(minutes=5)) == []

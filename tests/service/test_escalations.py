@@ -10,9 +10,10 @@ import pytest
 from sqlmodel import select
 
 from bot import migrate
+from incidents import roles, timeline
 from incidents.catalog import Catalog
 from incidents.db import make_engine, session_scope
-from incidents.lifecycle import changes as service
+from incidents.lifecycle import changes as lifecycle
 from incidents.models import Escalation, Handoff, Outbox, Page
 from incidents.oncall import handoffs, paging
 from incidents.outbox import Kind
@@ -23,7 +24,7 @@ from tests.service.conftest import NOW
 def declare(session, catalog, **kw):
     args = {"title": "Fraud flag rate 40%", "system": "fraud-detector",
             "severity": Severity.SEV2, "now": NOW, "catalog": catalog}
-    return service.declare(session, **{**args, **kw})
+    return lifecycle.declare(session, **{**args, **kw})
 
 
 def pages(session):
@@ -58,17 +59,17 @@ def test_sev1_waits_less_before_escalating(session, catalog):
 def test_a_severity_change_gives_the_running_wait_the_new_severitys_length(session, catalog):
     incident = declare(session, catalog, severity=Severity.SEV3)  # fraud-policy: 30 min
     assert chain(session, incident).next_at == NOW + timedelta(minutes=30)
-    service.change_severity(session, incident=incident, severity=Severity.SEV2, actor="U_BOB",
+    lifecycle.change_severity(session, incident=incident, severity=Severity.SEV2, actor="U_BOB",
                             now=NOW + timedelta(minutes=5), catalog=catalog)
     assert chain(session, incident).next_at == NOW + timedelta(minutes=15)  # from the page
     # Raised to Sev1 after its 5 minutes have passed: the next level is due at once.
-    service.change_severity(session, incident=incident, severity=Severity.SEV1, actor="U_BOB",
+    lifecycle.change_severity(session, incident=incident, severity=Severity.SEV1, actor="U_BOB",
                             now=NOW + timedelta(minutes=8), catalog=catalog)
     assert chain(session, incident).next_at == NOW + timedelta(minutes=8)
     assert paging.run_due(session, catalog=catalog, now=NOW + timedelta(minutes=8)) == 1
     assert pages(session) == [("U_CAROL", 0, 0), ("U_DAVE", 1, 0)]
     # Lowered again, the level now being paged (Dave's, 10 min at any severity) keeps its wait.
-    service.change_severity(session, incident=incident, severity=Severity.SEV4, actor="U_BOB",
+    lifecycle.change_severity(session, incident=incident, severity=Severity.SEV4, actor="U_BOB",
                             now=NOW + timedelta(minutes=9), catalog=catalog)
     assert chain(session, incident).next_at == NOW + timedelta(minutes=18)
 
@@ -102,7 +103,7 @@ def test_acknowledging_stops_paging_and_makes_a_commander(session, catalog):
     assert escalation.state == EscalationState.ACKNOWLEDGED and escalation.next_at is None
     assert escalation.acknowledged_by == "U_CAROL"
     assert incident.commander == "U_CAROL" and incident.acknowledged_at == at
-    events = [e for e in service.timeline(session, incident.id)
+    events = [e for e in timeline.events(session, incident.id)
               if e.kind == EventKind.ACKNOWLEDGED]
     assert [e.actor for e in events] == ["U_CAROL"]
     assert queued(session, Kind.PAGE_CLOSED) == [{"escalations": [escalation.id]}]
@@ -111,13 +112,13 @@ def test_acknowledging_stops_paging_and_makes_a_commander(session, catalog):
     # A second acknowledgement has nothing left to stop and records nothing.
     assert not paging.acknowledge(session, incident=incident, user="U_BOB", now=at)
     assert incident.commander == "U_CAROL"
-    assert len([e for e in service.timeline(session, incident.id)
+    assert len([e for e in timeline.events(session, incident.id)
                 if e.kind == EventKind.ACKNOWLEDGED]) == 1
 
 
 def test_acknowledging_keeps_an_existing_commander(session, catalog):
     incident = declare(session, catalog, declared_by="U_ALICE")
-    service.assign(session, incident=incident, role=Role.COMMANDER, user="U_ALICE",
+    roles.assign(session, incident=incident, role=Role.COMMANDER, user="U_ALICE",
                    actor="U_ALICE", now=NOW)
     assert paging.acknowledge(session, incident=incident, user="U_CAROL",
                               now=NOW + timedelta(minutes=1))
@@ -128,11 +129,11 @@ def test_acknowledging_keeps_an_existing_commander(session, catalog):
 
 def test_an_incident_that_ends_stops_its_paging(session, catalog):
     incident = declare(session, catalog)
-    service.decline(session, incident=incident, actor="U_BOB", now=NOW)
+    lifecycle.decline(session, incident=incident, actor="U_BOB", now=NOW)
     assert paging.run_due(session, catalog=catalog, now=NOW + timedelta(seconds=1)) == 1
     assert chain(session, incident).state == EscalationState.CANCELLED
     assert pages(session) == [("U_CAROL", 0, 0)]
-    with pytest.raises(service.Refused):
+    with pytest.raises(timeline.Refused):
         paging.acknowledge(session, incident=incident, user="U_BOB", now=NOW)
 
 
@@ -152,7 +153,7 @@ def test_page_on_demand_pages_a_person_or_a_schedule(session, catalog):
     assert [user for user, _, _ in pages(session)] == ["U_BOB", "U_DAVE"]
     notices = queued(session, Kind.PAGE_NOTICE)
     assert [n["why"] for n in notices] == ["requested", "requested"] and notices[0]["last"]
-    with pytest.raises(service.Refused, match="no on-call schedule `nope`"):
+    with pytest.raises(timeline.Refused, match="no on-call schedule `nope`"):
         paging.page_on_demand(session, incident=incident, catalog=catalog, now=NOW,
                               actor="U_ALICE", schedule="nope")
 
@@ -202,7 +203,7 @@ def test_handoff_lists_the_open_incidents_of_the_systems_covered(session, catalo
     declare(session, catalog, system="recommender", is_drill=True)
     declare(session, catalog, system="fraud-detector", page=False)
     closed = declare(session, catalog, system="maintenance-predictor", page=False)
-    service.decline(session, incident=closed, actor="U_BOB", now=NOW)
+    lifecycle.decline(session, incident=closed, actor="U_BOB", now=NOW)
     systems = handoffs.covered_systems(catalog, "ml-platform")
     assert systems == ["recommender", "maintenance-predictor"]
     assert [i.id for i in handoffs.open_incidents_for(session, systems)] == [open_.id]
@@ -221,7 +222,7 @@ def test_an_earlier_response_is_the_acknowledgement_not_the_page(session, catalo
     # A status change by a person two minutes in responded before anyone acknowledged
     # the page (README: time to acknowledge runs to the first human response).
     incident = declare(session, catalog)
-    service.change_status(session, incident=incident, status=Status.INVESTIGATING,
+    lifecycle.change_status(session, incident=incident, status=Status.INVESTIGATING,
                           actor="U_BOB", now=NOW + timedelta(minutes=2))
     paging.acknowledge(session, incident=incident, user="U_BOB", now=NOW + timedelta(minutes=7))
     assert incident.acknowledged_at - incident.created_at == timedelta(minutes=2)

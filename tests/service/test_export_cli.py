@@ -10,15 +10,16 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import cli
+from incidents import queries, roles, timeline
 from incidents.alerts import ingest as alerts
-from incidents.alerts.ingest import AlertIn
+from incidents.alerts.schema import AlertIn
 from incidents.comms import notifications as communications
 from incidents.comms.notifications import NotificationKind, SentVia
 from incidents.db import session_scope
 from incidents.deadlines import clocks as deadlines
-from incidents.lifecycle import changes as service
+from incidents.lifecycle import changes as lifecycle
 from incidents.review import followups
-from incidents.triage import answers as response
+from incidents.triage import mitigation_log
 from incidents.triage.mitigation import Mitigation
 from incidents.types import Role, Severity, Status
 from tests.service.conftest import EXAMPLE, NOW
@@ -43,14 +44,14 @@ def rich_incident(engine, catalog) -> int:
             signal="prediction_distribution", started_at=at(-7),
             metric={"name": "flag_rate", "value": 0.40, "baseline": 0.02, "threshold": 0.10},
         ), source="alertmanager", now=at(0), catalog=catalog)
-        incident = service.get(s, opened.incident_id)
-        service.assign(s, incident=incident, role=Role.COMMANDER, user="U_BOB", actor="U_BOB",
+        incident = queries.get(s, opened.incident_id)
+        roles.assign(s, incident=incident, role=Role.COMMANDER, user="U_BOB", actor="U_BOB",
                        now=at(3.2))
-        service.change_status(s, incident=incident, status=Status.INVESTIGATING, actor="U_BOB",
+        lifecycle.change_status(s, incident=incident, status=Status.INVESTIGATING, actor="U_BOB",
                               now=at(4), policy=policy)
-        service.change_severity(s, incident=incident, severity=Severity.SEV1, actor="U_BOB",
+        lifecycle.change_severity(s, incident=incident, severity=Severity.SEV1, actor="U_BOB",
                                 now=at(5), policy=policy)
-        service.add_note(s, incident=incident, text="Merchant | category feed returns nulls",
+        timeline.add_note(s, incident=incident, text="Merchant | category feed returns nulls",
                          actor="U_ALICE", now=at(12))
         deadlines.fire_due(s, now=at(36), policy=policy)  # the executive deadline passes
         fields = communications.prefill(s, incident=incident, catalog=catalog,
@@ -60,11 +61,11 @@ def rich_incident(engine, catalog) -> int:
                                     actor="U_ALICE", now=at(44))
         communications.mark_sent(s, notification=note, via=SentVia.MARKED, actor="U_ALICE",
                                  now=at(50), policy=policy)
-        response.record_mitigation(s, incident=incident, mitigation=Mitigation.RULES_FALLBACK,
+        mitigation_log.record_mitigation(s, incident=incident, mitigation=Mitigation.RULES_FALLBACK,
                                    parameters={}, result=None, actor="U_BOB", now=at(39))
-        service.change_status(s, incident=incident, status=Status.MITIGATED, actor="U_BOB",
+        lifecycle.change_status(s, incident=incident, status=Status.MITIGATED, actor="U_BOB",
                               now=at(40), policy=policy)
-        service.add_slack_message(s, incident=incident, ts=f"{at(20).timestamp():.6f}",
+        timeline.add_slack_message(s, incident=incident, ts=f"{at(20).timestamp():.6f}",
                                   author="U_CAROL", text="Feed vendor confirms an outage",
                                   actor="U_ALICE", now=at(55), how="pin")
         update = communications.prefill(s, incident=incident, catalog=catalog,
@@ -76,7 +77,7 @@ def rich_incident(engine, catalog) -> int:
                       owner="U_BOB", actor="U_ALICE", now=at(60))
         followups.add(s, incident=incident, text="Alert on null feature rates", owner=None,
                       actor="U_ALICE", now=at(61))
-        service.resolve(s, incident=incident, summary="Vendor feed restored; rules off",
+        lifecycle.resolve(s, incident=incident, summary="Vendor feed restored; rules off",
                         actor="U_BOB", now=at(65), root_cause_category="data_pipeline")
         return incident.id
 
@@ -124,8 +125,8 @@ def test_export_writes_every_section_with_exact_figures(rich_incident, engine, t
     assert pinned[0] == "2026-11-27 10:20:00" and pinned[1] == "2026-11-27 11:20:00"
     assert utc[-1] == "2026-11-27 11:05:00" and rows[-1][2].strip() == "Resolved"
     with session_scope(engine) as s:
-        assert len(rows) == len(service.timeline(s, rich_incident))
-        kinds = {e.kind for e in service.timeline(s, rich_incident)}
+        assert len(rows) == len(timeline.events(s, rich_incident))
+        kinds = {e.kind for e in timeline.events(s, rich_incident)}
     assert {"deadline_missed", "deadline_met", "notification_sent", "status_update",
             "followup", "mitigation"} <= kinds
 
@@ -148,7 +149,7 @@ def test_export_refuses_unknown_incident_and_zone(rich_incident, engine, tmp_pat
 
 def test_review_of_a_bare_incident_names_its_gaps(engine, catalog, tmp_path):
     with session_scope(engine) as s:
-        incident = service.declare(s, title="Odd recommendations", system="recommender",
+        incident = lifecycle.declare(s, title="Odd recommendations", system="recommender",
                                    severity=Severity.SEV4, now=NOW, catalog=catalog,
                                    declared_by="U_CAROL")
         incident_id = incident.id

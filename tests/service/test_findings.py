@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from incidents.lifecycle import changes as service
+from incidents import timeline
+from incidents.lifecycle import changes as lifecycle
 from incidents.models import Outbox
 from incidents.outbox import Kind
 from incidents.review import draft as review
@@ -20,16 +21,16 @@ def later(minutes: int):
 
 @pytest.fixture
 def resolved(session, catalog):
-    incident = service.declare(session, title="Flag rate 40%", system="fraud-detector",
+    incident = lifecycle.declare(session, title="Flag rate 40%", system="fraud-detector",
                                severity=Severity.SEV2, now=NOW, catalog=catalog)
-    service.resolve(session, incident=incident, summary="Rolled back", actor="U_BOB",
+    lifecycle.resolve(session, incident=incident, summary="Rolled back", actor="U_BOB",
                     now=later(60), root_cause_category="model_or_deployment",
                     policy=catalog.policy)
     return incident
 
 
 def events(session, incident, kind):
-    return [e for e in service.timeline(session, incident.id) if e.kind == kind]
+    return [e for e in timeline.events(session, incident.id) if e.kind == kind]
 
 
 def test_root_cause_corrected_after_resolution(session, catalog, resolved):
@@ -65,23 +66,23 @@ def test_root_cause_corrected_after_resolution(session, catalog, resolved):
 
 
 def test_root_cause_refusals(session, catalog, resolved):
-    with pytest.raises(service.Refused, match="`gremlins` is not a root cause category"):
+    with pytest.raises(timeline.Refused, match="`gremlins` is not a root cause category"):
         findings.set_root_cause(session, incident=resolved, category="gremlins", text="x",
                                 categories=ROOT_CAUSE_CATEGORIES, actor="U_A", now=later(61))
-    with pytest.raises(service.Refused, match="already Model or deployment"):
+    with pytest.raises(timeline.Refused, match="already Model or deployment"):
         findings.set_root_cause(session, incident=resolved, category="model_or_deployment",
                                 text=None, categories=ROOT_CAUSE_CATEGORIES, actor="U_A",
                                 now=later(61))
-    with pytest.raises(service.Refused, match="under 1000 characters"):
+    with pytest.raises(timeline.Refused, match="under 1000 characters"):
         findings.set_root_cause(session, incident=resolved, category="data_drift",
                                 text="x" * 1001, categories=ROOT_CAUSE_CATEGORIES,
                                 actor="U_A", now=later(61))
-    other = service.declare(session, title="Other", system="fraud-detector",
+    other = lifecycle.declare(session, title="Other", system="fraud-detector",
                             severity=Severity.SEV3, now=later(70), catalog=catalog)
-    dup = service.declare(session, title="Dup", system="fraud-detector",
+    dup = lifecycle.declare(session, title="Dup", system="fraud-detector",
                           severity=Severity.SEV3, now=later(71), catalog=catalog)
-    service.merge(session, incident=dup, into=other, actor="U_A", now=later(72))
-    with pytest.raises(service.Refused, match=f"merged into incident #{other.id}"):
+    lifecycle.merge(session, incident=dup, into=other, actor="U_A", now=later(72))
+    with pytest.raises(timeline.Refused, match=f"merged into incident #{other.id}"):
         findings.set_business_impact(session, incident=dup, text="x", actor="U_A",
                                      now=later(73))
     assert events(session, resolved, EventKind.ROOT_CAUSE_CHANGED) == []
@@ -95,10 +96,10 @@ def test_business_impact(session, catalog, resolved):
     assert resolved.status == Status.RESOLVED
     assert event.kind == EventKind.IMPACT_CHANGED
     assert event.data == {"from": None, "to": "4,200 card payments declined over 3 hours"}
-    with pytest.raises(service.Refused, match="already the recorded business impact"):
+    with pytest.raises(timeline.Refused, match="already the recorded business impact"):
         findings.set_business_impact(session, incident=resolved,
                                      text="4,200 card payments declined over 3 hours",
                                      actor="U_ALICE", now=later(91))
-    with pytest.raises(service.Refused, match="Say what the business impact was"):
+    with pytest.raises(timeline.Refused, match="Say what the business impact was"):
         findings.set_business_impact(session, incident=resolved, text="  ", actor="U_ALICE",
                                      now=later(91))

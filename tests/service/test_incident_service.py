@@ -3,7 +3,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from incidents.lifecycle import changes as service
+from incidents import queries, roles, timeline
+from incidents.lifecycle import changes as lifecycle
 from incidents.models import Incident, Outbox, TimelineEvent
 from incidents.types import EventKind, Role, Severity, Status
 from tests.service.conftest import NOW
@@ -12,11 +13,11 @@ from tests.service.conftest import NOW
 def declare(session, catalog, **kw):
     args = {"title": "Fraud flag rate 40%", "system": "fraud-detector",
             "severity": Severity.SEV2, "now": NOW, "catalog": catalog, "declared_by": "U_ALICE"}
-    return service.declare(session, **{**args, **kw})
+    return lifecycle.declare(session, **{**args, **kw})
 
 
 def kinds(session, incident):
-    return [e.kind for e in service.timeline(session, incident.id)]
+    return [e.kind for e in timeline.events(session, incident.id)]
 
 
 def test_declare_records_event_and_queues_channel_sync(session, catalog):
@@ -35,36 +36,36 @@ def test_unknown_system_is_flagged_not_dropped(session, catalog):
 
 def test_severity_change_is_an_event_and_refuses_no_op(session, catalog):
     incident = declare(session, catalog)
-    service.change_severity(session, incident=incident, severity=Severity.SEV1, actor="U_BOB",
+    lifecycle.change_severity(session, incident=incident, severity=Severity.SEV1, actor="U_BOB",
                             now=NOW + timedelta(minutes=5))
-    event = service.timeline(session, incident.id)[-1]
+    event = timeline.events(session, incident.id)[-1]
     assert event.kind == EventKind.SEVERITY_CHANGED and event.data == {"from": 2, "to": 1}
     assert event.actor == "U_BOB"
-    with pytest.raises(service.Refused, match="already Sev1"):
-        service.change_severity(session, incident=incident, severity=Severity.SEV1,
+    with pytest.raises(timeline.Refused, match="already Sev1"):
+        lifecycle.change_severity(session, incident=incident, severity=Severity.SEV1,
                                 actor="U_BOB", now=NOW)
 
 
 def test_status_rules_are_enforced(session, catalog):
     incident = declare(session, catalog)
-    with pytest.raises(service.Refused, match="can move to"):
-        service.change_status(session, incident=incident, status=Status.CLOSED, actor=None,
+    with pytest.raises(timeline.Refused, match="can move to"):
+        lifecycle.change_status(session, incident=incident, status=Status.CLOSED, actor=None,
                               now=NOW)
-    with pytest.raises(service.Refused, match="resolve"):
-        service.change_status(session, incident=incident, status=Status.RESOLVED, actor=None,
+    with pytest.raises(timeline.Refused, match="resolve"):
+        lifecycle.change_status(session, incident=incident, status=Status.RESOLVED, actor=None,
                               now=NOW)
-    service.change_status(session, incident=incident, status=Status.MITIGATED, actor="U_BOB",
+    lifecycle.change_status(session, incident=incident, status=Status.MITIGATED, actor="U_BOB",
                           now=NOW + timedelta(minutes=20))
     assert incident.mitigated_at == NOW + timedelta(minutes=20)
 
 
 def test_commander_assignment_acknowledges(session, catalog):
     incident = declare(session, catalog)
-    service.assign(session, incident=incident, role=Role.COMMANDER, user="U_BOB",
+    roles.assign(session, incident=incident, role=Role.COMMANDER, user="U_BOB",
                    actor="U_ALICE", now=NOW + timedelta(minutes=3))
     assert incident.commander == "U_BOB"
     assert incident.acknowledged_at == NOW + timedelta(minutes=3)
-    event = service.timeline(session, incident.id)[-1]
+    event = timeline.events(session, incident.id)[-1]
     assert event.data["role"] == "commander" and event.data["user"] == "U_BOB"
     announcements = session.exec(select(Outbox).where(Outbox.kind == "announce")).all()
     assert announcements[-1].payload == {"event": event.id}
@@ -72,9 +73,9 @@ def test_commander_assignment_acknowledges(session, catalog):
 
 def test_resolve_needs_summary_and_sets_time(session, catalog):
     incident = declare(session, catalog)
-    with pytest.raises(service.Refused):
-        service.resolve(session, incident=incident, summary="  ", actor="U_BOB", now=NOW)
-    service.resolve(session, incident=incident, summary="Rolled back to v41", actor="U_BOB",
+    with pytest.raises(timeline.Refused):
+        lifecycle.resolve(session, incident=incident, summary="  ", actor="U_BOB", now=NOW)
+    lifecycle.resolve(session, incident=incident, summary="Rolled back to v41", actor="U_BOB",
                     now=NOW + timedelta(hours=1), root_cause_category="model_or_deployment")
     assert incident.status == Status.RESOLVED
     assert incident.resolved_at == NOW + timedelta(hours=1)
@@ -84,22 +85,22 @@ def test_resolve_needs_summary_and_sets_time(session, catalog):
 def test_decline_and_merge(session, catalog):
     first = declare(session, catalog)
     second = declare(session, catalog, title="Same problem again")
-    service.merge(session, incident=second, into=first, actor="U_BOB", now=NOW)
+    lifecycle.merge(session, incident=second, into=first, actor="U_BOB", now=NOW)
     assert second.status == Status.MERGED and second.merged_into_id == first.id
     assert EventKind.MERGED_IN in kinds(session, first)
-    with pytest.raises(service.Refused, match="itself"):
-        service.merge(session, incident=first, into=first, actor="U_BOB", now=NOW)
-    service.decline(session, incident=first, actor="U_BOB", now=NOW, reason="test alert")
+    with pytest.raises(timeline.Refused, match="itself"):
+        lifecycle.merge(session, incident=first, into=first, actor="U_BOB", now=NOW)
+    lifecycle.decline(session, incident=first, actor="U_BOB", now=NOW, reason="test alert")
     assert first.status == Status.DECLINED
 
 
 def test_slack_message_is_stored_once_at_its_own_time(session, catalog):
     incident = declare(session, catalog)
     ts = str((NOW - timedelta(minutes=7)).timestamp()) + "00"
-    first = service.add_slack_message(session, incident=incident, ts=ts, author="U_BOB",
+    first = timeline.add_slack_message(session, incident=incident, ts=ts, author="U_BOB",
                                       text="flag rate spiking", actor="U_ALICE", now=NOW,
                                       how="reaction")
-    again = service.add_slack_message(session, incident=incident, ts=ts, author="U_BOB",
+    again = timeline.add_slack_message(session, incident=incident, ts=ts, author="U_BOB",
                                       text="flag rate spiking", actor="U_ALICE", now=NOW,
                                       how="pin")
     assert first is not None and again is None
@@ -110,8 +111,8 @@ def test_slack_message_is_stored_once_at_its_own_time(session, catalog):
 
 def test_open_incident_for_system_ignores_closed_and_drills(session, catalog):
     drill = declare(session, catalog, is_drill=True)
-    assert service.open_incident_for_system(session, "fraud-detector") is None
+    assert queries.open_incident_for_system(session, "fraud-detector") is None
     real = declare(session, catalog)
-    assert service.open_incident_for_system(session, "fraud-detector").id == real.id
+    assert queries.open_incident_for_system(session, "fraud-detector").id == real.id
     assert drill.id != real.id
     assert session.get(Incident, real.id).created_at.tzinfo is not None

@@ -6,7 +6,8 @@ import threading
 import pytest
 from sqlmodel import select
 
-from incidents.alerts.ingest import AlertIn, ingest_many
+from incidents.alerts.ingest import ingest_many
+from incidents.alerts.schema import AlertIn
 from incidents.db import session_scope
 from incidents.models import Incident
 from tests.databases import on_postgres

@@ -10,12 +10,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from incidents.lifecycle import changes as service
+from incidents import queries, timeline
+from incidents.lifecycle import changes as lifecycle
 from incidents.models import EvidenceSnapshot, ModelChange, Outbox, TimelineEvent
 from incidents.registry import record as registry_record
 from incidents.registry.policy import RegistryState, Version
 from incidents.regulatory import evidence
-from incidents.triage import answers as response
+from incidents.triage import checklist
 from incidents.triage.mitigation import CallResult
 from incidents.types import EventKind, Severity
 from tests.service.conftest import NOW
@@ -24,7 +25,7 @@ BOT = "U_INCIDENTBOT"
 
 
 def open_incident(session, catalog, system="fraud-detector"):
-    return service.declare(session, title="Fraud flag rate 40%", system=system,
+    return lifecycle.declare(session, title="Fraud flag rate 40%", system=system,
                            severity=Severity.SEV2, now=NOW, catalog=catalog,
                            declared_by="U_ALICE")
 
@@ -44,7 +45,7 @@ def test_opening_queues_one_read_for_a_system_with_a_registry_and_none_without(s
                                                                                catalog):
     fraud = open_incident(session, catalog)
     open_incident(session, catalog, system="recommender")  # no `model:`
-    drill = service.declare(session, title="Drill", system="fraud-detector",
+    drill = lifecycle.declare(session, title="Drill", system="fraud-detector",
                             severity=Severity.SEV3, now=NOW, catalog=catalog, is_drill=True)
     session.flush()
 
@@ -57,7 +58,7 @@ def test_a_read_is_recorded_with_the_bots_triage_answer_unless_a_person_answered
                                                                                  catalog):
     model = catalog.systems["fraud-detector"].model
     first, second = open_incident(session, catalog), open_incident(session, catalog)
-    response.answer_triage(session, incident=second, item="model_updated", answer="no",
+    checklist.answer_triage(session, incident=second, item="model_updated", answer="no",
                            actor="U_BOB", now=NOW)
 
     for incident in (first, second):
@@ -69,10 +70,10 @@ def test_a_read_is_recorded_with_the_bots_triage_answer_unless_a_person_answered
     assert read.actor == BOT and read.data["model"]["version"] == 42
     assert read.text == ("Model registry: fraud-detector champion is v42; v42 promoted 3 h "
                          "before the incident was declared")
-    answers = response.triage_answers(session, first.id)
+    answers = checklist.triage_answers(session, first.id)
     assert answers["model_updated"].value == "yes" and answers["model_updated"].actor == BOT
     assert answers["model_updated"].note == "v42 promoted 3 h before the incident was declared"
-    kept = response.triage_answers(session, second.id)["model_updated"]
+    kept = checklist.triage_answers(session, second.id)["model_updated"]
     assert (kept.value, kept.actor) == ("no", "U_BOB")
     assert registry_record.serving_now(session, first.id)["version"] == 42
     # No checklist was posted: the bot's answer does not post one.
@@ -90,9 +91,9 @@ def test_a_click_is_stored_once_and_one_change_at_a_time(session, catalog):
             from_version=42, actor="U_BOB", key=key, now=NOW)
 
     change = ask("view:V1")
-    with pytest.raises(service.Refused, match="already asked for"):
+    with pytest.raises(timeline.Refused, match="already asked for"):
         ask("view:V1")
-    with pytest.raises(service.Refused, match="already under way"):
+    with pytest.raises(timeline.Refused, match="already under way"):
         ask("view:V2")
     work = session.exec(select(Outbox).where(Outbox.kind == "registry.change")).all()
     assert [w.payload for w in work] == [{"incident": incident.id, "change": change.id}]
@@ -121,12 +122,12 @@ def test_a_race_past_the_check_is_refused_by_the_database(engine, catalog, monke
     model = catalog.systems["fraud-detector"].model
     with session_scope(engine) as first:
         registry_record.request_change(
-            first, incident=service.get(first, incident_id), model=model, kind="rollback",
+            first, incident=queries.get(first, incident_id), model=model, kind="rollback",
             to_version=41, from_version=42, actor="U_BOB", key="view:A", now=NOW)
     monkeypatch.setattr(registry_record, "active_change", lambda session, incident_id: None)
-    with session_scope(engine) as second, pytest.raises(service.Refused):
+    with session_scope(engine) as second, pytest.raises(timeline.Refused):
         registry_record.request_change(
-            second, incident=service.get(second, incident_id), model=model, kind="rollback",
+            second, incident=queries.get(second, incident_id), model=model, kind="rollback",
             to_version=40, from_version=42, actor="U_CAROL", key="view:B", now=NOW)
     with session_scope(engine) as session:
         assert [c.request_key for c in session.exec(select(ModelChange))] == ["view:A"]

@@ -9,8 +9,9 @@ import pytest
 from sqlmodel import select
 
 from bot.cli.report import run_report
+from incidents import timeline
 from incidents.deadlines import clocks as deadlines
-from incidents.lifecycle import changes as service
+from incidents.lifecycle import changes as lifecycle
 from incidents.models import Deadline, Outbox, RegulatoryClock, TimelineEvent
 from incidents.outbox import Kind
 from incidents.regulatory import assessment as regulatory
@@ -25,7 +26,7 @@ NO = {"health": "no", "critical_infrastructure": "no", "fundamental_rights": "no
 
 
 def declare(session, catalog, system="fraud-detector", now=NOW):
-    return service.declare(session, title="Cards of one bank wrongly blocked", system=system,
+    return lifecycle.declare(session, title="Cards of one bank wrongly blocked", system=system,
                            severity=Severity.SEV2, now=now, catalog=catalog,
                            declared_by="U_ALICE")
 
@@ -103,9 +104,9 @@ def test_a_changed_assessment_moves_then_stops_the_clocks(session, catalog):
 def test_the_clocks_outlive_resolving_and_severity_changes(session, catalog):
     incident = declare(session, catalog)
     assess(session, catalog, incident, personal_data_breach="yes")
-    service.change_severity(session, incident=incident, severity=Severity.SEV4, actor="U_BOB",
+    lifecycle.change_severity(session, incident=incident, severity=Severity.SEV4, actor="U_BOB",
                             now=NOW + timedelta(minutes=1), policy=catalog.policy)
-    service.resolve(session, incident=incident, summary="Rolled back", actor="U_BOB",
+    lifecycle.resolve(session, incident=incident, summary="Rolled back", actor="U_BOB",
                     now=NOW + timedelta(minutes=2), policy=catalog.policy)
     deadlines.fire_due(session, now=NOW + timedelta(minutes=3), policy=catalog.policy)
 
@@ -119,14 +120,14 @@ def test_the_clocks_outlive_resolving_and_severity_changes(session, catalog):
 ])
 def test_incomplete_or_foreign_answers_are_refused(session, catalog, answers, said):
     incident = declare(session, catalog)
-    with pytest.raises(service.Refused, match=said):
+    with pytest.raises(timeline.Refused, match=said):
         regulatory.assess(session, incident=incident, catalog=catalog, answers=answers,
                           actor="U_BOB", now=NOW)
 
 
 def test_a_system_without_obligations_has_nothing_to_assess(session, catalog):
     incident = declare(session, catalog, system="recommender")
-    with pytest.raises(service.Refused, match="no reporting obligations for this incident"):
+    with pytest.raises(timeline.Refused, match="no reporting obligations for this incident"):
         assess(session, catalog, incident, personal_data_breach="yes")
     assert regulatory_reports.review_section(
         session, incident=incident, catalog=catalog, clock=review.Clock(None), who=str,
@@ -148,10 +149,10 @@ def test_an_initial_report_starts_the_complete_one(session, catalog):
     [submitted] = events(session, incident, EventKind.REGULATORY_REPORT_SUBMITTED)
     assert submitted.text == ("EU AI Act serious-incident report submitted as an initial, "
                               "incomplete report (EU AI Act Art. 73(2))")
-    with pytest.raises(service.Refused, match="already recorded as submitted"):
+    with pytest.raises(timeline.Refused, match="already recorded as submitted"):
         regulatory.submit(session, incident=incident, catalog=catalog, initial=False,
                           actor="U_BOB", deadline_id=done.id, now=sent)
-    with pytest.raises(service.Refused, match="no initial, incomplete form"):
+    with pytest.raises(timeline.Refused, match="no initial, incomplete form"):
         regulatory.submit(session, incident=incident, catalog=catalog, initial=True,
                           actor="U_BOB", now=sent,
                           deadline_id=clocks[K.GDPR_BREACH_NOTIFICATION].id)
@@ -166,7 +167,7 @@ def test_snoozing_a_report_reminder_needs_a_reason(session, catalog):
     incident = declare(session, catalog)
     assess(session, catalog, incident, personal_data_breach="yes")
     [clock] = running(session, incident).values()
-    with pytest.raises(service.Refused, match="only with a reason"):
+    with pytest.raises(timeline.Refused, match="only with a reason"):
         deadlines.snooze(session, incident=incident, deadline_id=clock.id,
                          duration=timedelta(hours=1), now=NOW, actor="U_BOB")
     regulatory.snooze(session, incident=incident, deadline_id=clock.id, seconds=3600,
@@ -174,7 +175,7 @@ def test_snoozing_a_report_reminder_needs_a_reason(session, catalog):
     [event] = events(session, incident, EventKind.DEADLINE_SNOOZED)
     assert event.text.endswith("snoozed for 60 min: DPO on the phone with the authority")
     assert session.get(Deadline, clock.id).due_at == NOW + timedelta(hours=72)  # unmoved
-    with pytest.raises(service.Refused, match="marked submitted with its own button"):
+    with pytest.raises(timeline.Refused, match="marked submitted with its own button"):
         deadlines.mark_done(session, incident=incident, deadline_id=clock.id, now=NOW,
                             actor="U_BOB")  # a plain "Mark done" would skip the submission
 

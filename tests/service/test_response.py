@@ -5,11 +5,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from incidents.alerts.ingest import AlertIn, ingest
-from incidents.lifecycle import changes as service
+from incidents import timeline
+from incidents.alerts.ingest import ingest
+from incidents.alerts.schema import AlertIn
+from incidents.lifecycle import changes as lifecycle
 from incidents.models import Outbox
 from incidents.outbox import Kind
-from incidents.triage import answers as response
+from incidents.triage import checklist, mitigation_log, runbook_steps
 from incidents.triage.mitigation import CallResult, Mitigation
 from incidents.triage.runbooks import Step
 from incidents.types import EventKind, Severity, Status
@@ -17,7 +19,7 @@ from tests.service.conftest import NOW
 
 
 def declare(session, catalog, severity=Severity.SEV2):
-    return service.declare(session, title="Fraud flag rate 40%", system="fraud-detector",
+    return lifecycle.declare(session, title="Fraud flag rate 40%", system="fraud-detector",
                            severity=severity, now=NOW, catalog=catalog, declared_by="U_ALICE")
 
 
@@ -28,15 +30,15 @@ def outbox(session, kind):
 def test_latest_answer_counts_and_every_answer_stays_in_the_timeline(session, catalog):
     incident = declare(session, catalog)
     ref = {"channel": "C1", "ts": "1.000"}
-    response.answer_triage(session, incident=incident, item="predictions", answer="yes",
+    checklist.answer_triage(session, incident=incident, item="predictions", answer="yes",
                            actor="U_ALICE", now=NOW, message=ref)
-    response.answer_triage(session, incident=incident, item="predictions", answer="no",
+    checklist.answer_triage(session, incident=incident, item="predictions", answer="no",
                            actor="U_BOB", now=NOW + timedelta(minutes=1), message=ref)
-    answers = response.triage_answers(session, incident.id)
+    answers = checklist.triage_answers(session, incident.id)
     assert answers["predictions"].value == "no" and answers["predictions"].actor == "U_BOB"
     assert answers["predictions"].changes == 1
     assert answers["predictions"].at == NOW + timedelta(minutes=1)
-    events = [e for e in service.timeline(session, incident.id)
+    events = [e for e in timeline.events(session, incident.id)
               if e.kind == EventKind.TRIAGE_ANSWER]
     assert [(e.text, e.actor) for e in events] == [
         ("Is the model producing predictions? → Yes", "U_ALICE"),
@@ -48,17 +50,17 @@ def test_latest_answer_counts_and_every_answer_stays_in_the_timeline(session, ca
 
 def test_answers_are_refused_when_repeated_unknown_or_too_late(session, catalog):
     incident = declare(session, catalog)
-    response.answer_triage(session, incident=incident, item="trend", answer="worse",
+    checklist.answer_triage(session, incident=incident, item="trend", answer="worse",
                            actor="U_ALICE", now=NOW)
-    with pytest.raises(service.Refused, match="already answered"):
-        response.answer_triage(session, incident=incident, item="trend", answer="worse",
+    with pytest.raises(timeline.Refused, match="already answered"):
+        checklist.answer_triage(session, incident=incident, item="trend", answer="worse",
                                actor="U_BOB", now=NOW)
-    with pytest.raises(service.Refused, match="not part of"):
-        response.answer_triage(session, incident=incident, item="trend", answer="sideways",
+    with pytest.raises(timeline.Refused, match="not part of"):
+        checklist.answer_triage(session, incident=incident, item="trend", answer="sideways",
                                actor="U_BOB", now=NOW)
-    service.resolve(session, incident=incident, summary="fixed", actor="U_ALICE", now=NOW)
-    with pytest.raises(service.Refused, match="triage is over"):
-        response.answer_triage(session, incident=incident, item="impact", answer="none",
+    lifecycle.resolve(session, incident=incident, summary="fixed", actor="U_ALICE", now=NOW)
+    with pytest.raises(timeline.Refused, match="triage is over"):
+        checklist.answer_triage(session, incident=incident, item="impact", answer="none",
                                actor="U_ALICE", now=NOW)
 
 
@@ -69,31 +71,31 @@ def test_opening_alert_is_the_first_firing_one(session, catalog):
     ingest(session, alert=AlertIn(system="recommender", title="Latency up",
                                   started_at=NOW - timedelta(minutes=1)),
            source="generic", now=NOW, catalog=catalog)
-    opening, count = response.opening_alert(session, first.incident_id)
+    opening, count = checklist.opening_alert(session, first.incident_id)
     assert (opening.title, opening.signal, count) == ("CTR down", "business_metric", 2)
     declared = declare(session, catalog)
-    assert response.opening_alert(session, declared.id) == (None, 0)
+    assert checklist.opening_alert(session, declared.id) == (None, 0)
 
 
 def test_runbook_ticks_are_events_and_the_latest_counts(session, catalog):
     incident = declare(session, catalog)
     step = Step(2, "Check for schema changes")
-    response.open_runbook(session, incident=incident, runbook="data_pipeline_failure",
+    runbook_steps.open_runbook(session, incident=incident, runbook="data_pipeline_failure",
                           title="Data pipeline failure", actor="U_ALICE", now=NOW)
-    response.tick_runbook_step(session, incident=incident, runbook="data_pipeline_failure",
+    runbook_steps.tick_runbook_step(session, incident=incident, runbook="data_pipeline_failure",
                                title="Data pipeline failure", step=step, done=True,
                                actor="U_BOB", now=NOW)
-    with pytest.raises(service.Refused, match="already done"):
-        response.tick_runbook_step(session, incident=incident, runbook="data_pipeline_failure",
+    with pytest.raises(timeline.Refused, match="already done"):
+        runbook_steps.tick_runbook_step(session, incident=incident, runbook="data_pipeline_failure",
                                    title="Data pipeline failure", step=step, done=True,
                                    actor="U_BOB", now=NOW)
-    ticks = response.runbook_ticks(session, incident.id, "data_pipeline_failure")
+    ticks = runbook_steps.runbook_ticks(session, incident.id, "data_pipeline_failure")
     assert ticks[2].done and ticks[2].actor == "U_BOB"
-    response.tick_runbook_step(session, incident=incident, runbook="data_pipeline_failure",
+    runbook_steps.tick_runbook_step(session, incident=incident, runbook="data_pipeline_failure",
                                title="Data pipeline failure", step=step, done=False,
                                actor="U_ALICE", now=NOW)
-    assert not response.runbook_ticks(session, incident.id, "data_pipeline_failure")[2].done
-    texts = [e.text for e in service.timeline(session, incident.id)
+    assert not runbook_steps.runbook_ticks(session, incident.id, "data_pipeline_failure")[2].done
+    texts = [e.text for e in timeline.events(session, incident.id)
              if e.kind == EventKind.RUNBOOK_STEP]
     assert texts == [
         "Runbook opened: Data pipeline failure",
@@ -110,12 +112,12 @@ def test_mitigations_record_success_failure_and_manual_steps(session, catalog):
     incident = declare(session, catalog)
     failed = CallResult(ok=False, status=500, detail="HTTP 500: boom", target="ops.example")
     ok = CallResult(ok=True, status=200, detail="HTTP 200", target="ops.example")
-    first = response.record_mitigation(session, incident=incident, mitigation=Mitigation.ROLLBACK,
+    first = mitigation_log.record_mitigation(session, incident=incident, mitigation=Mitigation.ROLLBACK,
                                        parameters={}, result=failed, actor="U_ALICE", now=NOW)
-    second = response.record_mitigation(session, incident=incident,
+    second = mitigation_log.record_mitigation(session, incident=incident,
                                         mitigation=Mitigation.ROLLBACK, parameters={}, result=ok,
                                         actor="U_BOB", now=NOW)
-    manual = response.record_mitigation(session, incident=incident,
+    manual = mitigation_log.record_mitigation(session, incident=incident,
                                         mitigation=Mitigation.THRESHOLD,
                                         parameters={"threshold": 0.7}, result=None,
                                         actor="U_BOB", now=NOW)
@@ -131,7 +133,7 @@ def test_mitigations_record_success_failure_and_manual_steps(session, catalog):
 def test_sev1_declared_or_applied_queues_the_emergency_response(session, catalog):
     calm = declare(session, catalog, severity=Severity.SEV3)
     assert outbox(session, Kind.EMERGENCY) == []
-    service.change_severity(session, incident=calm, severity=Severity.SEV1, actor="U_BOB",
+    lifecycle.change_severity(session, incident=calm, severity=Severity.SEV1, actor="U_BOB",
                             now=NOW)
     urgent = declare(session, catalog, severity=Severity.SEV1)
     queued = outbox(session, Kind.EMERGENCY)

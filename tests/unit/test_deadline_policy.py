@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from incidents.catalog.models import Policy
-from incidents.deadlines.clocks import (
+from incidents.deadlines.policy import (
     Stage,
     add_business_days,
     clocks,

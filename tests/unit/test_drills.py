@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.slack.drill_marking import MARKER_ID, mark
-from incidents.alerts.ingest import AlertIn
+from incidents.alerts.schema import AlertIn
 from incidents.catalog import load_catalog
 from incidents.drills import play as drills
 from incidents.drills import scenarios
@@ -180,7 +180,7 @@ def test_marking_a_message_is_idempotent_and_keeps_the_title_first():
 
 def test_a_drill_runs_its_policy_and_escalation_waits_at_its_speed():
     from incidents.catalog.models import Policy
-    from incidents.deadlines.clocks import clocks, lead_for
+    from incidents.deadlines.policy import clocks, lead_for
     from incidents.deadlines.speed import at_speed
     from incidents.models import Escalation, Incident
     from incidents.oncall import paging

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from incidents.comms.notifications import join_sentences
-from incidents.lifecycle.changes import Refused
 from incidents.response_times import first_response
 from incidents.review.findings import parse_moment
+from incidents.timeline import Refused
 from incidents.types import EventKind
 
 T0 = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)

@@ -2,15 +2,8 @@
 
 import pytest
 
-from incidents.triage.outcome import (
-    ITEMS,
-    MIN_ANSWERS,
-    DiagnosisPath,
-    ImmediateAction,
-    answer_text,
-    assess,
-    is_ready,
-)
+from incidents.triage.checklist import ITEMS, MIN_ANSWERS, answer_text
+from incidents.triage.outcome import DiagnosisPath, ImmediateAction, assess, is_ready
 from incidents.types import Severity
 
 E = ImmediateAction.EMERGENCY

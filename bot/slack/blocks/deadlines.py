@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextB
 from bot.slack.blocks.common import md, plain, slack_date
 from bot.slack.ids import Action, encode
 from bot.slack.mrkdwn import escape, user
-from incidents.deadlines.clocks import NOTIFICATIONS, TASKS, TITLES, Stage
+from incidents.deadlines.policy import NOTIFICATIONS, TASKS, TITLES, Stage
 from incidents.types import DeadlineKind, DeadlineState
 
 SNOOZES = ((Action.DEADLINE_SNOOZE_15M, "Snooze 15 min", 15 * 60),

@@ -29,7 +29,7 @@ from bot.slack.blocks.common import md, option, plain, slack_date
 from bot.slack.blocks.comms import code_chunks
 from bot.slack.ids import VALUE, Action, Field, ViewId, encode
 from bot.slack.mrkdwn import escape, user
-from incidents.deadlines.clocks import Stage
+from incidents.deadlines.policy import Stage
 from incidents.regulatory.assessment import OpenClock
 from incidents.regulatory.clocks import Question
 

@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
 from bot.slack.blocks.common import md, plain, slack_date
 from bot.slack.ids import Action, encode
 from bot.slack.mrkdwn import escape, user
-from incidents.triage.answers import Tick
+from incidents.triage.runbook_steps import Tick
 from incidents.triage.runbooks import Heading, Note, Runbook, Step
 
 MAX_BLOCKS = 50

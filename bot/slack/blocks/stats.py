@@ -17,7 +17,7 @@ from incidents.analytics.report_format import (
     signed,
     signed_duration,
 )
-from incidents.deadlines.clocks import TITLES
+from incidents.deadlines.policy import TITLES
 from incidents.types import DeadlineKind
 
 TOP = 5

@@ -21,9 +21,9 @@ from bot.slack.blocks.common import md, plain, severity_label, slack_date
 from bot.slack.ids import Action, encode
 from bot.slack.mrkdwn import clip, escape, user
 from incidents.models import Alert
+from incidents.triage import checklist, runbooks
 from incidents.triage import outcome as triage
-from incidents.triage import runbooks
-from incidents.triage.answers import Answer
+from incidents.triage.checklist import Answer
 from incidents.triage.mitigation import Mitigation
 from incidents.types import Severity
 from incidents.wording import describe_metric
@@ -87,18 +87,18 @@ def checklist_blocks(
             "kept in the timeline with who gave it and when."
         )]),
     ]
-    for number, item in enumerate(triage.ITEMS, start=1):
+    for number, item in enumerate(checklist.ITEMS, start=1):
         blocks += _item(incident_id, number, item, answers.get(item.key), opening, open_)
     blocks += _outcome(incident_id, severity, outcome, answered=len(answers), open_=open_)
     done = len(answers)
-    return f"Triage checklist for incident #{incident_id}: {done} of {len(triage.ITEMS)} " \
+    return f"Triage checklist for incident #{incident_id}: {done} of {len(checklist.ITEMS)} " \
         "answered", blocks
 
 
 def _item(
     incident_id: int,
     number: int,
-    item: triage.Item,
+    item: checklist.Item,
     answer: Answer | None,
     opening: Opening,
     open_: bool,
@@ -138,11 +138,11 @@ def _outcome(
 ) -> list[Block]:
     if outcome is None:
         return [DividerBlock(), ContextBlock(elements=[md(
-            f"A proposal appears once the business impact and at least {triage.MIN_ANSWERS} "
+            f"A proposal appears once the business impact and at least {checklist.MIN_ANSWERS} "
             f"items are answered ({answered} so far), or as soon as the model is known not to "
             "be producing predictions."
         )])]
-    total = len(triage.ITEMS)
+    total = len(checklist.ITEMS)
     heading = "*Proposal*" if outcome.complete else \
         f"*Proposal* (provisional: {outcome.answered} of {total} answered)"
     current = " (the current severity)" if int(outcome.severity) == severity else ""

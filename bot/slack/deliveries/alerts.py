@@ -9,7 +9,7 @@ from bot.container import Bot
 from bot.slack.blocks.alerts import BATCH_LISTED, alert_blocks
 from bot.slack.deliveries.posting import channel_of, post_once
 from incidents import outbox
-from incidents.alerts import ingest as alert_service
+from incidents.alerts import ingest as alerts
 from incidents.models import Incident, Outbox
 from incidents.outbox import Kind
 
@@ -22,7 +22,7 @@ async def post_batch(bot: Bot, item: Outbox) -> None:
     """A storm of thousands becomes a handful of messages, one every few seconds per channel."""
     with bot.session() as session:
         incident = session.get(Incident, item.incident_id)
-        batch = alert_service.unposted(session, item.incident_id, shown=BATCH_LISTED)
+        batch = alerts.unposted(session, item.incident_id, shown=BATCH_LISTED)
     if not batch.ids:
         return
     channel = channel_of(incident)
@@ -32,9 +32,9 @@ async def post_batch(bot: Bot, item: Outbox) -> None:
     # A message an earlier attempt posted covers the alerts up to where it said, no further.
     up_to = (posted.get("metadata") or {}).get("event_payload", {}).get("up_to", batch.ids[-1])
     with bot.session() as session:
-        alert_service.mark_posted(session, item.incident_id, up_to=up_to)
+        alerts.mark_posted(session, item.incident_id, up_to=up_to)
         # More may have arrived while we posted; they go in the next batch.
-        if alert_service.has_unposted(session, item.incident_id):
+        if alerts.has_unposted(session, item.incident_id):
             # Up to a second later at random: channels opened by one storm drift apart
             # instead of all posting in the same moment every five seconds.
             spacing = ALERT_BATCH_SPACING * (1 + random.random() / 5)

@@ -8,7 +8,7 @@ from bot.slack.blocks.comms import draft_message, followup_message
 from bot.slack.deliveries.posting import channel_of, post_once
 from incidents.comms import notifications as communications
 from incidents.comms.notifications import NotificationKind
-from incidents.deadlines import clocks as deadlines
+from incidents.deadlines import policy as deadline_policy
 from incidents.models import FollowUp, Incident, Notification, Outbox
 from incidents.outbox import Kind
 from incidents.types import DeadlineKind
@@ -28,7 +28,7 @@ async def post_draft(bot: Bot, item: Outbox) -> None:
     channel = channel_of(incident)
     text, blocks = draft_message(
         row, client_channel=communications.client_channel(bot.catalog, incident),
-        deadline_title=deadlines.TITLES.get(DeadlineKind(deadline.kind)) if deadline else None,
+        deadline_title=deadline_policy.TITLES.get(DeadlineKind(deadline.kind)) if deadline else None,
         deadline_due=deadline.due_at if deadline else None,
     )
     if row.draft_ts:

@@ -18,7 +18,7 @@ from bot.container import Bot
 from bot.slack.blocks import oncall as blocks
 from bot.slack.deliveries.posting import post_once
 from bot.slack.people import learn
-from incidents.lifecycle import changes as service
+from incidents import timeline
 from incidents.models import Escalation, Handoff, Incident, Outbox, Page
 from incidents.oncall import handoffs, paging
 from incidents.oncall.schedule import next_handoffs
@@ -97,7 +97,7 @@ async def deliver_page(bot: Bot, item: Outbox) -> None:
         row = session.get(Page, page.id)
         row.dm_channel, row.dm_ts, row.sent_at = channel, ts, now
         where = f", on call for {page.schedule}" if page.schedule else ""
-        service.record(
+        timeline.record(
             session, incident=session.get(Incident, incident.id), kind=EventKind.PAGED, now=now,
             actor=escalation.requested_by,
             text=f"Paged (level {page.level + 1}{where}, {why})",

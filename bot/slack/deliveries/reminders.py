@@ -8,7 +8,7 @@ from bot.container import Bot
 from bot.slack.blocks.deadlines import ReminderView, reminder
 from bot.slack.deliveries import regulatory
 from bot.slack.deliveries.posting import channel_of, post_once
-from incidents.deadlines import clocks as deadlines
+from incidents.deadlines import policy as deadline_policy
 from incidents.models import Deadline, Incident, Outbox
 from incidents.outbox import Kind
 from incidents.types import REGULATORY_DEADLINES, DeadlineKind
@@ -35,7 +35,7 @@ async def deliver(bot: Bot, item: Outbox) -> None:
             .join(Incident, col(Incident.id) == col(Deadline.incident_id))
             .where(Deadline.id == item.payload["deadline"])
         ).first() or (None, None)
-    if deadline is None or deadline.state not in deadlines.LIVE:
+    if deadline is None or deadline.state not in deadline_policy.LIVE:
         return  # met or stopped while Slack was unreachable: the message would only confuse
     if deadline.kind in REGULATORY_DEADLINES:  # a report: its own words and buttons
         rendered = regulatory.reminder_message(
@@ -78,7 +78,7 @@ def recipients(bot: Bot, incident: Incident, kind: DeadlineKind) -> list[str]:
 
 def _contact(bot: Bot, incident: Incident, kind: DeadlineKind) -> str | None:
     client = bot.catalog.client_for(incident.system)
-    if client is None or kind not in deadlines.NOTIFICATIONS:
+    if client is None or kind not in deadline_policy.NOTIFICATIONS:
         return None
     contact = (client.executive_contact if kind == DeadlineKind.EXECUTIVE_NOTIFICATION
                else client.technical_contact)

@@ -19,7 +19,7 @@ from bot.container import Bot
 from bot.slack.blocks.summary import summary_blocks, topic
 from bot.slack.channel_names import channel_name
 from bot.slack.deliveries.posting import post_once
-from incidents.lifecycle import changes as service
+from incidents import timeline
 from incidents.models import Incident, Outbox
 from incidents.outbox import Kind
 from incidents.registry import record as registry_record
@@ -93,7 +93,7 @@ async def _create_channel(bot: Bot, incident: Incident) -> None:
             if won:
                 row = session.get(Incident, incident.id)
                 session.refresh(row)
-                service.record(
+                timeline.record(
                     session, incident=row, kind=EventKind.CHANNEL_CREATED, now=bot.now(),
                     text=f"Channel #{channel['name']} created", data={"channel": channel["id"]},
                 )

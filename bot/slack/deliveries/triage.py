@@ -17,9 +17,8 @@ from bot.slack.mrkdwn import escape
 from bot.slack.runbooks import Runbooks
 from incidents.models import Incident, Outbox
 from incidents.outbox import Kind
-from incidents.triage import answers as response
+from incidents.triage import checklist, runbook_steps, runbooks
 from incidents.triage import outcome as triage
-from incidents.triage import runbooks
 from incidents.types import Severity
 
 log = logging.getLogger(__name__)
@@ -27,7 +26,7 @@ REPLACED_CHECKLIST = ("This triage checklist was replaced by a newer one further
                       "channel; answer there.")
 
 
-def outcome_for(bot: Bot, incident: Incident, answers: dict[str, response.Answer],
+def outcome_for(bot: Bot, incident: Incident, answers: dict[str, checklist.Answer],
                 signal: str | None) -> triage.Outcome | None:
     system = bot.catalog.systems.get(incident.system)
     deployment = answers.get("model_updated")
@@ -42,8 +41,8 @@ def outcome_for(bot: Bot, incident: Incident, answers: dict[str, response.Answer
 async def _post_checklist(bot: Bot, item: Outbox) -> None:
     with bot.session() as session:
         incident = session.get(Incident, item.incident_id)
-        answers = response.triage_answers(session, incident.id)
-        alert, count = response.opening_alert(session, incident.id)
+        answers = checklist.triage_answers(session, incident.id)
+        alert, count = checklist.opening_alert(session, incident.id)
     if incident.channel_id is None:
         raise RuntimeError("the incident has no channel yet")
     text, blocks = checklist_blocks(
@@ -77,7 +76,7 @@ async def _post_runbook(bot: Bot, item: Outbox) -> None:
     name = item.payload["runbook"]
     with bot.session() as session:
         incident = session.get(Incident, item.incident_id)
-        ticks = response.runbook_ticks(session, incident.id, name)
+        ticks = runbook_steps.runbook_ticks(session, incident.id, name)
     if incident.channel_id is None:
         raise RuntimeError("the incident has no channel yet")
     try:

@@ -9,7 +9,7 @@ from bot.slack.blocks.modals import assign_modal, note_modal, resolve_modal
 from bot.slack.ids import Action, decode
 from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
-from incidents.lifecycle import changes as service
+from incidents.lifecycle import changes as lifecycle
 from incidents.oncall import paging
 from incidents.types import Severity, Status
 
@@ -29,7 +29,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
         user = body["user"]["id"]
         await apply_change(
             bot, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
-            change=lambda s, inc, now: service.change_severity(
+            change=lambda s, inc, now: lifecycle.change_severity(
                 s, incident=inc, severity=Severity(int(severity)), actor=user, now=now,
                 policy=bot.catalog.policy, catalog=bot.catalog),
         )
@@ -41,7 +41,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
         user = body["user"]["id"]
         await apply_change(
             bot, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
-            change=lambda s, inc, now: service.change_status(
+            change=lambda s, inc, now: lifecycle.change_status(
                 s, incident=inc, status=Status(status), actor=user, now=now,
                 policy=bot.catalog.policy),
         )
@@ -53,7 +53,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
         user = body["user"]["id"]
         await apply_change(
             bot, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
-            change=lambda s, inc, now: service.decline(s, incident=inc, actor=user, now=now,
+            change=lambda s, inc, now: lifecycle.decline(s, incident=inc, actor=user, now=now,
                                                        policy=bot.catalog.policy),
         )
 
@@ -67,7 +67,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
             # Stops any paging, counts for time to acknowledge, makes them commander if none.
             paging.acknowledge(session, incident=incident, user=user, now=now)
             if incident.status == Status.TRIAGE:
-                service.change_status(session, incident=incident, status=Status.INVESTIGATING,
+                lifecycle.change_status(session, incident=incident, status=Status.INVESTIGATING,
                                       actor=user, now=now, policy=bot.catalog.policy)
 
         await apply_change(bot, incident_id=incident_id, user=user, channel=_channel(body),

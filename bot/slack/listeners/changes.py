@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from bot.container import Bot
 from bot.slack.listeners import context
-from incidents.lifecycle import changes as service
+from incidents import timeline
 from incidents.models import Incident
 
 Change = Callable[[Session, Incident, datetime], object]
@@ -33,7 +33,7 @@ async def apply_change(
         with bot.session() as session:
             row = session.get(Incident, incident_id)
             change(session, row, bot.now())
-    except service.Refused as refused:
+    except timeline.Refused as refused:
         await _tell(respond, str(refused))
         return False
     return True

@@ -15,7 +15,8 @@ from bot.slack.listeners.changes import apply_change
 from bot.slack.listeners.deadlines import status_report
 from bot.slack.mrkdwn import escape
 from bot.slack.subcommands import Invocation
-from incidents.lifecycle import changes as service
+from incidents import queries, roles, timeline
+from incidents.lifecycle import changes as lifecycle
 from incidents.types import Role, Severity, Status
 
 
@@ -68,7 +69,7 @@ def _register_core(bot: Bot) -> None:
             await call.reply("Usage: `/incident severity <1-4>`, for example "
                              "`/incident severity 2`.")
             return
-        await change(call, lambda s, inc, now: service.change_severity(
+        await change(call, lambda s, inc, now: lifecycle.change_severity(
             s, incident=inc, severity=Severity(level), actor=call.user, now=now,
             policy=bot.catalog.policy, catalog=bot.catalog))
 
@@ -84,7 +85,7 @@ def _register_core(bot: Bot) -> None:
         except ValueError:
             await call.reply("Usage: `/incident status <triage|investigating|mitigated|closed>`.")
             return
-        await change(call, lambda s, inc, now: service.change_status(
+        await change(call, lambda s, inc, now: lifecycle.change_status(
             s, incident=inc, status=target, actor=call.user, now=now,
             policy=bot.catalog.policy))
 
@@ -96,7 +97,7 @@ def _register_core(bot: Bot) -> None:
         if word not in set(Role) or len(mentions) != 1:
             await call.reply("Usage: `/incident assign <commander|comms|scribe|engineer> @person`.")
             return
-        await change(call, lambda s, inc, now: service.assign(
+        await change(call, lambda s, inc, now: roles.assign(
             s, incident=inc, role=Role(word), user=mentions[0], actor=call.user, now=now))
 
     @add("note", usage="note <text>", needs_incident=True, help="add a note to the timeline")
@@ -104,7 +105,7 @@ def _register_core(bot: Bot) -> None:
         if not call.args:
             await call.reply("Usage: `/incident note <text>`.")
             return
-        await change(call, lambda s, inc, now: service.add_note(
+        await change(call, lambda s, inc, now: timeline.add_note(
             s, incident=inc, text=call.args, actor=call.user, now=now))
 
     @add("resolve", usage="resolve", needs_incident=True,
@@ -118,7 +119,7 @@ def _register_core(bot: Bot) -> None:
     @add("decline", usage="decline [reason]", needs_incident=True,
          help="close the incident as a false alarm")
     async def decline(call: Invocation) -> None:
-        await change(call, lambda s, inc, now: service.decline(
+        await change(call, lambda s, inc, now: lifecycle.decline(
             s, incident=inc, actor=call.user, now=now, reason=call.args,
             policy=bot.catalog.policy))
 
@@ -138,8 +139,8 @@ def _register_core(bot: Bot) -> None:
             return
 
         def fn(s, inc, now):
-            into = service.get(s, target)
-            service.merge(s, incident=inc, into=into, actor=call.user, now=now,
+            into = queries.get(s, target)
+            lifecycle.merge(s, incident=inc, into=into, actor=call.user, now=now,
                           policy=bot.catalog.policy)
 
         await change(call, fn)
@@ -147,7 +148,7 @@ def _register_core(bot: Bot) -> None:
     @add("list", usage="list", help="list open incidents with their channels")
     async def list_(call: Invocation) -> None:
         with bot.session() as session:
-            incidents = service.open_incidents(session)
+            incidents = queries.open_incidents(session)
         await call.reply(_list_text(await context.visible(bot, incidents, call.user)))
 
     @add("help", usage="help", help="show this help")

@@ -28,9 +28,9 @@ from bot.slack.ids import VALUE, Action, ViewId, decode
 from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
 from bot.slack.subcommands import Invocation
+from incidents import timeline
 from incidents.comms import notifications as communications
 from incidents.comms.notifications import FIELDS, NotificationKind, SentVia
-from incidents.lifecycle import changes as service
 from incidents.models import Incident, Notification
 
 log = logging.getLogger(__name__)
@@ -133,7 +133,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
             row = _owned(session, incident, int(notification_id))
             if not communications.mark_sent(session, notification=row, via=SentVia.MARKED,
                                             actor=user, now=now, policy=bot.catalog.policy):
-                raise service.Refused(ALREADY_SENT)
+                raise timeline.Refused(ALREADY_SENT)
 
         await apply_change(bot, incident_id=incident_id, user=user, channel=_channel(body),
                            change=change, respond=respond)
@@ -187,7 +187,7 @@ async def _send_to_client(bot: Bot, incident_id: int, notification_id: int, user
         if not communications.mark_sent(session, notification=fresh, via=SentVia.CLIENT_CHANNEL,
                                         actor=user, now=now, client_ts=posted["ts"],
                                         policy=bot.catalog.policy):
-            raise service.Refused(ALREADY_SENT)
+            raise timeline.Refused(ALREADY_SENT)
 
     await apply_change(bot, incident_id=incident_id, user=user, channel=None, change=change,
                        respond=respond)
@@ -196,7 +196,7 @@ async def _send_to_client(bot: Bot, incident_id: int, notification_id: int, user
 def _owned(session, incident: Incident, notification_id: int) -> Notification:
     row = session.get(Notification, notification_id)
     if row is None or row.incident_id != incident.id:
-        raise service.Refused("That draft belongs to no notification of this incident.")
+        raise timeline.Refused("That draft belongs to no notification of this incident.")
     return row
 
 

@@ -8,8 +8,7 @@ import time
 from slack_sdk.errors import SlackApiError
 
 from bot.container import Bot
-from incidents import access
-from incidents.lifecycle import changes as service
+from incidents import access, queries
 from incidents.models import Incident
 
 _MEMBER_CACHE_SECONDS = 30
@@ -17,14 +16,14 @@ _MEMBER_CACHE_SECONDS = 30
 
 def incident_by_id(bot: Bot, incident_id: int) -> Incident | None:
     with bot.session() as session:
-        return service.get(session, incident_id)
+        return queries.get(session, incident_id)
 
 
 def incident_in_channel(bot: Bot, channel_id: str | None) -> Incident | None:
     if not channel_id:
         return None
     with bot.session() as session:
-        return service.by_channel(session, channel_id)
+        return queries.by_channel(session, channel_id)
 
 
 async def is_member(bot: Bot, channel_id: str, user_id: str) -> bool:

@@ -14,8 +14,8 @@ from bot.slack.blocks.deadlines import done_note, settled, snoozed_note, status_
 from bot.slack.ids import Action, decode
 from bot.slack.listeners.changes import apply_change
 from bot.slack.listeners.regulatory import reportability_status
+from incidents import queries, timeline
 from incidents.deadlines import clocks as deadlines
-from incidents.lifecycle import changes as service
 from incidents.types import REGULATORY_DEADLINES
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
             met = deadlines.mark_done(session, incident=incident, deadline_id=int(deadline_id),
                                       now=now, actor=user, policy=bot.catalog.policy)
             if met is None:
-                raise service.Refused(GONE)
+                raise timeline.Refused(GONE)
 
         if await apply_change(bot, incident_id=incident_id, user=user, channel=_channel(body),
                               change=change, respond=respond):
@@ -53,7 +53,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
                                        duration=timedelta(seconds=int(seconds)), now=now,
                                        actor=user)
             if snoozed is None:
-                raise service.Refused(GONE)
+                raise timeline.Refused(GONE)
             until.append(snoozed.snoozed_until)
 
         if await apply_change(bot, incident_id=incident_id, user=user, channel=_channel(body),
@@ -81,7 +81,7 @@ def status_report(bot: Bot, incident_id: int) -> str:
     """`/incident status` without an argument: the status and the open deadlines, the
     reports owed among them with their articles (bot/slack/listeners/regulatory.py)."""
     with bot.session() as session:
-        incident = service.get(session, incident_id)
+        incident = queries.get(session, incident_id)
         rows = deadlines.open_deadlines(session, incident_id=incident_id)
     text = status_text(incident, [d for d in rows if d.kind not in REGULATORY_DEADLINES],
                        bot.now())

@@ -24,6 +24,7 @@ from bot.container import Bot
 from bot.slack.blocks.drift import drift_summary, headline
 from bot.slack.mrkdwn import escape
 from bot.slack.subcommands import Invocation
+from incidents import timeline
 from incidents.catalog.models import DataSources
 from incidents.drift import DriftDataError, DriftReport
 from incidents.drift.sources import (
@@ -33,7 +34,6 @@ from incidents.drift.sources import (
     missing_sources,
     shown_error,
 )
-from incidents.lifecycle import changes as service
 from incidents.models import Incident
 from incidents.types import EventKind
 
@@ -97,7 +97,7 @@ async def post_drift_report(bot: Bot, *, incident: Incident, user: str, reply) -
         return
     files = await _upload(bot, incident=incident, evidence=evidence, now=now, reply=reply)
     with bot.session() as session:
-        service.record(
+        timeline.record(
             session, incident=session.get(Incident, incident.id), kind=EventKind.DRIFT_REPORT,
             now=bot.now(), actor=user, text=f"Drift report: {headline(evidence.report)}",
             data={

@@ -19,9 +19,9 @@ from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
 from bot.slack.mrkdwn import escape
 from bot.slack.subcommands import Invocation
+from incidents import timeline
 from incidents.drills import play as drills
 from incidents.drills import scenarios
-from incidents.lifecycle import changes as service
 
 log = logging.getLogger(__name__)
 CHECK_SECONDS = 1.0
@@ -69,7 +69,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
                     catalog=bot.catalog,
                 )
                 incident_id = started.incident_id
-        except service.Refused as refused:
+        except timeline.Refused as refused:
             await call.reply(str(refused))
             return
         pace = "" if request.speed == 1 else f" at {request.speed:g}× speed"

@@ -15,7 +15,7 @@ from bot.slack.listeners.changes import apply_change
 from bot.slack.listeners.review import viewer_zone
 from bot.slack.mrkdwn import escape
 from bot.slack.subcommands import Invocation
-from incidents.lifecycle import changes as service
+from incidents import timeline
 from incidents.review import findings
 from incidents.types import ROOT_CAUSE_CATEGORIES
 
@@ -77,7 +77,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
         zone = await viewer_zone(bot, call.user) or ZoneInfo("UTC")
         try:
             at = findings.parse_moment(call.args, now=bot.now(), zone=zone)
-        except service.Refused as refused:
+        except timeline.Refused as refused:
             await call.reply(str(refused))
             return
         await apply_change(

@@ -17,10 +17,10 @@ from bot.slack.ids import VALUE, Action, Field, ViewId, decode
 from bot.slack.listeners import context
 from bot.slack.listeners import registry as model_rollback
 from bot.slack.subcommands import Invocation
-from incidents.lifecycle import changes as service
+from incidents import timeline
 from incidents.models import Incident
 from incidents.regulatory import evidence
-from incidents.triage import answers as response
+from incidents.triage import mitigation_log
 from incidents.triage.mitigation import Mitigation, describe, parse_threshold, request_body
 
 Tell = Callable[[str], Awaitable[None]]
@@ -60,8 +60,8 @@ def register(app: AsyncApp, bot: Bot) -> None:
             await tell(refusal)
             return
         try:
-            response.check_can_mitigate(incident)
-        except service.Refused as refused:
+            mitigation_log.check_can_mitigate(incident)
+        except timeline.Refused as refused:
             await tell(str(refused))
             return
         key = (incident_id, str(mitigation))
@@ -83,7 +83,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
                     parameters=parameters, requested_by=user,
                 ))
             with bot.session() as session:
-                response.record_mitigation(
+                mitigation_log.record_mitigation(
                     session, incident=session.get(Incident, incident_id), mitigation=mitigation,
                     parameters=parameters, result=result, actor=user, now=bot.now(),
                 )
@@ -127,8 +127,8 @@ def register(app: AsyncApp, bot: Bot) -> None:
                 return
             if model_rollback.model_target(bot, incident):  # a registry: choose the version
                 try:
-                    response.check_can_mitigate(incident)
-                except service.Refused as refused:
+                    mitigation_log.check_can_mitigate(incident)
+                except timeline.Refused as refused:
                     await telling(respond)(str(refused))
                     return
                 await model_rollback.open_form(bot, client, trigger_id=body["trigger_id"],

@@ -17,7 +17,7 @@ from bot.slack.blocks.registry import rollback_form, rollback_reading, rollback_
 from bot.slack.deliveries.registry import read_state
 from bot.slack.ids import VALUE, Action, Field, ViewId, decode
 from bot.slack.listeners import context
-from incidents.lifecycle import changes as service
+from incidents import timeline
 from incidents.models import Alert, Incident, ModelChange
 from incidents.registry import policy as registry
 from incidents.registry import record as registry_record
@@ -91,7 +91,7 @@ def register(app: AsyncApp, bot: Bot, tell_in_channel: Callable[[int, str], Tell
                 registry_record.request_change(
                     session, incident=session.get(Incident, incident_id), model=system.model,
                     actor=user, now=bot.now(), **change)
-        except service.Refused as refused:
+        except timeline.Refused as refused:
             await tell(str(refused))
 
     @app.view(ViewId.MODEL_ROLLBACK)

@@ -16,8 +16,7 @@ from bot.container import Bot
 from bot.slack.listeners.changes import apply_change
 from bot.slack.people import learn
 from bot.slack.subcommands import Invocation
-from incidents import people
-from incidents.lifecycle import changes as service
+from incidents import people, timeline
 from incidents.models import Incident
 from incidents.review import draft as review
 from incidents.review import followups
@@ -116,7 +115,7 @@ async def share_review(bot: Bot, *, incident: Incident, user: str, reply) -> Non
         return
     file = (response.get("files") or [response.get("file") or {}])[0]
     with bot.session() as session:
-        service.record(
+        timeline.record(
             session, incident=session.get(Incident, incident.id), kind=EventKind.REVIEW_SHARED,
             now=bot.now(), actor=user, text=f"Post-incident review draft shared ({filename})",
             data={"file": file.get("id"), "filename": filename, "events": events,

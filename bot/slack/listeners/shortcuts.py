@@ -9,7 +9,7 @@ from bot.slack.blocks.modals import pick_incident_modal
 from bot.slack.ids import Shortcut
 from bot.slack.listeners import context
 from bot.slack.listeners.timeline_capture import add_message_to_incident
-from incidents.lifecycle import changes as service
+from incidents import queries
 
 # private_metadata holds at most 3000 characters; keep the message text within that.
 METADATA_TEXT_LIMIT = 2500
@@ -29,7 +29,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
         incident = context.incident_in_channel(bot, channel)
         if incident is None:
             with bot.session() as session:
-                everything = service.open_incidents(session)
+                everything = queries.open_incidents(session)
             candidates = await context.visible(bot, everything, user)
             if len(candidates) == 1:
                 incident = candidates[0]

@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 from bot.container import Bot
 from bot.slack.listeners import context
 from bot.slack.mrkdwn import unescape
-from incidents.lifecycle import changes as service
+from incidents import timeline
 from incidents.models import Incident
 
 Reply = Callable[..., Awaitable[object]]
@@ -32,7 +32,7 @@ async def add_message_to_incident(
         return False
     permalink = await _permalink(bot, message)
     with bot.session() as session:
-        added = service.add_slack_message(
+        added = timeline.add_slack_message(
             session,
             incident=session.get(Incident, incident_id),
             ts=message["ts"],

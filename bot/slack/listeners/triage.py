@@ -22,10 +22,9 @@ from bot.slack.listeners.changes import apply_change
 from bot.slack.mrkdwn import escape
 from bot.slack.runbooks import Runbooks
 from bot.slack.subcommands import Invocation
-from incidents.lifecycle import changes as service
+from incidents.lifecycle import changes as lifecycle
 from incidents.models import Incident
-from incidents.triage import answers as response
-from incidents.triage import runbooks
+from incidents.triage import checklist, runbook_steps, runbooks
 from incidents.types import Severity
 
 log = logging.getLogger(__name__)
@@ -54,9 +53,9 @@ async def _say(respond, text: str) -> None:
 def register(app: AsyncApp, bot: Bot) -> None:
     books = Runbooks(bot)
 
-    async def checklist(incident_id: int, user: str, respond) -> None:
+    async def post_checklist(incident_id: int, user: str, respond) -> None:
         await apply_change(bot, incident_id=incident_id, user=user, channel=None, respond=respond,
-                           change=lambda s, inc, now: response.post_checklist(s, incident=inc))
+                           change=lambda s, inc, now: checklist.post_checklist(s, incident=inc))
 
     async def open_runbook(incident_id: int, name: str, user: str, respond) -> None:
         incident, refusal = await context.authorise(bot, incident_id, user)
@@ -75,14 +74,14 @@ def register(app: AsyncApp, bot: Bot) -> None:
             return
         await apply_change(
             bot, incident_id=incident_id, user=user, channel=None, respond=respond,
-            change=lambda s, inc, now: response.open_runbook(
+            change=lambda s, inc, now: runbook_steps.open_runbook(
                 s, incident=inc, runbook=name, title=book.title, actor=user, now=now),
         )
 
     def list_blocks(incident: Incident):
         with bot.session() as session:
-            answers = response.triage_answers(session, incident.id)
-            alert, _ = response.opening_alert(session, incident.id)
+            answers = checklist.triage_answers(session, incident.id)
+            alert, _ = checklist.opening_alert(session, incident.id)
         outcome = outcome_for(bot, incident, answers, alert.signal if alert else None)
         names = books.names(incident)
         return runbook_list_blocks(
@@ -94,7 +93,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
                          help="post the triage checklist; its answers propose severity, "
                               "immediate action, likely cause and runbook")
     async def triage_command(call: Invocation) -> None:
-        await checklist(call.incident.id, call.user, call.respond)
+        await post_checklist(call.incident.id, call.user, call.respond)
 
     @bot.subcommands.add("runbook", usage="runbook [name]", needs_incident=True,
                          help="list the runbooks, or post one as a checklist")
@@ -114,7 +113,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
     async def triage_button(ack, body, respond) -> None:
         await ack()
         incident_id, _ = decode(_value(body))
-        await checklist(incident_id, body["user"]["id"], respond)
+        await post_checklist(incident_id, body["user"]["id"], respond)
 
     @app.action(re.compile(rf"^{re.escape(Action.TRIAGE_ANSWER)}:"))
     async def answer(ack, body, respond) -> None:
@@ -126,7 +125,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
         user = body["user"]["id"]
         await apply_change(
             bot, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
-            change=lambda s, inc, now: response.answer_triage(
+            change=lambda s, inc, now: checklist.answer_triage(
                 s, incident=inc, item=item, answer=value, actor=user, now=now,
                 message=_message_ref(body)),
         )
@@ -138,10 +137,10 @@ def register(app: AsyncApp, bot: Bot) -> None:
         user = body["user"]["id"]
 
         def change(session, incident, now) -> None:
-            service.change_severity(session, incident=incident, severity=Severity(int(level)),
+            lifecycle.change_severity(session, incident=incident, severity=Severity(int(level)),
                                     actor=user, now=now, policy=bot.catalog.policy,
                                     catalog=bot.catalog)
-            response.refresh_checklist(session, incident=incident, message=_message_ref(body))
+            checklist.refresh_checklist(session, incident=incident, message=_message_ref(body))
 
         await apply_change(bot, incident_id=incident_id, user=user, channel=_channel(body),
                            respond=respond, change=change)
@@ -185,7 +184,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
         user = body["user"]["id"]
         await apply_change(
             bot, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
-            change=lambda s, inc, now: response.tick_runbook_step(
+            change=lambda s, inc, now: runbook_steps.tick_runbook_step(
                 s, incident=inc, runbook=name, title=book.title, step=step, done=done == "1",
                 actor=user, now=now, message=_message_ref(body)),
         )

@@ -13,7 +13,8 @@ from bot.slack.blocks.modals import already_open_modal
 from bot.slack.ids import VALUE, Field, ViewId
 from bot.slack.listeners.changes import apply_change
 from bot.slack.listeners.timeline_capture import add_message_to_incident
-from incidents.lifecycle import changes as service
+from incidents import queries, roles, timeline
+from incidents.lifecycle import changes as lifecycle
 from incidents.models import Incident
 from incidents.review import findings
 from incidents.types import ROOT_CAUSE_CATEGORIES, Role, Severity
@@ -22,7 +23,7 @@ from incidents.types import ROOT_CAUSE_CATEGORIES, Role, Severity
 def _declare(bot: Bot, declared: dict, *, user: str) -> None:
     started = declared.get("impact_started")
     with bot.session() as session:
-        service.declare(
+        lifecycle.declare(
             session, title=declared["title"], system=declared["system"],
             severity=Severity(int(declared["severity"])), description=declared["description"],
             private=bool(declared["private"]), declared_by=user, now=bot.now(),
@@ -76,7 +77,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
             "impact_started": int(started) if started is not None else None,
         }
         with bot.session() as session:
-            existing = service.open_incident_for_system(session, system)
+            existing = queries.open_incident_for_system(session, system)
         # A private incident is not offered: its existence is for its own people to know.
         if existing is not None and not existing.private:
             await ack(response_action="update", view=already_open_modal(
@@ -133,7 +134,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
             if category and cause and cause != (inc.root_cause or ""):
                 findings.set_root_cause(s, incident=inc, category=category, text=cause,
                                         categories=ROOT_CAUSE_CATEGORIES, actor=user, now=now)
-            service.resolve(s, incident=inc, summary=summary, actor=user, now=now,
+            lifecycle.resolve(s, incident=inc, summary=summary, actor=user, now=now,
                             root_cause_category=category, policy=bot.catalog.policy)
 
         await apply_change(bot, incident_id=_incident_id(view), user=user, channel=None,
@@ -146,7 +147,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
         user = body["user"]["id"]
         await apply_change(
             bot, incident_id=_incident_id(view), user=user, channel=None,
-            change=lambda s, inc, now: service.assign(
+            change=lambda s, inc, now: roles.assign(
                 s, incident=inc, role=Role(values[Field.ROLE]), user=values[Field.USER],
                 actor=user, now=now),
             respond=_dm(bot, user),
@@ -162,7 +163,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
         user = body["user"]["id"]
         await apply_change(
             bot, incident_id=_incident_id(view), user=user, channel=None,
-            change=lambda s, inc, now: service.add_note(
+            change=lambda s, inc, now: timeline.add_note(
                 s, incident=inc, text=text, actor=user, now=now),
             respond=_dm(bot, user),
         )
