@@ -58,12 +58,12 @@ async def run(count: int, window: float, lead: float) -> int:
                             slack_signing_secret="bench",
                             database_url=f"sqlite:///{tmp}/bench.db")
         stack = await start_stack(settings, catalog)
-        ws, bot = stack.workspace, stack.bot
+        ws, runtime = stack.workspace, stack.bot
         try:
             base = datetime.now(UTC)
             first_due = base + timedelta(seconds=START_AFTER + lead)
             kinds = (DeadlineKind.EXECUTIVE_NOTIFICATION, DeadlineKind.STATUS_UPDATE)
-            with bot.session() as session:
+            with runtime.session() as session:
                 incidents = []
                 for i in range((count + 1) // 2):
                     channel = ws.add_channel(f"inc-bench-{i}", members=["UBOT", "U_ALICE"])
@@ -94,7 +94,7 @@ async def run(count: int, window: float, lead: float) -> int:
                 await asyncio.sleep(0.5)
             await stack.drain()
 
-            with bot.session() as session:
+            with runtime.session() as session:
                 rows = {d.id: d for d in session.exec(select(Deadline))}
                 recorded = {
                     (e.data["deadline"], e.data["stage"] != "reminder"): e.recorded_at

@@ -17,7 +17,7 @@ from sqlmodel import select
 from bot import jobs, migrate
 from bot.alerts import routes as alerts
 from bot.alerts.writer import AlertWriter
-from bot.container import Bot
+from bot.container import Runtime
 from bot.http import health, slack_events
 from bot.http.body import MAX_BODY
 from bot.jobs import timers
@@ -47,7 +47,7 @@ def create_app(
     metrics = Metrics()
     token = settings.slack_bot_token.get_secret_value()
     client = make_client(token=token, base_url=settings.slack_api_url, metrics=metrics)
-    bot = Bot(
+    runtime = Runtime(
         settings=settings,
         catalog=catalog,
         engine=make_engine(settings.database_url, checkpoint_on_commit=False),
@@ -55,7 +55,7 @@ def create_app(
         metrics=metrics,
         clock=clock,
     )
-    metrics.watch_database(lambda: _database_gauges(bot))
+    metrics.watch_database(lambda: _database_gauges(runtime))
 
     bolt = AsyncApp(
         client=client,
@@ -69,17 +69,17 @@ def create_app(
         # bot/http/slack_events.py checks every signature on the raw body before Bolt sees it.
         request_verification_enabled=False,
     )
-    bolt.use(slack_events.team_guard(bot))
-    bolt.use(people.middleware(bot))
-    register_all(bolt, bot)
-    jobs.install(bot)
+    bolt.use(slack_events.team_guard(runtime))
+    bolt.use(people.middleware(runtime))
+    register_all(bolt, runtime)
+    jobs.install(runtime)
     if uses_wal(settings.database_url):
-        bot.timer_checks.append(("wal_checkpoint", _checkpoint, CHECKPOINT_SECONDS))
+        runtime.timer_checks.append(("wal_checkpoint", _checkpoint, CHECKPOINT_SECONDS))
 
     app = web.Application(client_max_size=MAX_BODY)
-    app[BOT] = bot
+    app[BOT] = runtime
     app[BOLT] = bolt
-    app[ALERT_WRITER] = AlertWriter(bot)
+    app[ALERT_WRITER] = AlertWriter(runtime)
     slack_events.add_routes(app)
     health.add_routes(app)
     alerts.add_routes(app)
@@ -90,26 +90,26 @@ def create_app(
 
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
-    bot = app[BOT]
-    migrate.upgrade(bot.engine)
+    runtime = app[BOT]
+    migrate.upgrade(runtime.engine)
     # One connection pool for every Web API call instead of a new session per call.
-    bot.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+    runtime.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     # In the background: the server is not listening yet, and Slack may be down.
-    bot.spawn(_identify(bot))
-    worker = OutboxWorker(bot, handlers=deliveries.handlers(), storm=app[ALERT_WRITER].busy)
+    runtime.spawn(_identify(runtime))
+    worker = OutboxWorker(runtime, handlers=deliveries.handlers(), storm=app[ALERT_WRITER].busy)
     app[WORKER] = worker
     scheduler = AsyncIOScheduler(timezone="UTC")
     app[SCHEDULER] = scheduler
-    for name, check, every in bot.timer_checks:
-        timers.add_check(scheduler, bot, name, check, every)
+    for name, check, every in runtime.timer_checks:
+        timers.add_check(scheduler, runtime, name, check, every)
     scheduler.start()
     worker.start()
     socket_mode = None
-    if bot.settings.socket_mode:
+    if runtime.settings.socket_mode:
         from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
         socket_mode = AsyncSocketModeHandler(
-            app[BOLT], bot.settings.slack_app_token.get_secret_value()
+            app[BOLT], runtime.settings.slack_app_token.get_secret_value()
         )
         await socket_mode.connect_async()
     try:
@@ -118,44 +118,44 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         if socket_mode is not None:
             await socket_mode.close_async()
         await _stop_work(app)
-        await bot.client.session.close()
-        bot.engine.dispose()
+        await runtime.client.session.close()
+        runtime.engine.dispose()
 
 
 async def _stop_work(app: web.Application) -> None:
-    bot = app[BOT]
-    if bot.stopped:
+    runtime = app[BOT]
+    if runtime.stopped:
         return
-    bot.stopped = True
+    runtime.stopped = True
     await app[ALERT_WRITER].stop()
     if WORKER in app:
         await app[WORKER].stop()
     scheduler = app.get(SCHEDULER)
     if scheduler is not None and scheduler.running:
         scheduler.shutdown(wait=False)
-    for task in list(bot.background):
+    for task in list(runtime.background):
         task.cancel()
 
 
-async def _identify(bot: Bot) -> None:
+async def _identify(runtime: Runtime) -> None:
     """Learn our own user id (to skip ourselves in invites); Slack being down must not stop us."""
     try:
-        response = await bot.client.auth_test()
-        bot.bot_user_id = response.get("user_id")
-        bot.team_id = response.get("team_id")
-        bot.enterprise_id = response.get("enterprise_id")
+        response = await runtime.client.auth_test()
+        runtime.bot_user_id = response.get("user_id")
+        runtime.team_id = response.get("team_id")
+        runtime.enterprise_id = response.get("enterprise_id")
     except Exception as exc:
         log.warning("auth.test failed, continuing without the bot's user id: %s", exc)
 
 
-async def _checkpoint(bot: Bot) -> int:
+async def _checkpoint(runtime: Runtime) -> int:
     """Off the event loop: SQLite lets go of the GIL while it copies pages."""
-    await asyncio.to_thread(checkpoint, bot.engine)
+    await asyncio.to_thread(checkpoint, runtime.engine)
     return 0
 
 
-def _database_gauges(bot: Bot) -> dict:
-    with bot.session() as session:
+def _database_gauges(runtime: Runtime) -> dict:
+    with runtime.session() as session:
         rows = session.exec(
             select(Incident.severity, Incident.status, func.count())
             .where(Incident.is_drill == False)  # noqa: E712 (SQL expression)
@@ -163,5 +163,5 @@ def _database_gauges(bot: Bot) -> dict:
         ).all()
     return {
         "incidents": {(sev, status): count for sev, status, count in rows},
-        **{f"outbox_{key}": value for key, value in health.outbox_figures(bot).items()},
+        **{f"outbox_{key}": value for key, value in health.outbox_figures(runtime).items()},
     }

@@ -31,7 +31,7 @@ def _finished(task: asyncio.Task) -> None:
 
 
 @dataclass
-class Bot:
+class Runtime:
     settings: Settings
     catalog: Catalog
     engine: Engine

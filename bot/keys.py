@@ -11,10 +11,10 @@ if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
 
     from bot.alerts.writer import AlertWriter
-    from bot.container import Bot
+    from bot.container import Runtime
     from bot.slack.outbox_worker import OutboxWorker
 
-BOT: web.AppKey[Bot] = web.AppKey("bot")
+BOT: web.AppKey[Runtime] = web.AppKey("bot")
 BOLT: web.AppKey[AsyncApp] = web.AppKey("bolt")
 SCHEDULER: web.AppKey[AsyncIOScheduler] = web.AppKey("scheduler")
 WORKER: web.AppKey[OutboxWorker] = web.AppKey("worker")

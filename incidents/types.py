@@ -131,7 +131,8 @@ class EventKind(StrEnum):
     # and undoing a rollback; the rollback itself is a MITIGATION with `data.model`.
     MODEL_VERSION = "model_version"
     MODEL_ROLLBACK_UNDONE = "model_rollback_undone"
-    EVIDENCE_PRESERVED = "evidence_preserved"  # incidents/regulatory/evidence.py, before a model change
+    # incidents/regulatory/evidence.py, before a model change
+    EVIDENCE_PRESERVED = "evidence_preserved"
 
 
 class DeadlineKind(StrEnum):

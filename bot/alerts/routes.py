@@ -66,23 +66,23 @@ def _handler(source: str):
     parse = PARSERS[source]
 
     async def receive(request: web.Request) -> web.Response:
-        bot = request.app[BOT]
+        runtime = request.app[BOT]
         refused = _check_token(request) or _check_origin(request)
         if refused is not None:
-            bot.metrics.alerts_received.labels(source, "unauthorized").inc()
+            runtime.metrics.alerts_received.labels(source, "unauthorized").inc()
             return refused
         try:
             alerts = parse(await _read_json(request))
         except PayloadError as exc:
-            bot.metrics.alerts_received.labels(source, "rejected").inc()
+            runtime.metrics.alerts_received.labels(source, "rejected").inc()
             return _error(exc.status, exc.message, exc.details)
 
         # Committed before we answer: a 2xx means the alert is safe in the database.
         results = await request.app[ALERT_WRITER].submit(alerts, source)
         for result in results:
-            bot.metrics.alerts_received.labels(source, result.outcome).inc()
+            runtime.metrics.alerts_received.labels(source, result.outcome).inc()
             if result.outcome == "opened":
-                bot.metrics.incidents_opened.labels("alert").inc()
+                runtime.metrics.incidents_opened.labels("alert").inc()
         status = 201 if any(r.outcome == "opened" for r in results) else 202
         return web.json_response(
             {

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import time
 
-from bot.container import Bot
+from bot.container import Runtime
 from incidents.alerts.ingest import Ingested, ingest_many
 from incidents.alerts.schema import AlertIn
 
@@ -31,8 +31,8 @@ Submission = tuple[list[tuple[AlertIn, str]], asyncio.Future]
 
 
 class AlertWriter:
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+    def __init__(self, runtime: Runtime) -> None:
+        self.bot = runtime
         self._queue: list[Submission] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -115,6 +115,6 @@ class AlertWriter:
             future.set_result(results)
 
     def _commit(self, alerts: list[tuple[AlertIn, str]]) -> list[Ingested]:
-        bot = self.bot
-        with bot.session() as session:
-            return ingest_many(session, alerts=alerts, now=bot.now(), catalog=bot.catalog)
+        runtime = self.bot
+        with runtime.session() as session:
+            return ingest_many(session, alerts=alerts, now=runtime.now(), catalog=runtime.catalog)

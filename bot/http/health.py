@@ -6,23 +6,23 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.keys import BOT, SCHEDULER
 from incidents import outbox, outbox_claims
 from incidents.models import utcnow
 
 
-def outbox_figures(bot: Bot) -> dict:
+def outbox_figures(runtime: Runtime) -> dict:
     """The outbox as this replica sees it: the backlog and the age of its oldest item are
     the whole database's (every replica shows the same), `claimed` is this replica's own."""
-    with bot.session() as session:
+    with runtime.session() as session:
         oldest = outbox.oldest_waiting(session)
         figures = {
             "backlog": outbox.backlog(session),
             # Creation times are wall-clock times, so the age is too.
             "oldest_seconds": round(max((utcnow() - oldest).total_seconds(), 0.0), 3)
             if oldest else 0.0,
-            "claimed": outbox_claims.claimed_by(session, bot.replica),
+            "claimed": outbox_claims.claimed_by(session, runtime.replica),
         }
     return figures
 
@@ -33,22 +33,22 @@ async def healthz(request: web.Request) -> web.Response:
     turn them all 503 at once and a load balancer would stop accepting alerts too, while
     restarting a replica cannot make Slack answer sooner. Alert on
     `incidentbot_outbox_oldest_seconds` instead (README, "Running several replicas")."""
-    bot = request.app[BOT]
+    runtime = request.app[BOT]
     checks = {"database": "ok", "scheduler": "ok"}
     figures = None
     try:
-        with bot.engine.connect() as connection:
+        with runtime.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-        figures = outbox_figures(bot)
+        figures = outbox_figures(runtime)
     except Exception as exc:  # any failure means "not healthy", reported, not raised
         checks["database"] = f"error: {type(exc).__name__}"
     scheduler = request.app.get(SCHEDULER)
     if scheduler is None or not scheduler.running:
         checks["scheduler"] = "not running"
     if all(value == "ok" for value in checks.values()):
-        return web.json_response({"status": "ok", "replica": bot.replica, "outbox": figures})
+        return web.json_response({"status": "ok", "replica": runtime.replica, "outbox": figures})
     return web.json_response({"status": "unavailable", "checks": checks,
-                              "replica": bot.replica}, status=503)
+                              "replica": runtime.replica}, status=503)
 
 
 async def metrics(request: web.Request) -> web.Response:

@@ -23,7 +23,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.http.body import BodyTooLarge, read_body
 from bot.keys import BOLT, BOT
 from incidents.models import SlackRequest
@@ -68,45 +68,45 @@ def _parse_problem(content_type: str, text: str) -> str | None:
     return None
 
 
-def _first_time(bot: Bot, signature: str) -> bool:
+def _first_time(runtime: Runtime, signature: str) -> bool:
     """Remember the signature; False when some replica already took this request.
 
     SQLite is the single-process deployment: there the signatures are kept in this process
     (a database write per request doubled the ack time, 11 → 25 ms at p50 in ack_bench).
     Replicas share PostgreSQL, where they are kept in the database for all of them."""
-    now = bot.now()
-    dialect = bot.engine.dialect.name
+    now = runtime.now()
+    dialect = runtime.engine.dialect.name
     if dialect == "sqlite":
-        return _first_time_here(bot, signature, now)
+        return _first_time_here(runtime, signature, now)
     row = {"signature": signature, "expires_at": now + REPLAY_WINDOW}
     if dialect in ("sqlite", "postgresql"):
         insert = (sa.dialects.sqlite.insert if dialect == "sqlite"
                   else sa.dialects.postgresql.insert)(SlackRequest)
         statement = insert.values(**row).on_conflict_do_nothing(
             index_elements=["signature"]).returning(SlackRequest.signature)
-        with bot.engine.begin() as connection:
+        with runtime.engine.begin() as connection:
             taken = connection.execute(statement).first() is not None
     else:  # other databases: a plain insert, its unique key refuses the copy
         try:
-            with bot.engine.begin() as connection:
+            with runtime.engine.begin() as connection:
                 connection.execute(sa.insert(SlackRequest), row)
             taken = True
         except sa.exc.IntegrityError:
             taken = False
-    bot.slack_requests_seen += 1
-    if bot.slack_requests_seen % PRUNE_EVERY == 0:
-        with bot.engine.begin() as connection:
+    runtime.slack_requests_seen += 1
+    if runtime.slack_requests_seen % PRUNE_EVERY == 0:
+        with runtime.engine.begin() as connection:
             connection.execute(sa.delete(SlackRequest).where(SlackRequest.expires_at < now))
     return taken
 
 
-def _first_time_here(bot: Bot, signature: str, now) -> bool:
-    seen = bot.recent_signatures
+def _first_time_here(runtime: Runtime, signature: str, now) -> bool:
+    seen = runtime.recent_signatures
     if seen.get(signature, now) > now:
         return False
     seen[signature] = now + REPLAY_WINDOW
-    bot.slack_requests_seen += 1
-    if bot.slack_requests_seen % PRUNE_EVERY == 0:
+    runtime.slack_requests_seen += 1
+    if runtime.slack_requests_seen % PRUNE_EVERY == 0:
         for old in [key for key, until in seen.items() if until <= now]:
             del seen[old]
     return True
@@ -114,8 +114,8 @@ def _first_time_here(bot: Bot, signature: str, now) -> bool:
 
 async def receive(request: web.Request) -> web.Response:
     started = time.perf_counter()
-    bot = request.app[BOT]
-    secret = bot.settings.slack_signing_secret
+    runtime = request.app[BOT]
+    secret = runtime.settings.slack_signing_secret
     if secret is None:  # Socket Mode: Slack sends nothing here
         return _error(404, "this bot takes Slack events over Socket Mode")
     try:
@@ -129,7 +129,7 @@ async def receive(request: web.Request) -> web.Response:
     problem = _parse_problem(request.content_type, text)
     if problem is not None:
         return _error(400, problem)
-    if not _first_time(bot, request.headers["X-Slack-Signature"]):
+    if not _first_time(runtime, request.headers["X-Slack-Signature"]):
         if "X-Slack-Retry-Num" in request.headers:
             return web.Response(status=200, headers={"X-Slack-No-Retry": "1"})
         log.warning("refused a replayed request to /slack/events")
@@ -137,20 +137,20 @@ async def receive(request: web.Request) -> web.Response:
     bolt_request = AsyncBoltRequest(body=text, query=request.query_string,
                                     headers=request.headers)
     response = await request.app[BOLT].async_dispatch(bolt_request)
-    bot.metrics.ack_latency.observe(time.perf_counter() - started)
+    runtime.metrics.ack_latency.observe(time.perf_counter() - started)
     return await to_aiohttp_response(response)
 
 
-def team_guard(bot: Bot):
+def team_guard(runtime: Runtime):
     """Bolt middleware: requests from a workspace (or Enterprise Grid org) other than the one
     the bot is installed in are refused, also over Socket Mode. Known once `auth.test` has
     answered; until then nothing is refused, so Slack being slow at start-up stops nothing."""
 
     async def guard(req, resp, next):
         context = req.context
-        installed = bot.team_id
+        installed = runtime.team_id
         if installed and context.team_id and context.team_id != installed and not (
-                bot.enterprise_id and context.enterprise_id == bot.enterprise_id):
+                runtime.enterprise_id and context.enterprise_id == runtime.enterprise_id):
             log.warning("refused a request from another Slack workspace")
             return BoltResponse(status=403, body=json.dumps(
                 {"error": "this app is not installed in that workspace"}))

@@ -9,7 +9,7 @@ its next tick. There is no leader whose death stops anything."""
 
 from __future__ import annotations
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.jobs import deadlines as reminders
 from bot.jobs import drift as monitors
 from bot.jobs import oncall as slack_paging
@@ -17,13 +17,13 @@ from bot.slack.listeners import drills as drill_listeners
 from bot.slack.listeners import oncall as oncall_listeners
 
 
-def install(bot: Bot) -> None:
+def install(runtime: Runtime) -> None:
     """Put every check on `bot.timer_checks`; create_app hands them to the scheduler."""
-    bot.timer_checks.extend([
+    runtime.timer_checks.extend([
         ("deadlines", reminders.check, reminders.CHECK_SECONDS),
         ("escalation", slack_paging.check_escalations,
          oncall_listeners.ESCALATION_CHECK_SECONDS),
         ("handoffs", slack_paging.check_handoffs, oncall_listeners.HANDOFF_CHECK_SECONDS),
         ("drills", drill_listeners.check, drill_listeners.CHECK_SECONDS),
     ])
-    monitors.install(bot)
+    monitors.install(runtime)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.container import Bot
+from bot.container import Runtime
 from incidents.deadlines import clocks as deadlines
 
 log = logging.getLogger(__name__)
@@ -16,15 +16,15 @@ CHECK_SECONDS = 0.5
 BATCH = 500
 
 
-async def check(bot: Bot) -> int:
+async def check(runtime: Runtime) -> int:
     """Fire every reminder moment that has come; returns how many were fired."""
     total = 0
     while True:
-        with bot.session() as session:
-            fired = deadlines.fire_due(session, now=bot.now(), policy=bot.catalog.policy,
+        with runtime.session() as session:
+            fired = deadlines.fire_due(session, now=runtime.now(), policy=runtime.catalog.policy,
                                        limit=BATCH)
         for item in fired:
-            bot.metrics.reminders_sent.labels(item.kind).inc()
+            runtime.metrics.reminders_sent.labels(item.kind).inc()
         total += len(fired)
         if len(fired) < BATCH:
             return total

@@ -32,7 +32,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from bot.container import Bot
+from bot.container import Runtime
 from incidents.alerts.ingest import ingest_many
 from incidents.catalog.durations import format_duration
 from incidents.catalog.models import DataSources, Monitor, System
@@ -61,29 +61,29 @@ class Due:
     monitor_id: str  # "fraud-detector#1"
 
 
-def install(bot: Bot) -> MonitorState:
+def install(runtime: Runtime) -> MonitorState:
     """Add the monitors' timer check to the bot; returns the state it keeps."""
     state = MonitorState()
 
-    async def check(bot: Bot) -> int:
-        return await run_due(bot, state)
+    async def check(runtime: Runtime) -> int:
+        return await run_due(runtime, state)
 
-    bot.timer_checks.append(("monitors", check, CHECK_SECONDS))
+    runtime.timer_checks.append(("monitors", check, CHECK_SECONDS))
     return state
 
 
-def due_monitors(bot: Bot, now: datetime) -> list[Due]:
+def due_monitors(runtime: Runtime, now: datetime) -> list[Due]:
     """The monitors whose time has come; each is booked for its next interval at once, in
     the database and before it runs, so a failing one waits for that instead of being
     retried at every check, and no other replica runs it for the same interval (the check
     runs under its lock, bot/jobs/__init__.py; the booking is a compare-and-set besides)."""
     wanted = {f"{key}#{number}": (key, system, monitor)
-              for key, system in bot.catalog.systems.items()
+              for key, system in runtime.catalog.systems.items()
               for number, monitor in enumerate(system.monitors, start=1)}
     if not wanted:
         return []
     found = []
-    with bot.session() as session:
+    with runtime.session() as session:
         booked = dict(session.exec(
             select(MonitorSchedule.monitor_id, MonitorSchedule.next_due)
             .where(col(MonitorSchedule.monitor_id).in_(list(wanted)))).all())
@@ -103,18 +103,18 @@ def due_monitors(bot: Bot, now: datetime) -> list[Due]:
     return found
 
 
-async def run_due(bot: Bot, state: MonitorState) -> int:
+async def run_due(runtime: Runtime, state: MonitorState) -> int:
     """Run every due monitor; returns how many alerts they stored (redeliveries excluded)."""
-    due = due_monitors(bot, bot.now())
+    due = due_monitors(runtime, runtime.now())
     if not due:
         return 0
-    stored = await asyncio.gather(*(run_monitor(bot, item, state.slots) for item in due))
+    stored = await asyncio.gather(*(run_monitor(runtime, item, state.slots) for item in due))
     return sum(stored)
 
 
-async def run_monitor(bot: Bot, due: Due, slots: asyncio.Semaphore) -> int:
+async def run_monitor(runtime: Runtime, due: Due, slots: asyncio.Semaphore) -> int:
     try:
-        base = bot.catalog.source.parent if bot.catalog.source else None
+        base = runtime.catalog.source.parent if runtime.catalog.source else None
         async with slots:
             loaded, report = await asyncio.to_thread(_analyse, due.system.data, due.monitor,
                                                      base)
@@ -131,24 +131,24 @@ async def run_monitor(bot: Bot, due: Due, slots: asyncio.Semaphore) -> int:
             every=format_duration(due.monitor.every),
             data_modified_at=loaded.modified_at,
         )
-        with bot.session() as session:
-            now = bot.now()
+        with runtime.session() as session:
+            now = runtime.now()
             alerts = plan_alerts(session, run=run, system=due.system, now=now,
-                                 catalog=bot.catalog)
+                                 catalog=runtime.catalog)
             results = ingest_many(session, alerts=[(alert, SOURCE) for alert in alerts],
-                                  now=now, catalog=bot.catalog) if alerts else []
+                                  now=now, catalog=runtime.catalog) if alerts else []
     except DriftDataError as exc:
-        bot.metrics.monitor_failures.labels(due.system_key).inc()
+        runtime.metrics.monitor_failures.labels(due.system_key).inc()
         log.warning("drift monitor %s failed: %s", due.monitor_id, exc)
         return 0
     except Exception:
-        bot.metrics.monitor_failures.labels(due.system_key).inc()
+        runtime.metrics.monitor_failures.labels(due.system_key).inc()
         log.exception("drift monitor %s failed", due.monitor_id)
         return 0
     for result in results:
-        bot.metrics.alerts_received.labels(SOURCE, result.outcome).inc()
+        runtime.metrics.alerts_received.labels(SOURCE, result.outcome).inc()
         if result.outcome == "opened":
-            bot.metrics.incidents_opened.labels(SOURCE).inc()
+            runtime.metrics.incidents_opened.labels(SOURCE).inc()
     stored = [r for r in results if r.outcome != "duplicate"]
     if stored:
         log.info("drift monitor %s stored %d alerts (%s)", due.monitor_id, len(stored),

@@ -16,11 +16,11 @@ from contextlib import contextmanager
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import Engine
 
-from bot.container import Bot
+from bot.container import Runtime
 
 log = logging.getLogger(__name__)
 
-Check = Callable[[Bot], Awaitable[int]]
+Check = Callable[[Runtime], Awaitable[int]]
 
 
 # Namespace of the checks' advisory locks (the other key is the check's name, hashed).
@@ -49,13 +49,13 @@ def exclusive(engine: Engine, name: str) -> Iterator[bool]:
                 connection.commit()
 
 
-def add_check(scheduler: AsyncIOScheduler, bot: Bot, name: str, check: Check,
+def add_check(scheduler: AsyncIOScheduler, runtime: Runtime, name: str, check: Check,
               every: float = 1.0) -> None:
     async def run() -> None:
         try:
-            with exclusive(bot.engine, name) as mine:
+            with exclusive(runtime.engine, name) as mine:
                 if mine:  # else another replica is doing this check right now
-                    await check(bot)
+                    await check(runtime)
         except Exception:  # a failing check must not stop the others or the bot
             log.exception("timer check %s failed", name)
 

@@ -17,7 +17,7 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from bot.app import create_app
-from bot.container import Bot
+from bot.container import Runtime
 from bot.keys import BOT, WORKER
 from bot.sandbox import mlflow, mlops, ui
 from bot.sandbox.slack_actor import SlackActor
@@ -70,7 +70,7 @@ class Stack:
     signing_secret: str
 
     @property
-    def bot(self) -> Bot:
+    def bot(self) -> Runtime:
         return self.app[BOT]
 
     async def drain(self) -> int:

@@ -220,9 +220,9 @@ class SandboxUi:
         scenario = scenarios.get(key)
         if scenario is None:
             raise UiError(f"no scenario {key!r}")
-        bot = self.bot
+        runtime = self.bot
         headers = {"Content-Type": "application/json"}
-        token = bot.settings.alert_webhook_token if bot is not None else None
+        token = runtime.settings.alert_webhook_token if runtime is not None else None
         if token is not None:
             headers["Authorization"] = f"Bearer {token.get_secret_value()}"
         if self._http is None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.container import Bot
+from bot.container import Runtime
 from incidents.models import Incident
 
 MARKER_ID = "drill-marker"
@@ -46,8 +46,8 @@ class DrillChannels:
     """Which channels belong to drills. An incident's channel never changes between drill
     and real, so each answer is cached for good."""
 
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+    def __init__(self, runtime: Runtime) -> None:
+        self.bot = runtime
         self._known: dict[str, bool] = {}
 
     def is_drill(self, channel: str) -> bool:
@@ -66,7 +66,7 @@ class DrillChannels:
             mark(body)
 
 
-def install(bot: Bot) -> None:
-    hooks = getattr(bot.client, "outgoing", None)
+def install(runtime: Runtime) -> None:
+    hooks = getattr(runtime.client, "outgoing", None)
     if hooks is not None:
-        hooks.append(DrillChannels(bot))
+        hooks.append(DrillChannels(runtime))

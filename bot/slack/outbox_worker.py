@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.client import MAX_RATE_LIMIT_WAIT, OUTBOX_DELIVERY, MethodPaused, retry_after
 from bot.slack.deliveries.posting import Handler
 from incidents import outbox_claims, timeline
@@ -78,13 +78,13 @@ def storm_rest(took: float) -> float:
 
 
 class OutboxWorker:
-    def __init__(self, bot: Bot, handlers: dict[str, Handler],
+    def __init__(self, runtime: Runtime, handlers: dict[str, Handler],
                  storm: Callable[[], bool] = lambda: False) -> None:
-        self.bot = bot
+        self.bot = runtime
         self._storm = storm
         self.handlers = handlers
-        self.claimant = bot.replica
-        self.lease = timedelta(seconds=bot.settings.outbox_lease_seconds)
+        self.claimant = runtime.replica
+        self.lease = timedelta(seconds=runtime.settings.outbox_lease_seconds)
         self._task: asyncio.Task | None = None
         # One pass at a time in this process, whoever asks (the loop, a test, a benchmark).
         # Other processes are kept apart by the claims in the database, not by this lock.

@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from bot.container import Bot
+from bot.container import Runtime
 from incidents import people
 
 log = logging.getLogger(__name__)
@@ -41,40 +41,40 @@ def named_in(body: dict[str, Any]) -> set[str]:
     return {u for u in found if isinstance(u, str) and people.USER_ID.match(u)}
 
 
-async def learn(bot: Bot, user_ids: Iterable[str]) -> None:
+async def learn(runtime: Runtime, user_ids: Iterable[str]) -> None:
     """Store the names of those this process has not asked about yet."""
     new = [u for u in dict.fromkeys(user_ids)
-           if u and u != bot.bot_user_id and u not in bot.people_seen]
-    bot.people_seen.update(new)  # asked once, even by requests arriving meanwhile
+           if u and u != runtime.bot_user_id and u not in runtime.people_seen]
+    runtime.people_seen.update(new)  # asked once, even by requests arriving meanwhile
     for user_id in new:
         try:
-            found = (await bot.client.users_info(user=user_id))["user"]
+            found = (await runtime.client.users_info(user=user_id))["user"]
         except SlackApiError as exc:
             error = exc.response.get("error")
             if error not in ("user_not_found", "user_not_visible"):
-                bot.people_seen.discard(user_id)  # Slack failing: ask again next time
+                runtime.people_seen.discard(user_id)  # Slack failing: ask again next time
             log.info("no name for %s: %s", user_id, error)
             continue
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:  # best effort: no failure
-            bot.people_seen.discard(user_id)
+            runtime.people_seen.discard(user_id)
             log.info("no name for %s: %s", user_id, exc)
             continue
         profile = found.get("profile") or {}
         real_name = found.get("real_name") or profile.get("real_name") or ""
         handle = profile.get("display_name") or found.get("name") or ""
-        with bot.session() as session:
+        with runtime.session() as session:
             people.remember(session, user_id=user_id, real_name=real_name, handle=handle,
-                            now=bot.now())
+                            now=runtime.now())
 
 
-def middleware(bot: Bot):
+def middleware(runtime: Runtime):
     """Bolt middleware: costs a set lookup per request; new people are asked about later."""
 
     async def note_people(body, next):
         if isinstance(body, dict):
-            new = named_in(body) - bot.people_seen
+            new = named_in(body) - runtime.people_seen
             if new:
-                bot.spawn(learn(bot, new))
+                runtime.spawn(learn(runtime, new))
         return await next()
 
     return note_people

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from jinja2 import Environment
 
-from bot.container import Bot
+from bot.container import Runtime
 from incidents.models import Incident
 from incidents.templating import make_environment
 from incidents.triage import runbooks
@@ -14,8 +14,8 @@ from incidents.triage import runbooks
 class Runbooks:
     """Renders runbooks for an incident's system through the one template environment."""
 
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+    def __init__(self, runtime: Runtime) -> None:
+        self.bot = runtime
         self._env: Environment | None = None
 
     @property

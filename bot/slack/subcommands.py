@@ -15,7 +15,7 @@ from incidents.models import Incident
 class Invocation:
     """One `/incident …` call, with the incident implied by the channel when there is one."""
 
-    bot: Any
+    runtime: Any
     body: dict
     command: Command
     respond: Callable[..., Awaitable[Any]]

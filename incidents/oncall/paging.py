@@ -119,7 +119,8 @@ def page_on_demand(
 ) -> Escalation:
     """`/incident page`: one person, or a schedule's on-call, paged until someone acknowledges."""
     if not incident.status_enum.is_open:
-        raise timeline.Refused(f"Incident #{incident.id} is {incident.status}; nobody needs paging.")
+        raise timeline.Refused(
+            f"Incident #{incident.id} is {incident.status}; nobody needs paging.")
     if (user is None) == (schedule is None):
         raise timeline.Refused("Page one person or one schedule: `/incident page @person` or "
                               "`/incident page <schedule>`.")

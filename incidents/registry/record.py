@@ -1,7 +1,7 @@
 """Use cases of the model registry: recording what it said when the incident opened (and
 answering triage's deployment check from it), and moving the alias — asked for in Slack,
-stored and claimed once, carried out by the bot (bot/slack/deliveries/registry.py), recorded with both
-versions.
+stored and claimed once, carried out by the bot (bot/slack/deliveries/registry.py),
+recorded with both versions.
 
 The registry itself is read and written by the adapter; these functions take what it
 answered and store it, with the timeline event and the outbox row in the same transaction.

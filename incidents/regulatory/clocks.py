@@ -2,7 +2,8 @@
 with the periods it is written in (calendar days and months, elapsed hours) and the
 catalog's `policy.regulatory`. The policy over it is `incidents.regulatory.policy`.
 
-A clock is a deadline like the others once it runs (incidents/regulatory/assessment.py persists it as
+A clock is a deadline like the others once it runs (incidents/regulatory/assessment.py
+persists it as
 a `Deadline` row). What the law fixes (durations, what starts a clock, the article) lives
 in the data file, so a change in the law is a change there. Calendar periods ("2 days",
 "1 month") are counted on the wall clock of the data file's time zone (or the catalog's

@@ -1,6 +1,6 @@
 """The actor plays Slack towards a real Bolt app that talks to the workspace's Web API.
 
-Bot and workspace share one aiohttp server, as in `incidentbot sandbox`.
+The bot and the workspace share one aiohttp server, as in `incidentbot sandbox`.
 """
 
 import time

@@ -1,4 +1,5 @@
-"""Registry use cases on the database (incidents/registry/record.py, incidents/regulatory/evidence.py):
+"""Registry use cases on the database (incidents/registry/record.py,
+incidents/regulatory/evidence.py):
 a read queued when an incident opens and recorded with the triage answer, a click that
 moves the alias stored once (also when two sessions race), the result recorded with both
 versions, and the evidence file stored with its digest."""

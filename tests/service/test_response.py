@@ -112,7 +112,8 @@ def test_mitigations_record_success_failure_and_manual_steps(session, catalog):
     incident = declare(session, catalog)
     failed = CallResult(ok=False, status=500, detail="HTTP 500: boom", target="ops.example")
     ok = CallResult(ok=True, status=200, detail="HTTP 200", target="ops.example")
-    first = mitigation_log.record_mitigation(session, incident=incident, mitigation=Mitigation.ROLLBACK,
+    first = mitigation_log.record_mitigation(session, incident=incident,
+                                             mitigation=Mitigation.ROLLBACK,
                                        parameters={}, result=failed, actor="U_ALICE", now=NOW)
     second = mitigation_log.record_mitigation(session, incident=incident,
                                         mitigation=Mitigation.ROLLBACK, parameters={}, result=ok,

@@ -41,8 +41,8 @@ def test_the_bot_checkpoints_in_the_background(tmp_path, catalog):
     settings = Settings(_env_file=None, slack_bot_token="xoxb-placeholder",
                         slack_signing_secret="placeholder",
                         database_url=f"sqlite:///{tmp_path}/bot.db")
-    bot = create_app(settings, catalog)[BOT]
-    assert "wal_checkpoint" in [name for name, _check, _every in bot.timer_checks]
-    with bot.engine.connect() as connection:
+    runtime = create_app(settings, catalog)[BOT]
+    assert "wal_checkpoint" in [name for name, _check, _every in runtime.timer_checks]
+    with runtime.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
-    bot.engine.dispose()
+    runtime.engine.dispose()

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.blocks.announce import announcement
 from bot.slack.deliveries.posting import channel_of, post_once
 from incidents.models import Incident, Outbox, TimelineEvent
 from incidents.outbox import Kind
 
 
-async def announce(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
+async def announce(runtime: Runtime, item: Outbox) -> None:
+    with runtime.session() as session:
         event = session.get(TimelineEvent, item.payload["event"])
         incident = session.get(Incident, item.incident_id)
     rendered = announcement(event) if event else None
     if rendered is None:
         return
     text, blocks = rendered
-    await post_once(bot, item, channel=channel_of(incident), text=text, blocks=blocks)
+    await post_once(runtime, item, channel=channel_of(incident), text=text, blocks=blocks)
 
 
 HANDLERS = {Kind.ANNOUNCE: announce}

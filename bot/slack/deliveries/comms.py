@@ -3,7 +3,7 @@ lead (refreshed in place once sent) and follow-up confirmations."""
 
 from __future__ import annotations
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.blocks.comms import draft_message, followup_message
 from bot.slack.deliveries.posting import channel_of, post_once
 from incidents.comms import notifications as communications
@@ -14,9 +14,9 @@ from incidents.outbox import Kind
 from incidents.types import DeadlineKind
 
 
-async def post_draft(bot: Bot, item: Outbox) -> None:
+async def post_draft(runtime: Runtime, item: Outbox) -> None:
     """Outbox: post the draft in the incident channel, or refresh it once it is sent."""
-    with bot.session() as session:
+    with runtime.session() as session:
         row = session.get(Notification, item.payload["notification"])
         incident = session.get(Incident, item.incident_id)
         if row is None or incident is None:
@@ -27,28 +27,29 @@ async def post_draft(bot: Bot, item: Outbox) -> None:
                                                        NotificationKind(row.kind))
     channel = channel_of(incident)
     text, blocks = draft_message(
-        row, client_channel=communications.client_channel(bot.catalog, incident),
-        deadline_title=deadline_policy.TITLES.get(DeadlineKind(deadline.kind)) if deadline else None,
+        row, client_channel=communications.client_channel(runtime.catalog, incident),
+        deadline_title=(deadline_policy.TITLES.get(DeadlineKind(deadline.kind))
+                        if deadline else None),
         deadline_due=deadline.due_at if deadline else None,
     )
     if row.draft_ts:
-        await bot.client.chat_update(channel=channel, ts=row.draft_ts, text=text,
+        await runtime.client.chat_update(channel=channel, ts=row.draft_ts, text=text,
                                      blocks=blocks)
         return
-    posted = await post_once(bot, item, channel=channel, text=text, blocks=blocks,
+    posted = await post_once(runtime, item, channel=channel, text=text, blocks=blocks,
                              key=f"draft-{row.id}")
-    with bot.session() as session:
+    with runtime.session() as session:
         session.get(Notification, row.id).draft_ts = posted["ts"]
 
 
-async def post_followup(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
+async def post_followup(runtime: Runtime, item: Outbox) -> None:
+    with runtime.session() as session:
         row = session.get(FollowUp, item.payload["followup"])
         incident = session.get(Incident, item.incident_id)
     if row is None or incident is None:
         return
     text, blocks = followup_message(row, done=bool(item.payload.get("done")))
-    await post_once(bot, item, channel=channel_of(incident), text=text, blocks=blocks)
+    await post_once(runtime, item, channel=channel_of(incident), text=text, blocks=blocks)
 
 
 HANDLERS = {Kind.DRAFT: post_draft, Kind.FOLLOWUP: post_followup}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.blocks.drills import briefing, debrief_blocks, inject_message
 from bot.slack.deliveries.posting import channel_of, post_once
 from incidents.drills import play as drills
@@ -12,21 +12,21 @@ from incidents.models import Drill, Incident, Outbox, TimelineEvent
 from incidents.outbox import Kind
 
 
-async def _post_briefing(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
+async def _post_briefing(runtime: Runtime, item: Outbox) -> None:
+    with runtime.session() as session:
         drill = session.get(Drill, item.payload["drill"])
         incident = session.get(Incident, item.incident_id)
         count = len(drills.injects(session, drill.id))
     scenario = scenarios.get(drill.scenario)
     if scenario is None:
         return
-    text, blocks = briefing(scenario=scenario, system_label=bot.system_label(incident.system),
+    text, blocks = briefing(scenario=scenario, system_label=runtime.system_label(incident.system),
                             speed=drill.speed, injects=count)
-    await post_once(bot, item, channel=channel_of(incident), text=text, blocks=blocks)
+    await post_once(runtime, item, channel=channel_of(incident), text=text, blocks=blocks)
 
 
-async def _post_inject(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
+async def _post_inject(runtime: Runtime, item: Outbox) -> None:
+    with runtime.session() as session:
         event = session.get(TimelineEvent, item.payload["event"])
         incident = session.get(Incident, item.incident_id)
     if event is None:
@@ -34,17 +34,17 @@ async def _post_inject(bot: Bot, item: Outbox) -> None:
     data = event.data or {}
     text, blocks = inject_message(kind=data.get("kind", "message"), source=data.get("source"),
                                   text=event.text)
-    await post_once(bot, item, channel=channel_of(incident), text=text, blocks=blocks)
+    await post_once(runtime, item, channel=channel_of(incident), text=text, blocks=blocks)
 
 
-async def _post_debrief(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
+async def _post_debrief(runtime: Runtime, item: Outbox) -> None:
+    with runtime.session() as session:
         drill = session.get(Drill, item.payload["drill"])
         incident = session.get(Incident, item.incident_id)
     if drill is None or not drill.debrief:
         return
     text, blocks = debrief_blocks(Debrief.from_dict(drill.debrief), incident_id=incident.id)
-    await post_once(bot, item, channel=channel_of(incident), text=text, blocks=blocks)
+    await post_once(runtime, item, channel=channel_of(incident), text=text, blocks=blocks)
 
 
 HANDLERS = {

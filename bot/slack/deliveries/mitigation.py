@@ -4,7 +4,7 @@ is undone, its message is shown again without its Undo button."""
 
 from __future__ import annotations
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.blocks.mitigation import result_blocks
 from bot.slack.blocks.registry import undo_result_blocks
 from bot.slack.deliveries.posting import channel_of, post_once
@@ -14,8 +14,8 @@ from incidents.registry import record as registry_record
 from incidents.types import EventKind
 
 
-async def post_result(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
+async def post_result(runtime: Runtime, item: Outbox) -> None:
+    with runtime.session() as session:
         event = session.get(TimelineEvent, item.payload["event"])
         incident = session.get(Incident, item.incident_id)
         change = (event.data or {}).get("change")
@@ -24,25 +24,25 @@ async def post_result(bot: Bot, item: Outbox) -> None:
         text, blocks = undo_result_blocks(event)
     else:
         text, blocks = result_blocks(event, status=incident.status, undone=undone)
-    posted = await post_once(bot, item, channel=channel_of(incident), text=text, blocks=blocks)
+    posted = await post_once(runtime, item, channel=channel_of(incident), text=text, blocks=blocks)
     if change and event.kind == EventKind.MITIGATION:
-        with bot.session() as session:
+        with runtime.session() as session:
             session.get(ModelChange, change).message_ts = posted["ts"]
     elif event.kind == EventKind.MODEL_ROLLBACK_UNDONE and event.data.get("ok"):
-        await _retire_undo(bot, incident, event.data.get("undoes"))
+        await _retire_undo(runtime, incident, event.data.get("undoes"))
 
 
-async def _retire_undo(bot: Bot, incident: Incident, rollback_id: int | None) -> None:
+async def _retire_undo(runtime: Runtime, incident: Incident, rollback_id: int | None) -> None:
     """The undone rollback's message loses its Undo button (a second undo is refused anyway,
     but a button that can only be refused should not be offered)."""
-    with bot.session() as session:
+    with runtime.session() as session:
         rollback = session.get(ModelChange, rollback_id) if rollback_id else None
         event = session.get(TimelineEvent, rollback.event_id) if rollback else None
     if rollback is None or event is None or not rollback.message_ts:
         return
     text, blocks = result_blocks(event, status=incident.status, undone=True)
-    await bot.client.chat_update(channel=channel_of(incident), ts=rollback.message_ts,
-                                 text=text, blocks=blocks)
+    await runtime.client.chat_update(channel=channel_of(incident), ts=rollback.message_ts,
+                                     text=text, blocks=blocks)
 
 
 HANDLERS = {Kind.MITIGATION_RESULT: post_result}

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.blocks import oncall as blocks
 from bot.slack.deliveries.posting import post_once
 from bot.slack.people import learn
@@ -40,29 +40,29 @@ def _error(exc: SlackApiError) -> str:
     return str(exc.response.get("error") or exc)
 
 
-async def _direct_message(bot: Bot, item: Outbox, user_id: str, text: str,
+async def _direct_message(runtime: Runtime, item: Outbox, user_id: str, text: str,
                           blocks_: list) -> tuple[str, str]:
-    opened = await bot.client.conversations_open(users=user_id)
+    opened = await runtime.client.conversations_open(users=user_id)
     channel = opened["channel"]["id"]
-    posted = await post_once(bot, item, channel=channel, text=text, blocks=blocks_)
+    posted = await post_once(runtime, item, channel=channel, text=text, blocks=blocks_)
     return channel, posted["ts"]
 
 
-async def _invite(bot: Bot, incident: Incident, user_id: str) -> None:
+async def _invite(runtime: Runtime, incident: Incident, user_id: str) -> None:
     """The paged person needs the channel; asked every time, as they may have left it."""
     try:
-        await bot.client.conversations_invite(channel=incident.channel_id, users=[user_id])
+        await runtime.client.conversations_invite(channel=incident.channel_id, users=[user_id])
     except SlackApiError as exc:
         if _error(exc) not in INVITE_DONE:
             raise
-    with bot.session() as session:
+    with runtime.session() as session:
         row = session.get(Incident, incident.id)
         # So the channel sync does not invite them again in a batch that would fail on them.
         row.invited = sorted({*(row.invited or []), user_id})
 
 
-async def deliver_page(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
+async def deliver_page(runtime: Runtime, item: Outbox) -> None:
+    with runtime.session() as session:
         page = session.get(Page, item.payload["page"])
         escalation = session.get(Escalation, page.escalation_id) if page else None
         incident = session.get(Incident, page.incident_id) if page else None
@@ -72,28 +72,28 @@ async def deliver_page(bot: Bot, item: Outbox) -> None:
         return  # acknowledged, or the incident ended, before we got to it: wake nobody
     if incident.channel_id is None:
         raise RuntimeError("the incident has no channel yet")
-    await _invite(bot, incident, page.user_id)
-    chain = paging.levels(bot.catalog, escalation, incident)
+    await _invite(runtime, incident, page.user_id)
+    chain = paging.levels(runtime.catalog, escalation, incident)
     why = paging.reason(escalation, level=page.level, repeat=page.repeat)
     previous = chain[page.level - 1].wait if 0 < page.level <= len(chain) else None
     current = chain[page.level].wait if page.level < len(chain) else None
     text, body = blocks.page_message(
-        incident=incident, system_label=bot.system_label(incident.system), why=why,
+        incident=incident, system_label=runtime.system_label(incident.system), why=why,
         schedule=page.schedule, requested_by=escalation.requested_by, level=page.level,
         previous_wait=previous, next_wait=current, last=page.level >= len(chain) - 1,
     )
     try:
-        channel, ts = await _direct_message(bot, item, page.user_id, text, body)
+        channel, ts = await _direct_message(runtime, item, page.user_id, text, body)
     except SlackApiError as exc:
         if _error(exc) not in UNREACHABLE:
             raise
         log.warning("could not page %s for incident %s: %s", page.user_id, incident.id, exc)
-        with bot.session() as session:
+        with runtime.session() as session:
             session.get(Page, page.id).error = _error(exc)
         return
-    await learn(bot, [page.user_id])  # paged people are named in the review, typed or not
-    now = bot.now()
-    with bot.session() as session:
+    await learn(runtime, [page.user_id])  # paged people are named in the review, typed or not
+    now = runtime.now()
+    with runtime.session() as session:
         row = session.get(Page, page.id)
         row.dm_channel, row.dm_ts, row.sent_at = channel, ts, now
         where = f", on call for {page.schedule}" if page.schedule else ""
@@ -107,9 +107,9 @@ async def deliver_page(bot: Bot, item: Outbox) -> None:
         )
 
 
-async def post_notice(bot: Bot, item: Outbox) -> None:
+async def post_notice(runtime: Runtime, item: Outbox) -> None:
     payload = item.payload
-    with bot.session() as session:
+    with runtime.session() as session:
         escalation = session.get(Escalation, payload["escalation"])
         incident = session.get(Incident, item.incident_id)
         pages = paging.pages_of(session, escalation.id, level=payload["level"],
@@ -119,7 +119,7 @@ async def post_notice(bot: Bot, item: Outbox) -> None:
     if incident.channel_id is None:
         raise RuntimeError("the incident has no channel yet")
     level = payload["level"]
-    chain = paging.levels(bot.catalog, escalation, incident)
+    chain = paging.levels(runtime.catalog, escalation, incident)
     previous = chain[level - 1].wait if 0 < level <= len(chain) else None
     text, body = blocks.page_notice(
         incident_id=incident.id,
@@ -129,8 +129,8 @@ async def post_notice(bot: Bot, item: Outbox) -> None:
         wait=timedelta(seconds=payload["wait_seconds"]), previous_wait=previous,
         last=payload["last"],
     )
-    posted = await post_once(bot, item, channel=incident.channel_id, text=text, blocks=body)
-    with bot.session() as session:
+    posted = await post_once(runtime, item, channel=incident.channel_id, text=text, blocks=body)
+    with runtime.session() as session:
         row = session.get(Escalation, escalation.id)
         # Kept so the notice loses its Acknowledge button once the chain stops.
         notice = {"ts": posted["ts"], "level": level, "repeat": payload["repeat"]}
@@ -141,19 +141,19 @@ async def post_notice(bot: Bot, item: Outbox) -> None:
 GONE = frozenset({"message_not_found", "channel_not_found", "cant_update_message"})
 
 
-async def _update(bot: Bot, channel: str, ts: str, text: str, body: list) -> None:
+async def _update(runtime: Runtime, channel: str, ts: str, text: str, body: list) -> None:
     try:
-        await bot.client.chat_update(channel=channel, ts=ts, text=text, blocks=body)
+        await runtime.client.chat_update(channel=channel, ts=ts, text=text, blocks=body)
     except SlackApiError as exc:
         if _error(exc) not in GONE:
             raise
 
 
-async def close_pages(bot: Bot, item: Outbox) -> None:
+async def close_pages(runtime: Runtime, item: Outbox) -> None:
     """Chains stopped: their pages and channel notices stop asking for an acknowledgement and
     say who acknowledged and when; the channel hears it once, however many chains stopped."""
     ids = item.payload.get("escalations") or [item.payload["escalation"]]  # older rows
-    with bot.session() as session:
+    with runtime.session() as session:
         escalations = [session.get(Escalation, i) for i in ids]
         incident = session.get(Incident, item.incident_id)
         pages = {e.id: paging.pages_of(session, e.id) for e in escalations}
@@ -163,37 +163,37 @@ async def close_pages(bot: Bot, item: Outbox) -> None:
             at=escalation.acknowledged_at)
         for page in pages[escalation.id]:
             if page.dm_ts:
-                await _update(bot, page.dm_channel, page.dm_ts, text, body)
+                await _update(runtime, page.dm_channel, page.dm_ts, text, body)
         for notice in escalation.notices if incident.channel_id else ():
             paged = [p.user_id for p in pages[escalation.id]
                      if (p.level, p.repeat) == (notice["level"], notice["repeat"])]
             text, body = blocks.notice_closed(
                 paged=paged, incident=incident, acknowledged_by=escalation.acknowledged_by,
                 at=escalation.acknowledged_at)
-            await _update(bot, incident.channel_id, notice["ts"], text, body)
+            await _update(runtime, incident.channel_id, notice["ts"], text, body)
     acknowledged = next((e for e in escalations if e.state == EscalationState.ACKNOWLEDGED),
                         None)
     if acknowledged is not None and incident.channel_id:
         text, body = blocks.acknowledged_notice(acknowledged_by=acknowledged.acknowledged_by,
                                                 at=acknowledged.acknowledged_at)
-        await post_once(bot, item, channel=incident.channel_id, text=text, blocks=body)
+        await post_once(runtime, item, channel=incident.channel_id, text=text, blocks=body)
 
 
-async def announce_handoff(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
+async def announce_handoff(runtime: Runtime, item: Outbox) -> None:
+    with runtime.session() as session:
         handoff = session.get(Handoff, item.payload["handoff"])
-        systems = handoffs.covered_systems(bot.catalog, handoff.schedule)
+        systems = handoffs.covered_systems(runtime.catalog, handoff.schedule)
         incidents = handoffs.open_incidents_for(session, systems)
-    schedule = bot.catalog.oncall.get(handoff.schedule)
+    schedule = runtime.catalog.oncall.get(handoff.schedule)
     if schedule is None:
         return  # the schedule left the catalog since
     upcoming = next_handoffs(schedule, handoff.at, 1)
     text, body = blocks.handoff_message(
         schedule=handoff.schedule, until=upcoming[0] if upcoming else None,
-        systems=[bot.system_label(key) for key in systems], incidents=incidents,
+        systems=[runtime.system_label(key) for key in systems], incidents=incidents,
     )
     try:
-        await _direct_message(bot, item, handoff.user_id, text, body)
+        await _direct_message(runtime, item, handoff.user_id, text, body)
     except SlackApiError as exc:
         if _error(exc) not in UNREACHABLE:
             raise

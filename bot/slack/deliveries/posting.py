@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.container import Bot
+from bot.container import Runtime
 from incidents.models import Incident, Outbox
 
-Handler = Callable[[Bot, Outbox], Awaitable[None]]
+Handler = Callable[[Runtime, Outbox], Awaitable[None]]
 EVENT_TYPE = "incidentbot_outbox"
 # How far back a retry looks for its own message: it was posted at most a lease and a
 # backoff ago, so it is among the channel's latest messages.
@@ -40,11 +40,11 @@ def tag(item: Outbox, *, key: str | None = None, **extra: Any) -> dict[str, Any]
     return {"event_type": EVENT_TYPE, "event_payload": payload}
 
 
-async def find_posted(bot: Bot, channel: str, *, incident: int, key: str) -> dict | None:
+async def find_posted(runtime: Runtime, channel: str, *, incident: int, key: str) -> dict | None:
     """Our earlier post with this incident and key among the channel's latest messages."""
     cursor = None
     for _ in range(HISTORY_PAGES):
-        response = await bot.client.conversations_history(
+        response = await runtime.client.conversations_history(
             channel=channel, limit=HISTORY_PAGE_SIZE, include_all_metadata=True,
             **({"cursor": cursor} if cursor else {}))
         for message in response.get("messages", []):
@@ -59,29 +59,29 @@ async def find_posted(bot: Bot, channel: str, *, incident: int, key: str) -> dic
     return None
 
 
-def _tried_before(bot: Bot, item: Outbox) -> bool:
+def _tried_before(runtime: Runtime, item: Outbox) -> bool:
     """A post keyed by its incident (the summary) may have been made by an earlier item of
     the same kind that failed after posting and now waits for its retry, while this one,
     queued later, is due first."""
-    with bot.session() as session:
+    with runtime.session() as session:
         return session.exec(
             select(Outbox.id).where(Outbox.incident_id == item.incident_id,
                                     Outbox.kind == item.kind, Outbox.attempts > 0).limit(1)
         ).first() is not None
 
 
-async def post_once(bot: Bot, item: Outbox, *, channel: str, text: str, blocks: list,
+async def post_once(runtime: Runtime, item: Outbox, *, channel: str, text: str, blocks: list,
                     key: str | None = None, **extra: Any) -> dict:
     """Post the message unless an earlier attempt of this delivery already did; returns the
     message (its `ts`, the metadata it was posted with, and `reused`: found, not posted)."""
     metadata = tag(item, key=key, **extra)
     payload = metadata["event_payload"]
-    if item.attempts > 0 or (key is not None and _tried_before(bot, item)):
-        found = await find_posted(bot, channel, incident=payload["incident"],
+    if item.attempts > 0 or (key is not None and _tried_before(runtime, item)):
+        found = await find_posted(runtime, channel, incident=payload["incident"],
                                   key=payload["key"])
         if found is not None:
             return {**found, "reused": True}
-    response = await bot.client.chat_postMessage(
+    response = await runtime.client.chat_postMessage(
         channel=channel, text=text, blocks=blocks, unfurl_links=False, metadata=metadata)
     return {"ts": response["ts"], "channel": response.get("channel", channel),
             "metadata": metadata, "reused": False}

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from sqlmodel import select
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.outbound.registry import MlflowRegistry, RegistryError, host_of
 from bot.slack.mrkdwn import escape
 from incidents.catalog.models import System
@@ -30,76 +30,78 @@ from incidents.types import EventKind
 log = logging.getLogger(__name__)
 
 
-def bot_actor(bot: Bot) -> str:
+def bot_actor(runtime: Runtime) -> str:
     """Who the timeline names for what the bot did by itself: its Slack user when known."""
-    return bot.bot_user_id or "incidentbot"
+    return runtime.bot_user_id or "incidentbot"
 
 
-async def read_for_incident(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
+async def read_for_incident(runtime: Runtime, item: Outbox) -> None:
+    with runtime.session() as session:
         incident = session.get(Incident, item.payload["incident"])
-    system = bot.catalog.systems.get(incident.system) if incident else None
+    system = runtime.catalog.systems.get(incident.system) if incident else None
     if system is None or system.model is None:
         return
-    state, error = await read_state(bot, system)
-    with bot.session() as session:
+    state, error = await read_state(runtime, system)
+    with runtime.session() as session:
         registry_record.record_read(
             session, incident=session.get(Incident, incident.id), model=system.model,
-            state=state, error=error, window=bot.catalog.policy.recent_model_promotion,
-            actor=bot_actor(bot), now=bot.now())
+            state=state, error=error, window=runtime.catalog.policy.recent_model_promotion,
+            actor=bot_actor(runtime), now=runtime.now())
 
 
-async def read_state(bot: Bot, system: System) -> tuple[registry.RegistryState | None, str | None]:
+async def read_state(
+    runtime: Runtime, system: System,
+) -> tuple[registry.RegistryState | None, str | None]:
     try:
-        return await MlflowRegistry(system.model).read(bot.now()), None
+        return await MlflowRegistry(system.model).read(runtime.now()), None
     except RegistryError as exc:
         log.warning("model registry %s: %s", host_of(system.model), exc)
         return None, str(exc)
 
 
-async def preserve_before(bot: Bot, *, incident_id: int, system: System, before: str,
+async def preserve_before(runtime: Runtime, *, incident_id: int, system: System, before: str,
                           actor: str | None,
                           state: registry.RegistryState | None = None,
                           error: str | None = None, change_id: int | None = None) -> None:
     """Store the evidence file (committed when this returns); the registry is read here
     unless the caller just read it."""
     if system.model is not None and state is None and error is None:
-        state, error = await read_state(bot, system)
+        state, error = await read_state(runtime, system)
     if system.model is None:
         found: dict = {"configured": False}
     elif state is None:
         found = {"error": error}
     else:
         found = state.to_dict()
-    with bot.session() as session:
+    with runtime.session() as session:
         incident = session.get(Incident, incident_id)
         content = evidence.document(
-            incident=incident, before=before, taken_at=bot.now(), taken_by=actor,
+            incident=incident, before=before, taken_at=runtime.now(), taken_by=actor,
             registry=found, drift=evidence.latest_drift(session, incident_id),
             alerts=evidence.alerts_of(session, incident_id),
             entry=evidence.catalog_entry(incident.system, system))
         if change_id is not None:
             content["model_change"] = change_id
         evidence.preserve(session, incident=incident, content=content, before=before,
-                          actor=actor, now=bot.now(), change=change_id)
+                          actor=actor, now=runtime.now(), change=change_id)
 
 
-def _preserved_for(bot: Bot, incident_id: int, change_id: int) -> bool:
+def _preserved_for(runtime: Runtime, incident_id: int, change_id: int) -> bool:
     """Already preserved for this change: a delivery taken over after a crash."""
-    with bot.session() as session:
+    with runtime.session() as session:
         events = session.exec(select(TimelineEvent).where(
             TimelineEvent.incident_id == incident_id,
             TimelineEvent.kind == EventKind.EVIDENCE_PRESERVED)).all()
     return any((e.data or {}).get("change") == change_id for e in events)
 
 
-async def carry_out_change(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
+async def carry_out_change(runtime: Runtime, item: Outbox) -> None:
+    with runtime.session() as session:
         change = session.get(ModelChange, item.payload["change"])
         incident = session.get(Incident, change.incident_id) if change else None
     if change is None or change.state != "requested":
         return  # finished by an earlier delivery
-    system = bot.catalog.systems.get(incident.system)
+    system = runtime.catalog.systems.get(incident.system)
     model = system.model if system else None
     host = host_of(model) if model else "the registry"
     state: registry.RegistryState | None = None
@@ -108,20 +110,20 @@ async def carry_out_change(bot: Bot, item: Outbox) -> None:
                                          "this system; nothing was changed", host)
     else:
         client = MlflowRegistry(model)
-        state, error = await read_state(bot, system)
+        state, error = await read_state(runtime, system)
         kind = Mitigation.ROLLBACK if change.kind == registry_record.ROLLBACK else None
-        if evidence.required(system, kind) and not _preserved_for(bot, incident.id, change.id):
+        if evidence.required(system, kind) and not _preserved_for(runtime, incident.id, change.id):
             await preserve_before(
-                bot, incident_id=incident.id, system=system, actor=change.requested_by,
+                runtime, incident_id=incident.id, system=system, actor=change.requested_by,
                 before=registry_record.describe_change(
                     change, state.serving if state else None),
                 state=state, error=error, change_id=change.id)
-        result, state = await _move(bot, client, change, state, error)
-    with bot.session() as session:
+        result, state = await _move(runtime, client, change, state, error)
+    with runtime.session() as session:
         stored = session.get(ModelChange, change.id)
         registry_record.finish_change(
             session, change=stored, result=result, state=state,
-            from_version=_from(state, change), now=bot.now())
+            from_version=_from(state, change), now=runtime.now())
 
 
 def _from(state: registry.RegistryState | None, change: ModelChange) -> int | None:
@@ -131,7 +133,7 @@ def _from(state: registry.RegistryState | None, change: ModelChange) -> int | No
     return change.from_version
 
 
-async def _move(bot: Bot, client: MlflowRegistry, change: ModelChange,
+async def _move(runtime: Runtime, client: MlflowRegistry, change: ModelChange,
                 state: registry.RegistryState | None,
                 error: str | None) -> tuple[CallResult, registry.RegistryState | None]:
     host = client.host
@@ -141,7 +143,7 @@ async def _move(bot: Bot, client: MlflowRegistry, change: ModelChange,
     if state.version(change.to_version) is None:
         return CallResult(False, None, f"{change.model_name} has no version "
                                        f"{change.to_version}; nothing was changed", host), state
-    now = bot.now()
+    now = runtime.now()
     if state.serving == change.to_version:
         return CallResult(True, None, f"{change.alias} already pointed at "
                                       f"v{change.to_version}", host), state
@@ -155,8 +157,8 @@ async def _move(bot: Bot, client: MlflowRegistry, change: ModelChange,
     return CallResult(True, 200, "alias moved, HTTP 200", host), after
 
 
-async def upload_evidence(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
+async def upload_evidence(runtime: Runtime, item: Outbox) -> None:
+    with runtime.session() as session:
         snapshot = session.get(EvidenceSnapshot, item.payload["snapshot"])
         incident = session.get(Incident, item.incident_id)
     if snapshot is None or snapshot.file_id:
@@ -164,14 +166,14 @@ async def upload_evidence(bot: Bot, item: Outbox) -> None:
     if incident.channel_id is None:
         raise RuntimeError("the incident has no channel yet")
     # A failure raises: the outbox retries the upload; the snapshot itself is stored.
-    response = await bot.client.files_upload_v2(
+    response = await runtime.client.files_upload_v2(
         channel=incident.channel_id, content=snapshot.document.encode(),
         filename=snapshot.filename, title=f"Evidence preserved before: {snapshot.before}",
         initial_comment=escape(
             f":lock: Evidence preserved ({evidence.ARTICLE}) before: {snapshot.before}. "
             f"{evidence.summary_text(snapshot.summary, snapshot.sha256)}"))
     files = response.get("files") or [response.get("file") or {}]
-    with bot.session() as session:
+    with runtime.session() as session:
         session.get(EvidenceSnapshot, snapshot.id).file_id = files[0].get("id") or "uploaded"
 
 

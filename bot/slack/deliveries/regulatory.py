@@ -3,7 +3,7 @@ submission did to the clocks, drafted reports, and the reports' reminders."""
 
 from __future__ import annotations
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.blocks.regulatory import (
     assessment_headline,
     change_lines,
@@ -28,9 +28,9 @@ from incidents.regulatory.clocks import TITLES
 from incidents.types import DeadlineKind
 
 
-def duties(bot: Bot, system_key: str) -> str:
+def duties(runtime: Runtime, system_key: str) -> str:
     """"EU AI Act (provider), GDPR": the system's reporting duties, in words."""
-    obligations = regulatory.obligations_of(bot.catalog, system_key)
+    obligations = regulatory.obligations_of(runtime.catalog, system_key)
     if obligations is None:
         return "no regulation in the catalog"
     names = []
@@ -40,12 +40,12 @@ def duties(bot: Bot, system_key: str) -> str:
     return ", ".join(names)
 
 
-async def post_clocks(bot: Bot, item: Outbox) -> None:
+async def post_clocks(runtime: Runtime, item: Outbox) -> None:
     """After an assessment or a submission: what changed, and every report still owed."""
     payload = item.payload
-    with bot.session() as session:
+    with runtime.session() as session:
         incident = session.get(Incident, item.incident_id)
-        clocks = regulatory.open_clocks(session, incident.id, bot.catalog)
+        clocks = regulatory.open_clocks(session, incident.id, runtime.catalog)
         assessed = session.get(ReportabilityAssessment, payload["assessment"]) \
             if payload.get("assessment") else None
         submitted = regulatory.clock_row(session, payload["submitted"]) \
@@ -54,7 +54,7 @@ async def post_clocks(bot: Bot, item: Outbox) -> None:
         headline = assessment_headline(
             by=assessed.assessed_by, at=assessed.assessed_at, reportable=assessed.reportable,
             findings=regulatory_policy.findings(regulatory_clocks.shipped(), assessed.answers),
-            duties=duties(bot, incident.system))
+            duties=duties(runtime, incident.system))
     else:
         how = " as an initial, incomplete report" if submitted and submitted.initial else ""
         title = TITLES[DeadlineKind(submitted.report)] if submitted else "A report"
@@ -63,28 +63,28 @@ async def post_clocks(bot: Bot, item: Outbox) -> None:
     titles = {str(k): v for k, v in TITLES.items()}
     text, blocks = clocks_message(incident_id=incident.id, headline=headline, clocks=clocks,
                                   changes=change_lines(payload.get("changes") or [], titles))
-    await post_once(bot, item, channel=channel_of(incident), text=text, blocks=blocks)
+    await post_once(runtime, item, channel=channel_of(incident), text=text, blocks=blocks)
 
 
-async def post_draft(bot: Bot, item: Outbox) -> None:
+async def post_draft(runtime: Runtime, item: Outbox) -> None:
     payload = item.payload
-    with bot.session() as session:
+    with runtime.session() as session:
         incident = session.get(Incident, item.incident_id)
         row = regulatory.clock_row(session, payload["deadline"])
-        clocks = regulatory.open_clocks(session, incident.id, bot.catalog)
+        clocks = regulatory.open_clocks(session, incident.id, runtime.catalog)
     clock = next((c for c in clocks if c.deadline_id == payload["deadline"]), None)
     text, blocks = draft_message(
         incident_id=incident.id, clock=clock, title=TITLES[DeadlineKind(row.report)],
         article=row.article, by=payload.get("by"), text=payload["text"])
-    await post_once(bot, item, channel=channel_of(incident), text=text, blocks=blocks)
+    await post_once(runtime, item, channel=channel_of(incident), text=text, blocks=blocks)
 
 
-def reminder_message(bot: Bot, incident: Incident, deadline: Deadline, stage: str,
+def reminder_message(runtime: Runtime, incident: Incident, deadline: Deadline, stage: str,
                      mentions: list[str]) -> tuple[str, list] | None:
     """A report's reminder (deliveries/reminders.py hands regulatory kinds here); None when
     its clock no longer runs."""
-    with bot.session() as session:
-        clocks = regulatory.open_clocks(session, incident.id, bot.catalog)
+    with runtime.session() as session:
+        clocks = regulatory.open_clocks(session, incident.id, runtime.catalog)
     clock = next((c for c in clocks if c.deadline_id == deadline.id), None)
     if clock is None:
         return None

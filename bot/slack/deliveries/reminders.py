@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.blocks.deadlines import ReminderView, reminder
 from bot.slack.deliveries import regulatory
 from bot.slack.deliveries.posting import channel_of, post_once
@@ -27,9 +27,9 @@ _PEOPLE = {
 }
 
 
-async def deliver(bot: Bot, item: Outbox) -> None:
+async def deliver(runtime: Runtime, item: Outbox) -> None:
     """Outbox handler: post one reminder or escalation in the incident channel."""
-    with bot.session() as session:  # one round trip: reminders come in bursts
+    with runtime.session() as session:  # one round trip: reminders come in bursts
         deadline, incident = session.exec(
             select(Deadline, Incident)
             .join(Incident, col(Incident.id) == col(Deadline.incident_id))
@@ -39,17 +39,17 @@ async def deliver(bot: Bot, item: Outbox) -> None:
         return  # met or stopped while Slack was unreachable: the message would only confuse
     if deadline.kind in REGULATORY_DEADLINES:  # a report: its own words and buttons
         rendered = regulatory.reminder_message(
-            bot, incident, deadline, item.payload["stage"],
-            recipients(bot, incident, DeadlineKind(deadline.kind)))
+            runtime, incident, deadline, item.payload["stage"],
+            recipients(runtime, incident, DeadlineKind(deadline.kind)))
         if rendered is None:
             return
         text, blocks = rendered
     else:
-        text, blocks = reminder(view_of(bot, incident, deadline, item.payload["stage"]))
-    await post_once(bot, item, channel=channel_of(incident), text=text, blocks=blocks)
+        text, blocks = reminder(view_of(runtime, incident, deadline, item.payload["stage"]))
+    await post_once(runtime, item, channel=channel_of(incident), text=text, blocks=blocks)
 
 
-def view_of(bot: Bot, incident: Incident, deadline: Deadline, stage: str) -> ReminderView:
+def view_of(runtime: Runtime, incident: Incident, deadline: Deadline, stage: str) -> ReminderView:
     kind = DeadlineKind(deadline.kind)
     return ReminderView(
         incident_id=incident.id,
@@ -57,27 +57,27 @@ def view_of(bot: Bot, incident: Incident, deadline: Deadline, stage: str) -> Rem
         kind=kind,
         stage=stage,
         due_at=deadline.due_at,
-        mentions=recipients(bot, incident, kind),
-        contact=_contact(bot, incident, kind),
+        mentions=recipients(runtime, incident, kind),
+        contact=_contact(runtime, incident, kind),
         people={role: getattr(incident, role) for role in _PEOPLE.get(kind, ())},
     )
 
 
-def recipients(bot: Bot, incident: Incident, kind: DeadlineKind) -> list[str]:
+def recipients(runtime: Runtime, incident: Incident, kind: DeadlineKind) -> list[str]:
     """The commander (and whoever else owns this kind of task); the system's owners when
     nobody commands the incident yet."""
     people = [incident.commander] if incident.commander else []
     if people:
         people += [getattr(incident, role) for role in _ALSO.get(kind, ())]
     else:
-        system = bot.catalog.systems.get(incident.system)
+        system = runtime.catalog.systems.get(incident.system)
         people = list(system.owners) if system else []
         people = people or [incident.declared_by]
     return list(dict.fromkeys(p for p in people if p))
 
 
-def _contact(bot: Bot, incident: Incident, kind: DeadlineKind) -> str | None:
-    client = bot.catalog.client_for(incident.system)
+def _contact(runtime: Runtime, incident: Incident, kind: DeadlineKind) -> str | None:
+    client = runtime.catalog.client_for(incident.system)
     if client is None or kind not in deadline_policy.NOTIFICATIONS:
         return None
     contact = (client.executive_contact if kind == DeadlineKind.EXECUTIVE_NOTIFICATION

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.blocks.summary import summary_blocks, topic
 from bot.slack.channel_names import channel_name
 from bot.slack.deliveries.posting import post_once
@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 MAX_NAME_ATTEMPTS = 20
 
 
-def incident_links(bot: Bot, incident: Incident) -> dict[str, str]:
-    system = bot.catalog.systems.get(incident.system)
+def incident_links(runtime: Runtime, incident: Incident) -> dict[str, str]:
+    system = runtime.catalog.systems.get(incident.system)
     links: dict[str, str] = {}
     if system and system.dashboard:
         links["Dashboard"] = system.dashboard
@@ -40,49 +40,50 @@ def incident_links(bot: Bot, incident: Incident) -> dict[str, str]:
     return links
 
 
-def wanted_members(bot: Bot, incident: Incident) -> list[str]:
-    system = bot.catalog.systems.get(incident.system)
+def wanted_members(runtime: Runtime, incident: Incident) -> list[str]:
+    system = runtime.catalog.systems.get(incident.system)
     people = [incident.declared_by, incident.commander, incident.comms, incident.scribe,
               incident.engineer, *(system.owners if system else [])]
     seen: list[str] = []
     for person in people:
-        if person and person not in seen and person != bot.bot_user_id:
+        if person and person not in seen and person != runtime.bot_user_id:
             seen.append(person)
     return seen
 
 
-async def sync_incident(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
+async def sync_incident(runtime: Runtime, item: Outbox) -> None:
+    with runtime.session() as session:
         incident = session.get(Incident, item.incident_id)
     if incident is None:
         return
     if incident.channel_id is None:
-        await _create_channel(bot, incident)
-    await _invite(bot, incident)
-    await _set_topic(bot, incident)
-    await _post_summary(bot, incident, item)
-    await _pin_summary(bot, incident)
-    await _bookmarks(bot, incident)
+        await _create_channel(runtime, incident)
+    await _invite(runtime, incident)
+    await _set_topic(runtime, incident)
+    await _post_summary(runtime, incident, item)
+    await _pin_summary(runtime, incident)
+    await _bookmarks(runtime, incident)
 
 
-async def _create_channel(bot: Bot, incident: Incident) -> None:
+async def _create_channel(runtime: Runtime, incident: Incident) -> None:
     for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
         name = channel_name(
             incident_id=incident.id, title=incident.title, created_at=incident.created_at,
             drill=incident.is_drill, attempt=attempt,
         )
         try:
-            response = await bot.client.conversations_create(name=name, is_private=incident.private)
+            response = await runtime.client.conversations_create(
+                name=name, is_private=incident.private)
         except SlackApiError as exc:
             if exc.response.get("error") != "name_taken":
                 raise
-            adopted = await _adopt_own_channel(bot, name)
+            adopted = await _adopt_own_channel(runtime, name)
             if adopted is None:
                 continue
             channel = adopted
         else:
             channel = response["channel"]
-        with bot.session() as session:
+        with runtime.session() as session:
             # Compare-and-set: only the first replica to get here owns the incident's channel.
             won = session.connection().execute(
                 sa.update(Incident.__table__)
@@ -94,7 +95,7 @@ async def _create_channel(bot: Bot, incident: Incident) -> None:
                 row = session.get(Incident, incident.id)
                 session.refresh(row)
                 timeline.record(
-                    session, incident=row, kind=EventKind.CHANNEL_CREATED, now=bot.now(),
+                    session, incident=row, kind=EventKind.CHANNEL_CREATED, now=runtime.now(),
                     text=f"Channel #{channel['name']} created", data={"channel": channel["id"]},
                 )
             else:
@@ -104,23 +105,23 @@ async def _create_channel(bot: Bot, incident: Incident) -> None:
             log.warning("incident #%s already has a channel; archiving %s", incident.id,
                         channel["id"])
             with contextlib.suppress(SlackApiError):
-                await bot.client.conversations_archive(channel=channel["id"])
+                await runtime.client.conversations_archive(channel=channel["id"])
         incident.channel_id, incident.channel_name = row.channel_id, row.channel_name
         return
     raise RuntimeError(f"no free channel name for incident #{incident.id}")
 
 
-async def _adopt_own_channel(bot: Bot, name: str) -> dict | None:
+async def _adopt_own_channel(runtime: Runtime, name: str) -> dict | None:
     """A channel of that name we created ourselves and never recorded (we crashed right after
     creating it) is ours to reuse; anyone else's is not."""
-    if bot.bot_user_id is None:
-        bot.bot_user_id = (await bot.client.auth_test()).get("user_id")
-    response = await bot.client.conversations_list(
+    if runtime.bot_user_id is None:
+        runtime.bot_user_id = (await runtime.client.auth_test()).get("user_id")
+    response = await runtime.client.conversations_list(
         types="public_channel,private_channel", exclude_archived=True, limit=1000
     )
     for channel in response.get("channels", []):
-        if channel.get("name") == name and channel.get("creator") == bot.bot_user_id:
-            with bot.session() as session:
+        if channel.get("name") == name and channel.get("creator") == runtime.bot_user_id:
+            with runtime.session() as session:
                 taken = session.exec(
                     select(Incident).where(Incident.channel_id == channel["id"])
                 ).first()
@@ -129,78 +130,78 @@ async def _adopt_own_channel(bot: Bot, name: str) -> dict | None:
     return None
 
 
-async def _invite(bot: Bot, incident: Incident) -> None:
-    missing = [u for u in wanted_members(bot, incident) if u not in (incident.invited or [])]
+async def _invite(runtime: Runtime, incident: Incident) -> None:
+    missing = [u for u in wanted_members(runtime, incident) if u not in (incident.invited or [])]
     if not missing:
         return
     try:
-        await bot.client.conversations_invite(channel=incident.channel_id, users=missing)
+        await runtime.client.conversations_invite(channel=incident.channel_id, users=missing)
     except SlackApiError as exc:
         # already_in_channel and friends mean there is nothing left to do for them.
         if exc.response.get("error") not in {"already_in_channel", "cant_invite_self",
                                              "user_not_found", "user_is_restricted"}:
             raise
         log.info("invite to %s: %s", incident.channel_id, exc.response.get("error"))
-    with bot.session() as session:
+    with runtime.session() as session:
         row = session.get(Incident, incident.id)
         row.invited = sorted({*(row.invited or []), *missing})
         incident.invited = row.invited
 
 
-async def _set_topic(bot: Bot, incident: Incident) -> None:
+async def _set_topic(runtime: Runtime, incident: Incident) -> None:
     wanted = topic(incident)
     if incident.slack_topic == wanted:
         return
-    await bot.client.conversations_setTopic(channel=incident.channel_id, topic=wanted)
-    with bot.session() as session:
+    await runtime.client.conversations_setTopic(channel=incident.channel_id, topic=wanted)
+    with runtime.session() as session:
         session.get(Incident, incident.id).slack_topic = wanted
 
 
-async def _post_summary(bot: Bot, incident: Incident, item: Outbox) -> None:
-    with bot.session() as session:
+async def _post_summary(runtime: Runtime, incident: Incident, item: Outbox) -> None:
+    with runtime.session() as session:
         model = registry_record.serving_now(session, incident.id)
     blocks = summary_blocks(
-        incident, system_label=bot.system_label(incident.system),
-        links=incident_links(bot, incident), model=model,
-        regulated=regulatory.obligations_of(bot.catalog, incident.system) is not None,
+        incident, system_label=runtime.system_label(incident.system),
+        links=incident_links(runtime, incident), model=model,
+        regulated=regulatory.obligations_of(runtime.catalog, incident.system) is not None,
     )
     text = f"Incident #{incident.id}: Sev{incident.severity} · {incident.status}"
     if incident.summary_ts:
-        await bot.client.chat_update(
+        await runtime.client.chat_update(
             channel=incident.channel_id, ts=incident.summary_ts, text=text, blocks=blocks
         )
         return
     # One summary per incident, whichever sync posts it: the key is the incident's.
-    response = await post_once(bot, item, channel=incident.channel_id, text=text, blocks=blocks,
+    response = await post_once(runtime, item, channel=incident.channel_id, text=text, blocks=blocks,
                                key="summary")
     if response["reused"]:  # posted by an attempt that died: show the state as it is now
-        await bot.client.chat_update(channel=incident.channel_id, ts=response["ts"], text=text,
+        await runtime.client.chat_update(channel=incident.channel_id, ts=response["ts"], text=text,
                                      blocks=blocks)
-    with bot.session() as session:
+    with runtime.session() as session:
         session.get(Incident, incident.id).summary_ts = response["ts"]
     incident.summary_ts = response["ts"]
 
 
-async def _pin_summary(bot: Bot, incident: Incident) -> None:
+async def _pin_summary(runtime: Runtime, incident: Incident) -> None:
     if incident.summary_pinned or not incident.summary_ts:
         return
     try:
-        await bot.client.pins_add(channel=incident.channel_id, timestamp=incident.summary_ts)
+        await runtime.client.pins_add(channel=incident.channel_id, timestamp=incident.summary_ts)
     except SlackApiError as exc:
         if exc.response.get("error") != "already_pinned":
             raise
-    with bot.session() as session:
+    with runtime.session() as session:
         session.get(Incident, incident.id).summary_pinned = True
 
 
-async def _bookmarks(bot: Bot, incident: Incident) -> None:
+async def _bookmarks(runtime: Runtime, incident: Incident) -> None:
     if incident.bookmarks_done:
         return
-    for title, url in incident_links(bot, incident).items():
-        await bot.client.bookmarks_add(
+    for title, url in incident_links(runtime, incident).items():
+        await runtime.client.bookmarks_add(
             channel_id=incident.channel_id, title=title, type="link", link=url
         )
-    with bot.session() as session:
+    with runtime.session() as session:
         session.get(Incident, incident.id).bookmarks_done = True
 
 

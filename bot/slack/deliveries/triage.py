@@ -9,7 +9,7 @@ from datetime import datetime
 from jinja2 import TemplateError
 from slack_sdk.errors import SlackApiError
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.blocks.runbooks import runbook_blocks
 from bot.slack.blocks.triage import Opening, checklist_blocks, emergency_blocks
 from bot.slack.deliveries.posting import channel_of, post_once
@@ -26,9 +26,9 @@ REPLACED_CHECKLIST = ("This triage checklist was replaced by a newer one further
                       "channel; answer there.")
 
 
-def outcome_for(bot: Bot, incident: Incident, answers: dict[str, checklist.Answer],
+def outcome_for(runtime: Runtime, incident: Incident, answers: dict[str, checklist.Answer],
                 signal: str | None) -> triage.Outcome | None:
-    system = bot.catalog.systems.get(incident.system)
+    system = runtime.catalog.systems.get(incident.system)
     deployment = answers.get("model_updated")
     return triage.assess(
         {key: a.value for key, a in answers.items()},
@@ -38,8 +38,8 @@ def outcome_for(bot: Bot, incident: Incident, answers: dict[str, checklist.Answe
     )
 
 
-async def _post_checklist(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
+async def _post_checklist(runtime: Runtime, item: Outbox) -> None:
+    with runtime.session() as session:
         incident = session.get(Incident, item.incident_id)
         answers = checklist.triage_answers(session, incident.id)
         alert, count = checklist.opening_alert(session, incident.id)
@@ -51,30 +51,30 @@ async def _post_checklist(bot: Bot, item: Outbox) -> None:
         answers=answers,
         opening=Opening(alert=alert, alert_count=count, declared_by=incident.declared_by,
                         declared_at=incident.created_at),
-        outcome=outcome_for(bot, incident, answers, alert.signal if alert else None),
+        outcome=outcome_for(runtime, incident, answers, alert.signal if alert else None),
         open_=incident.status_enum.is_open,
     )
     if item.payload.get("ts"):
-        await _post_or_update(bot, item, incident, text, blocks)
+        await _post_or_update(runtime, item, incident, text, blocks)
         return
-    posted = await post_once(bot, item, channel=incident.channel_id, text=text, blocks=blocks)
-    with bot.session() as session:
+    posted = await post_once(runtime, item, channel=incident.channel_id, text=text, blocks=blocks)
+    with runtime.session() as session:
         stored = session.get(Incident, incident.id)
         previous, stored.checklist_ts = stored.checklist_ts, posted["ts"]
     if previous and previous != posted["ts"]:
         # The older copy would keep showing answers as they were, with live buttons.
         try:
-            await bot.client.chat_update(channel=incident.channel_id, ts=previous,
-                                         text=REPLACED_CHECKLIST, blocks=[])
+            await runtime.client.chat_update(channel=incident.channel_id, ts=previous,
+                                             text=REPLACED_CHECKLIST, blocks=[])
         except SlackApiError as exc:  # deleted meanwhile, say; failing would post again
             log.warning("could not retire checklist %s of incident %s: %s", previous,
                         incident.id, exc.response.get("error"))
 
 
-async def _post_runbook(bot: Bot, item: Outbox) -> None:
-    books = Runbooks(bot)
+async def _post_runbook(runtime: Runtime, item: Outbox) -> None:
+    books = Runbooks(runtime)
     name = item.payload["runbook"]
-    with bot.session() as session:
+    with runtime.session() as session:
         incident = session.get(Incident, item.incident_id)
         ticks = runbook_steps.runbook_ticks(session, incident.id, name)
     if incident.channel_id is None:
@@ -84,36 +84,36 @@ async def _post_runbook(bot: Bot, item: Outbox) -> None:
     except (runbooks.UnknownRunbook, TemplateError, OSError) as exc:
         # Retrying cannot fix a broken template; say so instead of blocking the channel.
         log.warning("runbook %s for incident %s failed to render: %s", name, incident.id, exc)
-        await post_once(bot, item, channel=incident.channel_id, blocks=[],
+        await post_once(runtime, item, channel=incident.channel_id, blocks=[],
                         text=f"The runbook `{escape(name)}` could not be rendered: {escape(exc)}")
         return
     text, blocks = runbook_blocks(incident_id=incident.id, runbook=book, ticks=ticks,
                                   open_=incident.status not in ("closed", "declined", "merged"))
-    await _post_or_update(bot, item, incident, text, blocks)
+    await _post_or_update(runtime, item, incident, text, blocks)
 
 
-async def _post_emergency(bot: Bot, item: Outbox) -> None:
-    with bot.session() as session:
+async def _post_emergency(runtime: Runtime, item: Outbox) -> None:
+    with runtime.session() as session:
         incident = session.get(Incident, item.incident_id)
     if incident.channel_id is None:
         raise RuntimeError("the incident has no channel yet")
     if incident.severity != Severity.SEV1 or not incident.status_enum.is_open:
         return  # lowered or ended before we got here: no call to arms
     text, blocks = emergency_blocks(
-        incident_id=incident.id, system_label=bot.system_label(incident.system),
-        at=datetime.fromisoformat(item.payload["at"]) if item.payload.get("at") else bot.now(),
+        incident_id=incident.id, system_label=runtime.system_label(incident.system),
+        at=datetime.fromisoformat(item.payload["at"]) if item.payload.get("at") else runtime.now(),
     )
-    await post_once(bot, item, channel=incident.channel_id, text=text, blocks=blocks)
+    await post_once(runtime, item, channel=incident.channel_id, text=text, blocks=blocks)
 
 
-async def _post_or_update(bot: Bot, item: Outbox, incident: Incident, text: str,
+async def _post_or_update(runtime: Runtime, item: Outbox, incident: Incident, text: str,
                           blocks: list) -> None:
     payload = item.payload
     if payload.get("ts"):
-        await bot.client.chat_update(channel=payload.get("channel") or channel_of(incident),
-                                     ts=payload["ts"], text=text, blocks=blocks)
+        await runtime.client.chat_update(channel=payload.get("channel") or channel_of(incident),
+                                         ts=payload["ts"], text=text, blocks=blocks)
     else:
-        await post_once(bot, item, channel=channel_of(incident), text=text, blocks=blocks)
+        await post_once(runtime, item, channel=channel_of(incident), text=text, blocks=blocks)
 
 
 HANDLERS = {

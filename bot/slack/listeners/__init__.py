@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.early_ack import EarlyAckApp
 from bot.slack.listeners import (
     actions,
@@ -28,8 +28,8 @@ from bot.slack.listeners import (
 )
 
 
-def register_all(app: AsyncApp, bot: Bot) -> None:
-    app = EarlyAckApp(app, bot.spawn)
+def register_all(app: AsyncApp, runtime: Runtime) -> None:
+    app = EarlyAckApp(app, runtime.spawn)
     for module in (
         commands,
         actions,
@@ -48,4 +48,4 @@ def register_all(app: AsyncApp, bot: Bot) -> None:
         findings,
         stats,
     ):
-        module.register(app, bot)
+        module.register(app, runtime)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.blocks.modals import assign_modal, note_modal, resolve_modal
 from bot.slack.ids import Action, decode
 from bot.slack.listeners import context
@@ -21,17 +21,17 @@ def _value(body: dict) -> str:
     return action.get("value", "")
 
 
-def register(app: AsyncApp, bot: Bot) -> None:
+def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(Action.SET_SEVERITY)
     async def set_severity(ack, body, respond) -> None:
         await ack()
         incident_id, (severity,) = decode(_value(body))
         user = body["user"]["id"]
         await apply_change(
-            bot, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
+            runtime, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
             change=lambda s, inc, now: lifecycle.change_severity(
                 s, incident=inc, severity=Severity(int(severity)), actor=user, now=now,
-                policy=bot.catalog.policy, catalog=bot.catalog),
+                policy=runtime.catalog.policy, catalog=runtime.catalog),
         )
 
     @app.action(Action.SET_STATUS)
@@ -40,10 +40,10 @@ def register(app: AsyncApp, bot: Bot) -> None:
         incident_id, (status,) = decode(_value(body))
         user = body["user"]["id"]
         await apply_change(
-            bot, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
+            runtime, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
             change=lambda s, inc, now: lifecycle.change_status(
                 s, incident=inc, status=Status(status), actor=user, now=now,
-                policy=bot.catalog.policy),
+                policy=runtime.catalog.policy),
         )
 
     @app.action(Action.DECLINE)
@@ -52,9 +52,9 @@ def register(app: AsyncApp, bot: Bot) -> None:
         incident_id, _ = decode(_value(body))
         user = body["user"]["id"]
         await apply_change(
-            bot, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
+            runtime, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
             change=lambda s, inc, now: lifecycle.decline(s, incident=inc, actor=user, now=now,
-                                                       policy=bot.catalog.policy),
+                                                       policy=runtime.catalog.policy),
         )
 
     @app.action(Action.ACKNOWLEDGE)
@@ -68,14 +68,14 @@ def register(app: AsyncApp, bot: Bot) -> None:
             paging.acknowledge(session, incident=incident, user=user, now=now)
             if incident.status == Status.TRIAGE:
                 lifecycle.change_status(session, incident=incident, status=Status.INVESTIGATING,
-                                      actor=user, now=now, policy=bot.catalog.policy)
+                                      actor=user, now=now, policy=runtime.catalog.policy)
 
-        await apply_change(bot, incident_id=incident_id, user=user, channel=_channel(body),
+        await apply_change(runtime, incident_id=incident_id, user=user, channel=_channel(body),
                            respond=respond, change=take_command)
 
     async def open_modal(body, client, respond, build) -> None:
         incident_id, _ = decode(_value(body))
-        incident, refusal = await context.authorise(bot, incident_id, body["user"]["id"])
+        incident, refusal = await context.authorise(runtime, incident_id, body["user"]["id"])
         if refusal:
             await respond(response_type="ephemeral", replace_original=False, text=refusal)
             return

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.listeners import context
 from incidents import timeline
 from incidents.models import Incident
@@ -16,7 +16,7 @@ Change = Callable[[Session, Incident, datetime], object]
 
 
 async def apply_change(
-    bot: Bot,
+    runtime: Runtime,
     *,
     incident_id: int,
     user: str,
@@ -25,14 +25,14 @@ async def apply_change(
     respond: Callable[..., Awaitable[object]] | None = None,
 ) -> bool:
     """Persist the change (the outbox carries it to Slack); refusals are told ephemerally."""
-    _, refusal = await context.authorise(bot, incident_id, user)
+    _, refusal = await context.authorise(runtime, incident_id, user)
     if refusal:
         await _tell(respond, refusal)
         return False
     try:
-        with bot.session() as session:
+        with runtime.session() as session:
             row = session.get(Incident, incident_id)
-            change(session, row, bot.now())
+            change(session, row, runtime.now())
     except timeline.Refused as refused:
         await _tell(respond, str(refused))
         return False

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.blocks.modals import declare_modal, resolve_modal
 from bot.slack.commands_text import parse, parse_incident_ref, parse_severity_arg
 from bot.slack.listeners import context
@@ -20,45 +20,46 @@ from incidents.lifecycle import changes as lifecycle
 from incidents.types import Role, Severity, Status
 
 
-def register(app: AsyncApp, bot: Bot) -> None:
+def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.command("/incident")
     async def incident_command(ack, body, respond, client) -> None:
         await ack()
         command = parse(body.get("text", ""))
-        entry = bot.subcommands.get(command.name)
+        entry = runtime.subcommands.get(command.name)
         if entry is None or command.name == "help":
             prefix = "" if command.name == "help" else f"I don't know `{escape(command.name)}`."
-            await respond(response_type="ephemeral", text=bot.subcommands.help_text(prefix))
+            await respond(response_type="ephemeral", text=runtime.subcommands.help_text(prefix))
             return
-        call = Invocation(bot=bot, body=body, command=command, respond=respond, client=client)
+        call = Invocation(runtime=runtime, body=body, command=command, respond=respond,
+                          client=client)
         if entry.needs_incident:
-            here = context.incident_in_channel(bot, call.channel)
+            here = context.incident_in_channel(runtime, call.channel)
             if here is None:
                 await call.reply(context.NO_INCIDENT)
                 return
             call.incident, refusal = await context.authorise(
-                bot, here.id, call.user, change=entry.members_only)
+                runtime, here.id, call.user, change=entry.members_only)
             if refusal:
                 await call.reply(refusal)
                 return
         await entry.handler(call)
 
-    _register_core(bot)
+    _register_core(runtime)
 
 
-def _register_core(bot: Bot) -> None:
-    add = bot.subcommands.add
+def _register_core(runtime: Runtime) -> None:
+    add = runtime.subcommands.add
 
     @add("declare", usage="declare [title]",
          help="declare an incident (a form asks for title, AI system and severity)")
     async def declare(call: Invocation) -> None:
-        systems = [(key, bot.system_label(key)) for key in bot.catalog.systems]
+        systems = [(key, runtime.system_label(key)) for key in runtime.catalog.systems]
         await call.open_modal(
             declare_modal(title=call.args, systems=systems, origin_channel=call.channel)
         )
 
     async def change(call: Invocation, fn) -> None:
-        await apply_change(bot, incident_id=call.incident.id, user=call.user,
+        await apply_change(runtime, incident_id=call.incident.id, user=call.user,
                            channel=call.channel, change=fn, respond=call.respond)
 
     @add("severity", usage="severity <1-4>", needs_incident=True,
@@ -71,14 +72,14 @@ def _register_core(bot: Bot) -> None:
             return
         await change(call, lambda s, inc, now: lifecycle.change_severity(
             s, incident=inc, severity=Severity(level), actor=call.user, now=now,
-            policy=bot.catalog.policy, catalog=bot.catalog))
+            policy=runtime.catalog.policy, catalog=runtime.catalog))
 
     @add("status", usage="status [status]", needs_incident=True,
          help="show the status and open deadlines; with a status, move the incident to "
          "triage, investigating, mitigated or closed")
     async def status(call: Invocation) -> None:
         if not call.args.strip():
-            await call.reply(status_report(bot, call.incident.id))
+            await call.reply(status_report(runtime, call.incident.id))
             return
         try:
             target = Status(call.args.strip().lower())
@@ -87,7 +88,7 @@ def _register_core(bot: Bot) -> None:
             return
         await change(call, lambda s, inc, now: lifecycle.change_status(
             s, incident=inc, status=target, actor=call.user, now=now,
-            policy=bot.catalog.policy))
+            policy=runtime.catalog.policy))
 
     @add("assign", usage="assign <commander|comms|scribe|engineer> @person", needs_incident=True,
          help="make someone commander, comms, scribe or engineer")
@@ -121,7 +122,7 @@ def _register_core(bot: Bot) -> None:
     async def decline(call: Invocation) -> None:
         await change(call, lambda s, inc, now: lifecycle.decline(
             s, incident=inc, actor=call.user, now=now, reason=call.args,
-            policy=bot.catalog.policy))
+            policy=runtime.catalog.policy))
 
     @add("merge", usage="merge <incident id>", needs_incident=True,
          help="merge this incident into another open incident")
@@ -133,7 +134,7 @@ def _register_core(bot: Bot) -> None:
             return
 
         # Merging writes into both incidents: the person must be allowed to change each.
-        _, refusal = await context.authorise(bot, target, call.user)
+        _, refusal = await context.authorise(runtime, target, call.user)
         if refusal:
             await call.reply(refusal)
             return
@@ -141,19 +142,19 @@ def _register_core(bot: Bot) -> None:
         def fn(s, inc, now):
             into = queries.get(s, target)
             lifecycle.merge(s, incident=inc, into=into, actor=call.user, now=now,
-                          policy=bot.catalog.policy)
+                          policy=runtime.catalog.policy)
 
         await change(call, fn)
 
     @add("list", usage="list", help="list open incidents with their channels")
     async def list_(call: Invocation) -> None:
-        with bot.session() as session:
+        with runtime.session() as session:
             incidents = queries.open_incidents(session)
-        await call.reply(_list_text(await context.visible(bot, incidents, call.user)))
+        await call.reply(_list_text(await context.visible(runtime, incidents, call.user)))
 
     @add("help", usage="help", help="show this help")
     async def help_(call: Invocation) -> None:  # answered by the dispatcher
-        await call.reply(bot.subcommands.help_text())
+        await call.reply(runtime.subcommands.help_text())
 
 
 def _list_text(incidents: list) -> str:

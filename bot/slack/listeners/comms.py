@@ -16,7 +16,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.blocks.comms import (
     CHOOSABLE,
     SPECS,
@@ -37,10 +37,10 @@ log = logging.getLogger(__name__)
 ALREADY_SENT = "That notification is already recorded as sent."
 
 
-def register(app: AsyncApp, bot: Bot) -> None:
+def register(app: AsyncApp, runtime: Runtime) -> None:
     sending: set[int] = set()  # notifications being posted to a client channel right now
 
-    @bot.subcommands.add(
+    @runtime.subcommands.add(
         "notify", usage="notify [initial|resolution]", needs_incident=True,
         help="draft a client notification from the incident, for the comms lead to send")
     async def notify(call: Invocation) -> None:
@@ -50,9 +50,9 @@ def register(app: AsyncApp, bot: Bot) -> None:
         if word not in kinds:
             await call.reply("Usage: `/incident notify [initial|resolution]`.")
             return
-        await call.open_modal(await notify_view(bot, call.incident.id, kinds[word], call.user))
+        await call.open_modal(await notify_view(runtime, call.incident.id, kinds[word], call.user))
 
-    @bot.subcommands.add(
+    @runtime.subcommands.add(
         "update", usage="update", needs_incident=True,
         help="post a status update (cause, status, impact, client action, next update time)")
     async def update(call: Invocation) -> None:
@@ -60,7 +60,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
             await call.reply(f"The incident is {call.incident.status}: send the resolution "
                              "notification instead (`/incident notify resolution`).")
             return
-        await call.open_modal(await update_view(bot, call.incident.id))
+        await call.open_modal(await update_view(runtime, call.incident.id))
 
     @app.action(Action.DRAFT_NOTIFICATION)
     async def draft_button(ack, body, client, respond) -> None:
@@ -68,11 +68,11 @@ def register(app: AsyncApp, bot: Bot) -> None:
         incident_id, rest = decode(body["actions"][0]["value"])
         kind = NotificationKind(rest[0]) if rest and rest[0] in set(CHOOSABLE) else None
         user = body["user"]["id"]
-        _, refusal = await context.authorise(bot, incident_id, user)
+        _, refusal = await context.authorise(runtime, incident_id, user)
         if refusal:
             await respond(response_type="ephemeral", replace_original=False, text=refusal)
             return
-        view = await notify_view(bot, incident_id, kind, user)
+        view = await notify_view(runtime, incident_id, kind, user)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.action(Action.NOTIFICATION_KIND)
@@ -80,10 +80,10 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await ack()
         chosen = body["actions"][0]["selected_option"]["value"]
         incident_id, (kind, *_) = decode(chosen)
-        _, refusal = await context.authorise(bot, incident_id, body["user"]["id"])
+        _, refusal = await context.authorise(runtime, incident_id, body["user"]["id"])
         if refusal:
             return  # the form was opened through the same rule; a forged value gets nothing
-        view = await notify_view(bot, incident_id, NotificationKind(kind), body["user"]["id"])
+        view = await notify_view(runtime, incident_id, NotificationKind(kind), body["user"]["id"])
         await client.views_update(view_id=body["view"]["id"], hash=body["view"].get("hash"),
                                   view=view)
 
@@ -92,35 +92,35 @@ def register(app: AsyncApp, bot: Bot) -> None:
         meta = json.loads(view["private_metadata"])
         kind = NotificationKind(meta["kind"])
         values = form_values(view)
-        errors = form_errors(kind, values, now=bot.now())
+        errors = form_errors(kind, values, now=runtime.now())
         if errors:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
         user = body["user"]["id"]
         await apply_change(
-            bot, incident_id=int(meta["incident_id"]), user=user, channel=None,
+            runtime, incident_id=int(meta["incident_id"]), user=user, channel=None,
             change=lambda s, inc, now: communications.draft(
-                s, incident=inc, catalog=bot.catalog, kind=kind, fields=values, actor=user,
+                s, incident=inc, catalog=runtime.catalog, kind=kind, fields=values, actor=user,
                 now=now),
-            respond=dm(bot, user),
+            respond=dm(runtime, user),
         )
 
     @app.view(ViewId.STATUS_UPDATE)
     async def submit_update(ack, body, view) -> None:
         values = form_values(view)
-        errors = form_errors(NotificationKind.STATUS_UPDATE, values, now=bot.now())
+        errors = form_errors(NotificationKind.STATUS_UPDATE, values, now=runtime.now())
         if errors:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
         user = body["user"]["id"]
         await apply_change(
-            bot, incident_id=int(json.loads(view["private_metadata"])["incident_id"]), user=user,
-            channel=None,
+            runtime, incident_id=int(json.loads(view["private_metadata"])["incident_id"]),
+            user=user, channel=None,
             change=lambda s, inc, now: communications.record_status_update(
-                s, incident=inc, catalog=bot.catalog, fields=values, actor=user, now=now),
-            respond=dm(bot, user),
+                s, incident=inc, catalog=runtime.catalog, fields=values, actor=user, now=now),
+            respond=dm(runtime, user),
         )
 
     @app.action(Action.MARK_SENT)
@@ -132,10 +132,10 @@ def register(app: AsyncApp, bot: Bot) -> None:
         def change(session, incident, now):
             row = _owned(session, incident, int(notification_id))
             if not communications.mark_sent(session, notification=row, via=SentVia.MARKED,
-                                            actor=user, now=now, policy=bot.catalog.policy):
+                                            actor=user, now=now, policy=runtime.catalog.policy):
                 raise timeline.Refused(ALREADY_SENT)
 
-        await apply_change(bot, incident_id=incident_id, user=user, channel=_channel(body),
+        await apply_change(runtime, incident_id=incident_id, user=user, channel=_channel(body),
                            change=change, respond=respond)
 
     @app.action(Action.SEND_TO_CLIENT)
@@ -148,34 +148,34 @@ def register(app: AsyncApp, bot: Bot) -> None:
             return  # a double click: the first one is posting it
         sending.add(notification_id)
         try:
-            await _send_to_client(bot, incident_id, notification_id, user, respond)
+            await _send_to_client(runtime, incident_id, notification_id, user, respond)
         finally:
             sending.discard(notification_id)
 
 
-async def _send_to_client(bot: Bot, incident_id: int, notification_id: int, user: str,
+async def _send_to_client(runtime: Runtime, incident_id: int, notification_id: int, user: str,
                           respond) -> None:
     tell = _teller(respond)
-    incident, refusal = await context.authorise(bot, incident_id, user)
+    incident, refusal = await context.authorise(runtime, incident_id, user)
     if refusal:
         await tell(refusal)
         return
-    with bot.session() as session:
+    with runtime.session() as session:
         row = session.get(Notification, notification_id)
     if row is None or row.incident_id != incident_id:
         return
     if row.sent_at is not None:
         await tell(ALREADY_SENT)
         return
-    target = communications.client_channel(bot.catalog, incident)
+    target = communications.client_channel(runtime.catalog, incident)
     if target is None:
         await tell("This client has no shared channel in the catalog; send the notification "
                    "yourself, then press Mark as sent.")
         return
     text, blocks = client_message(row)
     try:
-        posted = await bot.client.chat_postMessage(channel=target, text=text, blocks=blocks,
-                                                   unfurl_links=False)
+        posted = await runtime.client.chat_postMessage(channel=target, text=text, blocks=blocks,
+                                                       unfurl_links=False)
     except SlackApiError as exc:
         error = exc.response.get("error", "unknown error")
         await tell(f"Could not post in <#{target}> ({error}); nothing was recorded. Invite the "
@@ -186,10 +186,10 @@ async def _send_to_client(bot: Bot, incident_id: int, notification_id: int, user
         fresh = _owned(session, incident, notification_id)
         if not communications.mark_sent(session, notification=fresh, via=SentVia.CLIENT_CHANNEL,
                                         actor=user, now=now, client_ts=posted["ts"],
-                                        policy=bot.catalog.policy):
+                                        policy=runtime.catalog.policy):
             raise timeline.Refused(ALREADY_SENT)
 
-    await apply_change(bot, incident_id=incident_id, user=user, channel=None, change=change,
+    await apply_change(runtime, incident_id=incident_id, user=user, channel=None, change=change,
                        respond=respond)
 
 
@@ -200,23 +200,23 @@ def _owned(session, incident: Incident, notification_id: int) -> Notification:
     return row
 
 
-async def notify_view(bot: Bot, incident_id: int, kind: NotificationKind | None, user: str):
-    with bot.session() as session:
+async def notify_view(runtime: Runtime, incident_id: int, kind: NotificationKind | None, user: str):
+    with runtime.session() as session:
         incident = session.get(Incident, incident_id)
         kind = kind or communications.default_kind(incident)
         contact = _our_contact_id(incident, user)
-        values = communications.prefill(session, incident=incident, catalog=bot.catalog,
-                                        kind=kind, now=bot.now())
+        values = communications.prefill(session, incident=incident, catalog=runtime.catalog,
+                                        kind=kind, now=runtime.now())
     if "our_contact" in values:
-        values["our_contact"] = await display_name(bot, contact)
+        values["our_contact"] = await display_name(runtime, contact)
     return notify_modal(incident_id=incident_id, title=incident.title, kind=kind, values=values)
 
 
-async def update_view(bot: Bot, incident_id: int):
-    with bot.session() as session:
+async def update_view(runtime: Runtime, incident_id: int):
+    with runtime.session() as session:
         incident = session.get(Incident, incident_id)
-        values = communications.prefill(session, incident=incident, catalog=bot.catalog,
-                                        kind=NotificationKind.STATUS_UPDATE, now=bot.now())
+        values = communications.prefill(session, incident=incident, catalog=runtime.catalog,
+                                        kind=NotificationKind.STATUS_UPDATE, now=runtime.now())
     return status_update_modal(incident_id=incident_id, title=incident.title, values=values)
 
 
@@ -225,11 +225,11 @@ def _our_contact_id(incident: Incident, user: str) -> str:
     return incident.comms or incident.commander or user
 
 
-async def display_name(bot: Bot, user_id: str | None) -> str:
+async def display_name(runtime: Runtime, user_id: str | None) -> str:
     if not user_id:
         return ""
     try:
-        found = (await bot.client.users_info(user=user_id))["user"]
+        found = (await runtime.client.users_info(user=user_id))["user"]
     except SlackApiError:
         return ""
     profile = found.get("profile") or {}
@@ -272,11 +272,11 @@ def _teller(respond):
     return tell
 
 
-def dm(bot: Bot, user: str):
+def dm(runtime: Runtime, user: str):
     """Modals have no response_url: refusals reach the person as a direct message."""
 
     async def send(*, text: str, **_: object) -> None:
-        opened = await bot.client.conversations_open(users=user)
-        await bot.client.chat_postMessage(channel=opened["channel"]["id"], text=text)
+        opened = await runtime.client.conversations_open(users=user)
+        await runtime.client.chat_postMessage(channel=opened["channel"]["id"], text=text)
 
     return send

@@ -7,35 +7,35 @@ import time
 
 from slack_sdk.errors import SlackApiError
 
-from bot.container import Bot
+from bot.container import Runtime
 from incidents import access, queries
 from incidents.models import Incident
 
 _MEMBER_CACHE_SECONDS = 30
 
 
-def incident_by_id(bot: Bot, incident_id: int) -> Incident | None:
-    with bot.session() as session:
+def incident_by_id(runtime: Runtime, incident_id: int) -> Incident | None:
+    with runtime.session() as session:
         return queries.get(session, incident_id)
 
 
-def incident_in_channel(bot: Bot, channel_id: str | None) -> Incident | None:
+def incident_in_channel(runtime: Runtime, channel_id: str | None) -> Incident | None:
     if not channel_id:
         return None
-    with bot.session() as session:
+    with runtime.session() as session:
         return queries.by_channel(session, channel_id)
 
 
-async def is_member(bot: Bot, channel_id: str, user_id: str) -> bool:
+async def is_member(runtime: Runtime, channel_id: str, user_id: str) -> bool:
     """Only people in an incident's channel may change it; cached briefly to stay fast."""
-    cached = bot.member_cache.get(channel_id)
+    cached = runtime.member_cache.get(channel_id)
     if cached and time.monotonic() - cached[0] < _MEMBER_CACHE_SECONDS and user_id in cached[1]:
         return True
     members: set[str] = set()
     cursor = None
     try:
         while True:
-            response = await bot.client.conversations_members(
+            response = await runtime.client.conversations_members(
                 channel=channel_id, cursor=cursor, limit=1000
             )
             members.update(response.get("members", []))
@@ -44,31 +44,31 @@ async def is_member(bot: Bot, channel_id: str, user_id: str) -> bool:
                 break
     except SlackApiError:
         return False
-    bot.member_cache[channel_id] = (time.monotonic(), members)
+    runtime.member_cache[channel_id] = (time.monotonic(), members)
     return user_id in members
 
 
-async def in_channel(bot: Bot, incident: Incident, user: str) -> bool:
-    return bool(incident.channel_id) and await is_member(bot, incident.channel_id, user)
+async def in_channel(runtime: Runtime, incident: Incident, user: str) -> bool:
+    return bool(incident.channel_id) and await is_member(runtime, incident.channel_id, user)
 
 
-async def verdict(bot: Bot, incident: Incident | None, user: str, *, change: bool
+async def verdict(runtime: Runtime, incident: Incident | None, user: str, *, change: bool
                   ) -> access.Verdict:
     """The access rule for this person, looking membership up only when it matters."""
     if incident is None:
         return access.Verdict.UNSEEN
     needs_lookup = incident.channel_id is not None and (
         change or (incident.private and user not in access.people_of(incident)))
-    member = needs_lookup and await in_channel(bot, incident, user)
+    member = needs_lookup and await in_channel(runtime, incident, user)
     return access.decide(incident, user=user, in_channel=member, change=change)
 
 
-async def authorise(bot: Bot, incident_id: int | None, user: str, *, change: bool = True
+async def authorise(runtime: Runtime, incident_id: int | None, user: str, *, change: bool = True
                     ) -> tuple[Incident | None, str | None]:
     """(the incident, None) when allowed, else (None, what to tell the person). Every
     listener that takes an incident id from a button, a form or typed text asks this."""
-    incident = incident_by_id(bot, incident_id) if incident_id is not None else None
-    match await verdict(bot, incident, user, change=change):
+    incident = incident_by_id(runtime, incident_id) if incident_id is not None else None
+    match await verdict(runtime, incident, user, change=change):
         case access.Verdict.ALLOWED:
             return incident, None
         case access.Verdict.NOT_A_MEMBER:
@@ -77,10 +77,10 @@ async def authorise(bot: Bot, incident_id: int | None, user: str, *, change: boo
             return None, access.no_such_incident(incident_id if incident_id is not None else "?")
 
 
-async def visible(bot: Bot, incidents: list[Incident], user: str) -> list[Incident]:
+async def visible(runtime: Runtime, incidents: list[Incident], user: str) -> list[Incident]:
     """The incidents of a list this person may see (private ones only to their people)."""
     return [i for i in incidents
-            if await verdict(bot, i, user, change=False) is access.Verdict.ALLOWED]
+            if await verdict(runtime, i, user, change=False) is access.Verdict.ALLOWED]
 
 
 NOT_A_MEMBER = "Only members of the incident channel can change the incident. Join it first."

@@ -9,7 +9,7 @@ from datetime import timedelta
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.blocks.deadlines import done_note, settled, snoozed_note, status_text
 from bot.slack.ids import Action, decode
 from bot.slack.listeners.changes import apply_change
@@ -23,7 +23,7 @@ _SNOOZE = re.compile(r"^incident\.deadline_snooze_")
 GONE = "That deadline is already done or no longer applies."
 
 
-def register(app: AsyncApp, bot: Bot) -> None:
+def register(app: AsyncApp, runtime: Runtime) -> None:
 
     @app.action(Action.DEADLINE_DONE)
     async def mark_done(ack, body, respond) -> None:
@@ -33,13 +33,13 @@ def register(app: AsyncApp, bot: Bot) -> None:
 
         def change(session, incident, now):
             met = deadlines.mark_done(session, incident=incident, deadline_id=int(deadline_id),
-                                      now=now, actor=user, policy=bot.catalog.policy)
+                                      now=now, actor=user, policy=runtime.catalog.policy)
             if met is None:
                 raise timeline.Refused(GONE)
 
-        if await apply_change(bot, incident_id=incident_id, user=user, channel=_channel(body),
+        if await apply_change(runtime, incident_id=incident_id, user=user, channel=_channel(body),
                               change=change, respond=respond):
-            await _settle(bot, body, done_note(user, bot.now()))
+            await _settle(runtime, body, done_note(user, runtime.now()))
 
     @app.action(_SNOOZE)
     async def snooze(ack, body, respond) -> None:
@@ -56,34 +56,35 @@ def register(app: AsyncApp, bot: Bot) -> None:
                 raise timeline.Refused(GONE)
             until.append(snoozed.snoozed_until)
 
-        if await apply_change(bot, incident_id=incident_id, user=user, channel=_channel(body),
+        if await apply_change(runtime, incident_id=incident_id, user=user, channel=_channel(body),
                               change=change, respond=respond):
-            await _settle(bot, body, snoozed_note(user, until[0]))
+            await _settle(runtime, body, snoozed_note(user, until[0]))
 
 
 def _channel(body: dict) -> str | None:
     return (body.get("channel") or {}).get("id")
 
 
-async def _settle(bot: Bot, body: dict, note: str) -> None:
+async def _settle(runtime: Runtime, body: dict, note: str) -> None:
     """Take the buttons off the reminder that was acted on, saying who did what."""
     message, channel = body.get("message"), _channel(body)
     if not message or not channel:
         return
     try:
-        await bot.client.chat_update(channel=channel, ts=message["ts"], text=message.get("text"),
-                                     blocks=settled(message.get("blocks") or [], note))
+        await runtime.client.chat_update(channel=channel, ts=message["ts"],
+                                         text=message.get("text"),
+                                         blocks=settled(message.get("blocks") or [], note))
     except SlackApiError as exc:  # the change is saved; a stale button only answers "done"
         log.warning("could not update reminder %s: %s", message.get("ts"), exc)
 
 
-def status_report(bot: Bot, incident_id: int) -> str:
+def status_report(runtime: Runtime, incident_id: int) -> str:
     """`/incident status` without an argument: the status and the open deadlines, the
     reports owed among them with their articles (bot/slack/listeners/regulatory.py)."""
-    with bot.session() as session:
+    with runtime.session() as session:
         incident = queries.get(session, incident_id)
         rows = deadlines.open_deadlines(session, incident_id=incident_id)
     text = status_text(incident, [d for d in rows if d.kind not in REGULATORY_DEADLINES],
-                       bot.now())
-    reports = reportability_status(bot, incident)
+                       runtime.now())
+    reports = reportability_status(runtime, incident)
     return f"{text}\n{reports}" if reports else text

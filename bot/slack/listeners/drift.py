@@ -20,7 +20,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.charts.drift import drift_chart
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.blocks.drift import drift_summary, headline
 from bot.slack.mrkdwn import escape
 from bot.slack.subcommands import Invocation
@@ -40,14 +40,14 @@ from incidents.types import EventKind
 log = logging.getLogger(__name__)
 
 
-def register(app: AsyncApp, bot: Bot) -> None:
+def register(app: AsyncApp, runtime: Runtime) -> None:
 
-    @bot.subcommands.add(
+    @runtime.subcommands.add(
         "drift", usage="drift", needs_incident=True,
         help="compare the system's reference and current data named in the catalog: "
              "summary, chart and full JSON report in this channel")
     async def drift(call: Invocation) -> None:
-        await post_drift_report(bot, incident=call.incident, user=call.user, reply=call.reply)
+        await post_drift_report(runtime, incident=call.incident, user=call.user, reply=call.reply)
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,8 @@ class Evidence:
     document: bytes
 
 
-async def post_drift_report(bot: Bot, *, incident: Incident, user: str, reply) -> None:
-    system = bot.catalog.systems.get(incident.system)
+async def post_drift_report(runtime: Runtime, *, incident: Incident, user: str, reply) -> None:
+    system = runtime.catalog.systems.get(incident.system)
     if system is None:
         await reply(f"{escape(incident.system)} is not in the catalog, so there is no data "
                     "to compare.")
@@ -69,11 +69,11 @@ async def post_drift_report(bot: Bot, *, incident: Incident, user: str, reply) -
     if problem:
         await reply(escape(problem))
         return
-    label = bot.system_label(incident.system)
+    label = runtime.system_label(incident.system)
     await reply(f"Comparing the current data of {escape(label)} with its reference data; this can "
                 "take a few seconds.")
-    now = bot.now()
-    base = bot.catalog.source.parent if bot.catalog.source else None
+    now = runtime.now()
+    base = runtime.catalog.source.parent if runtime.catalog.source else None
     try:
         evidence = await asyncio.to_thread(
             gather_evidence, system.data, system_key=incident.system, incident_id=incident.id,
@@ -90,16 +90,16 @@ async def post_drift_report(bot: Bot, *, incident: Incident, user: str, reply) -
     text, blocks = drift_summary(system=label, report=evidence.report,
                                  reference=evidence.reference, current=evidence.current)
     try:
-        posted = await bot.client.chat_postMessage(
+        posted = await runtime.client.chat_postMessage(
             channel=incident.channel_id, text=text, blocks=blocks, unfurl_links=False)
     except SlackApiError as exc:
         await reply(f"Could not post the drift report ({exc.response.get('error')}).")
         return
-    files = await _upload(bot, incident=incident, evidence=evidence, now=now, reply=reply)
-    with bot.session() as session:
+    files = await _upload(runtime, incident=incident, evidence=evidence, now=now, reply=reply)
+    with runtime.session() as session:
         timeline.record(
             session, incident=session.get(Incident, incident.id), kind=EventKind.DRIFT_REPORT,
-            now=bot.now(), actor=user, text=f"Drift report: {headline(evidence.report)}",
+            now=runtime.now(), actor=user, text=f"Drift report: {headline(evidence.report)}",
             data={
                 "verdict": evidence.report.verdict,
                 "drifted": [c.column for c in evidence.report.drifted_columns],
@@ -139,7 +139,7 @@ def gather_evidence(
     return Evidence(report, reference, current, chart, body)
 
 
-async def _upload(bot: Bot, *, incident: Incident, evidence: Evidence, now: datetime,
+async def _upload(runtime: Runtime, *, incident: Incident, evidence: Evidence, now: datetime,
                   reply) -> list[str]:
     stem = f"incident-{incident.id}-drift-{now:%Y%m%d-%H%M}"
     uploads = []
@@ -152,7 +152,7 @@ async def _upload(bot: Bot, *, incident: Incident, evidence: Evidence, now: date
     uploads.append({"content": evidence.document, "filename": f"{stem}.json",
                     "title": f"Full drift report ({incident.system})"})
     try:
-        response = await bot.client.files_upload_v2(
+        response = await runtime.client.files_upload_v2(
             channel=incident.channel_id, file_uploads=uploads,
             initial_comment="Chart and full drift report (JSON: every column, test, "
                             "threshold and finding).")

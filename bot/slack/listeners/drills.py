@@ -12,7 +12,7 @@ import logging
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack import drill_marking
 from bot.slack.blocks.drills import scenario_list
 from bot.slack.listeners import context
@@ -27,22 +27,22 @@ log = logging.getLogger(__name__)
 CHECK_SECONDS = 1.0
 
 
-async def check(bot: Bot) -> int:
+async def check(runtime: Runtime) -> int:
     """Play the injects that fell due, then debrief drills that are over."""
-    with bot.session() as session:
-        played = drills.play_due(session, now=bot.now(), catalog=bot.catalog)
-        finished = drills.finish_due(session, now=bot.now(), catalog=bot.catalog)
+    with runtime.session() as session:
+        played = drills.play_due(session, now=runtime.now(), catalog=runtime.catalog)
+        finished = drills.finish_due(session, now=runtime.now(), catalog=runtime.catalog)
     return len(played) + len(finished)
 
 
-def register(app: AsyncApp, bot: Bot) -> None:
-    drill_marking.install(bot)
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    drill_marking.install(runtime)
 
     def listing() -> tuple[str, list]:
-        where = {s.key: drills.choose_system(s, bot.catalog) for s in scenarios.SCENARIOS}
+        where = {s.key: drills.choose_system(s, runtime.catalog) for s in scenarios.SCENARIOS}
         return scenario_list(scenarios.SCENARIOS, systems=where)
 
-    @bot.subcommands.add(
+    @runtime.subcommands.add(
         "drill", usage="drill [scenario] [speed=N] | drill end",
         help="practise: a practice incident marked DRILL plays a scenario's alerts and "
              "messages over time, then debriefs; alone, lists the scenarios")
@@ -53,7 +53,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
             await call.reply(text, blocks=blocks)
             return
         if args.lower() in ("end", "stop"):
-            await _end(bot, call)
+            await _end(runtime, call)
             return
         try:
             request = drills.parse_request(args)
@@ -62,11 +62,11 @@ def register(app: AsyncApp, bot: Bot) -> None:
             await call.reply(f"{escape(str(exc))} {text}", blocks=blocks)
             return
         try:
-            with bot.session() as session:
+            with runtime.session() as session:
                 started = drills.start(
                     session, scenario=request.scenario, speed=request.speed,
-                    system=request.system, started_by=call.user, now=bot.now(),
-                    catalog=bot.catalog,
+                    system=request.system, started_by=call.user, now=runtime.now(),
+                    catalog=runtime.catalog,
                 )
                 incident_id = started.incident_id
         except timeline.Refused as refused:
@@ -80,16 +80,16 @@ def register(app: AsyncApp, bot: Bot) -> None:
         )
 
 
-async def _end(bot: Bot, call: Invocation) -> None:
-    incident = context.incident_in_channel(bot, call.channel)
+async def _end(runtime: Runtime, call: Invocation) -> None:
+    incident = context.incident_in_channel(runtime, call.channel)
     if incident is None or not incident.is_drill:
         await call.reply("Run `/incident drill end` in the channel of a drill.")
         return
     ended = await apply_change(
-        bot, incident_id=incident.id, user=call.user, channel=call.channel,
+        runtime, incident_id=incident.id, user=call.user, channel=call.channel,
         respond=call.respond,
         change=lambda s, inc, now: drills.end(s, incident=inc, actor=call.user, now=now,
-                                              policy=bot.catalog.policy),
+                                              policy=runtime.catalog.policy),
     )
     if ended:
-        bot.spawn(check(bot))  # the debrief now, not at the next tick
+        runtime.spawn(check(runtime))  # the debrief now, not at the next tick

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.blocks.common import slack_date
 from bot.slack.listeners.changes import apply_change
 from bot.slack.listeners.review import viewer_zone
@@ -28,8 +28,8 @@ IMPACT_USAGE = ("Usage: `/incident impact <what it cost the client>`, for exampl
                 "`/incident impact 4,200 legitimate card payments declined over 3 hours`.")
 
 
-def register(app: AsyncApp, bot: Bot) -> None:
-    add = bot.subcommands.add
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    add = runtime.subcommands.add
 
     @add("rootcause", usage="rootcause <category> [what happened]", needs_incident=True,
          help="record or correct the root cause, also after resolution")
@@ -42,7 +42,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
             await call.reply(known + ROOT_CAUSE_USAGE)
             return
         await apply_change(
-            bot, incident_id=call.incident.id, user=call.user, channel=call.channel,
+            runtime, incident_id=call.incident.id, user=call.user, channel=call.channel,
             respond=call.respond,
             change=lambda s, inc, now: findings.set_root_cause(
                 s, incident=inc, category=category, text=text,
@@ -58,7 +58,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
             await call.reply(known + IMPACT_USAGE)
             return
         await apply_change(
-            bot, incident_id=call.incident.id, user=call.user, channel=call.channel,
+            runtime, incident_id=call.incident.id, user=call.user, channel=call.channel,
             respond=call.respond,
             change=lambda s, inc, now: findings.set_business_impact(
                 s, incident=inc, text=call.args, actor=call.user, now=now),
@@ -74,14 +74,14 @@ def register(app: AsyncApp, bot: Bot) -> None:
                      else "Nobody has recorded when the impact began.\n")
             await call.reply(known + findings.STARTED_USAGE)
             return
-        zone = await viewer_zone(bot, call.user) or ZoneInfo("UTC")
+        zone = await viewer_zone(runtime, call.user) or ZoneInfo("UTC")
         try:
-            at = findings.parse_moment(call.args, now=bot.now(), zone=zone)
+            at = findings.parse_moment(call.args, now=runtime.now(), zone=zone)
         except timeline.Refused as refused:
             await call.reply(str(refused))
             return
         await apply_change(
-            bot, incident_id=call.incident.id, user=call.user, channel=call.channel,
+            runtime, incident_id=call.incident.id, user=call.user, channel=call.channel,
             respond=call.respond,
             change=lambda s, inc, now: findings.set_impact_start(
                 s, incident=inc, at=at, actor=call.user, now=now),

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.outbound.mitigation import call_action, target_of
 from bot.slack.blocks.mitigation import menu_blocks, threshold_modal
 from bot.slack.deliveries.registry import preserve_before
@@ -30,8 +30,8 @@ def _value(body: dict) -> str:
     return body["actions"][0].get("value", "")
 
 
-def _targets(bot: Bot, incident: Incident) -> dict[Mitigation, str | None]:
-    system = bot.catalog.systems.get(incident.system)
+def _targets(runtime: Runtime, incident: Incident) -> dict[Mitigation, str | None]:
+    system = runtime.catalog.systems.get(incident.system)
     actions = system.actions if system else {}
     return {m: target_of(actions[m]) if m in actions else None for m in Mitigation}
 
@@ -42,20 +42,21 @@ def _parameters(parts: list[str]) -> dict[str, float]:
     return {name: float(part) for name, part in zip(names, parts, strict=False) if part}
 
 
-def register(app: AsyncApp, bot: Bot) -> None:
+def register(app: AsyncApp, runtime: Runtime) -> None:
     running: set[tuple[int, str]] = set()  # a double click must not roll back twice
 
     def menu(incident: Incident):
-        system = bot.catalog.systems.get(incident.system)
-        return menu_blocks(incident_id=incident.id, system_label=bot.system_label(incident.system),
-                           targets=_targets(bot, incident),
-                           model_target=model_rollback.model_target(bot, incident),
+        system = runtime.catalog.systems.get(incident.system)
+        return menu_blocks(incident_id=incident.id,
+                           system_label=runtime.system_label(incident.system),
+                           targets=_targets(runtime, incident),
+                           model_target=model_rollback.model_target(runtime, incident),
                            preserved=frozenset(m for m in evidence.ALTERS_MODEL
                                                if evidence.required(system, m)))
 
     async def run(*, incident_id: int, mitigation: Mitigation, parameters: dict, user: str,
                   tell: Tell, by_hand: bool = False) -> None:
-        incident, refusal = await context.authorise(bot, incident_id, user)
+        incident, refusal = await context.authorise(runtime, incident_id, user)
         if refusal:
             await tell(refusal)
             return
@@ -69,23 +70,23 @@ def register(app: AsyncApp, bot: Bot) -> None:
             await tell(f"{describe(mitigation, parameters)} is already under way; its result "
                        "will be posted in the channel.")
             return
-        system = bot.catalog.systems.get(incident.system)
+        system = runtime.catalog.systems.get(incident.system)
         action = system.actions.get(str(mitigation)) if system else None
         running.add(key)
         try:
             result = None
             if action is not None and not by_hand:  # by hand: recorded as a manual step
                 if evidence.required(system, mitigation):  # stored before the call
-                    await preserve_before(bot, incident_id=incident_id, system=system,
+                    await preserve_before(runtime, incident_id=incident_id, system=system,
                                           before=describe(mitigation, parameters), actor=user)
                 result = await call_action(action, request_body(
                     incident_id=incident_id, system=incident.system, mitigation=mitigation,
                     parameters=parameters, requested_by=user,
                 ))
-            with bot.session() as session:
+            with runtime.session() as session:
                 mitigation_log.record_mitigation(
                     session, incident=session.get(Incident, incident_id), mitigation=mitigation,
-                    parameters=parameters, result=result, actor=user, now=bot.now(),
+                    parameters=parameters, result=result, actor=user, now=runtime.now(),
                 )
         finally:
             running.discard(key)
@@ -95,8 +96,8 @@ def register(app: AsyncApp, bot: Bot) -> None:
             await respond(response_type="ephemeral", replace_original=False, text=text)
         return tell
 
-    @bot.subcommands.add("mitigate", usage="mitigate", needs_incident=True,
-                         help="roll back, fall back to rules, route to human review or adjust "
+    @runtime.subcommands.add("mitigate", usage="mitigate", needs_incident=True,
+                             help="roll back, fall back to rules, route to human review or adjust "
                               "the threshold")
     async def mitigate_command(call: Invocation) -> None:
         text, blocks = menu(call.incident)
@@ -107,7 +108,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await ack()
         incident_id, _ = decode(_value(body))
         tell = telling(respond)
-        incident, refusal = await context.authorise(bot, incident_id, body["user"]["id"])
+        incident, refusal = await context.authorise(runtime, incident_id, body["user"]["id"])
         if refusal:
             await tell(refusal)
             return
@@ -121,28 +122,28 @@ def register(app: AsyncApp, bot: Bot) -> None:
         mitigation = Mitigation(name)
         user = body["user"]["id"]
         if mitigation == Mitigation.ROLLBACK:
-            incident, refusal = await context.authorise(bot, incident_id, user)
+            incident, refusal = await context.authorise(runtime, incident_id, user)
             if refusal:
                 await telling(respond)(refusal)
                 return
-            if model_rollback.model_target(bot, incident):  # a registry: choose the version
+            if model_rollback.model_target(runtime, incident):  # a registry: choose the version
                 try:
                     mitigation_log.check_can_mitigate(incident)
                 except timeline.Refused as refused:
                     await telling(respond)(str(refused))
                     return
-                await model_rollback.open_form(bot, client, trigger_id=body["trigger_id"],
+                await model_rollback.open_form(runtime, client, trigger_id=body["trigger_id"],
                                                incident=incident)
                 return
         if mitigation == Mitigation.THRESHOLD:
-            incident, refusal = await context.authorise(bot, incident_id, user)
+            incident, refusal = await context.authorise(runtime, incident_id, user)
             if refusal:
                 await telling(respond)(refusal)
                 return
             await client.views_open(trigger_id=body["trigger_id"], view=threshold_modal(
-                incident_id=incident_id, system_label=bot.system_label(incident.system),
-                target=_targets(bot, incident)[mitigation],
-                preserved=model_rollback.what_is_preserved(bot, incident),
+                incident_id=incident_id, system_label=runtime.system_label(incident.system),
+                target=_targets(runtime, incident)[mitigation],
+                preserved=model_rollback.what_is_preserved(runtime, incident),
             ))
             return
         await run(incident_id=incident_id, mitigation=mitigation, parameters={}, user=user,
@@ -164,7 +165,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
                   by_hand=True)
 
     model_rollback.register(
-        app, bot, lambda incident_id, user: _ephemeral_in_channel(bot, incident_id, user))
+        app, runtime, lambda incident_id, user: _ephemeral_in_channel(runtime, incident_id, user))
 
     @app.view(ViewId.THRESHOLD)
     async def threshold(ack, body, view) -> None:
@@ -185,22 +186,22 @@ def register(app: AsyncApp, bot: Bot) -> None:
         incident_id = int(json.loads(view["private_metadata"])["incident_id"])
         parameters = {"threshold": new} | ({"previous": previous} if previous is not None else {})
         await run(incident_id=incident_id, mitigation=Mitigation.THRESHOLD,
-                  parameters=parameters, user=user, tell=_ephemeral_in_channel(bot, incident_id,
+                  parameters=parameters, user=user, tell=_ephemeral_in_channel(runtime, incident_id,
                                                                                user))
 
 
-def _ephemeral_in_channel(bot: Bot, incident_id: int, user: str) -> Tell:
+def _ephemeral_in_channel(runtime: Runtime, incident_id: int, user: str) -> Tell:
     """A modal has no response_url: refusals go to the person inside the incident channel."""
 
     async def tell(text: str) -> None:
-        incident = context.incident_by_id(bot, incident_id)
+        incident = context.incident_by_id(runtime, incident_id)
         if incident is None or incident.channel_id is None:
             return
         try:
-            await bot.client.chat_postEphemeral(channel=incident.channel_id, user=user,
-                                                text=text)
+            await runtime.client.chat_postEphemeral(channel=incident.channel_id, user=user,
+                                                    text=text)
         except SlackApiError:  # not in the channel (any more): a direct message instead
-            dm = await bot.client.conversations_open(users=user)
-            await bot.client.chat_postMessage(channel=dm["channel"]["id"], text=text)
+            dm = await runtime.client.conversations_open(users=user)
+            await runtime.client.chat_postMessage(channel=dm["channel"]["id"], text=text)
 
     return tell

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from slack_bolt.async_app import AsyncApp
 from sqlmodel import select
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.outbound.registry import host_of
 from bot.slack.blocks.registry import rollback_form, rollback_reading, rollback_unavailable
 from bot.slack.deliveries.registry import read_state
@@ -26,35 +26,35 @@ from incidents.regulatory import evidence
 Tell = Callable[[str], Awaitable[None]]
 
 
-def what_is_preserved(bot: Bot, incident: Incident) -> str | None:
-    system = bot.catalog.systems.get(incident.system)
+def what_is_preserved(runtime: Runtime, incident: Incident) -> str | None:
+    system = runtime.catalog.systems.get(incident.system)
     if not evidence.required(system):
         return None
-    with bot.session() as session:
+    with runtime.session() as session:
         alerts = len(session.exec(select(Alert.id).where(Alert.incident_id == incident.id)).all())
         drift = evidence.latest_drift(session, incident.id)
     return evidence.will_preserve(system, alerts=alerts,
                                   drift_at=drift.occurred_at if drift else None)
 
 
-def model_target(bot: Bot, incident: Incident) -> str | None:
+def model_target(runtime: Runtime, incident: Incident) -> str | None:
     """"the alias champion of fraud-detector at mlflow.example", or None without `model:`
     (and in a drill: practice must not move the real model's alias)."""
-    system = bot.catalog.systems.get(incident.system)
+    system = runtime.catalog.systems.get(incident.system)
     if system is None or system.model is None or incident.is_drill:
         return None
     return f"the alias {system.model.alias} of {system.model.name} at {host_of(system.model)}"
 
 
-async def open_form(bot: Bot, client, *, trigger_id: str, incident: Incident) -> None:
+async def open_form(runtime: Runtime, client, *, trigger_id: str, incident: Incident) -> None:
     """Open the rollback form now (a trigger lasts 3 s), then fill it from the registry."""
-    system = bot.catalog.systems[incident.system]
-    label = bot.system_label(incident.system)
+    system = runtime.catalog.systems[incident.system]
+    label = runtime.system_label(incident.system)
     opened = await client.views_open(trigger_id=trigger_id, view=rollback_reading(
         incident_id=incident.id, system_label=label, model=system.model.name,
         host=host_of(system.model)))
     view = opened["view"]
-    state, error = await read_state(bot, system)
+    state, error = await read_state(runtime, system)
     if state is None or state.serving is None:
         reason = f"the model registry could not be read ({error})" if state is None else \
             f"the alias {system.model.alias} of {system.model.name} points at no version"
@@ -65,32 +65,32 @@ async def open_form(bot: Bot, client, *, trigger_id: str, incident: Incident) ->
             reason=f"v{state.serving} is the earliest ready version of {state.name}: there is "
                    "no earlier version to return to")
     else:
-        with bot.session() as session:
+        with runtime.session() as session:
             reference, name = registry_record.reference_moment(session, incident)
         form = rollback_form(
             incident_id=incident.id, system_label=label, state=state,
             serving_text=registry.promotion_text(state, reference=reference,
                                                  reference_name=name),
-            preserved=what_is_preserved(bot, incident))
+            preserved=what_is_preserved(runtime, incident))
     await client.views_update(view_id=view["id"], view=form)
 
 
-def register(app: AsyncApp, bot: Bot, tell_in_channel: Callable[[int, str], Tell]) -> None:
+def register(app: AsyncApp, runtime: Runtime, tell_in_channel: Callable[[int, str], Tell]) -> None:
 
     async def request(*, incident_id: int, user: str, tell: Tell, **change) -> None:
-        incident, refusal = await context.authorise(bot, incident_id, user)
+        incident, refusal = await context.authorise(runtime, incident_id, user)
         if refusal:
             await tell(refusal)
             return
-        system = bot.catalog.systems.get(incident.system)
+        system = runtime.catalog.systems.get(incident.system)
         if system is None or system.model is None:
             await tell(f"{incident.system} has no model registry in the catalog (any more).")
             return
         try:
-            with bot.session() as session:
+            with runtime.session() as session:
                 registry_record.request_change(
                     session, incident=session.get(Incident, incident_id), model=system.model,
-                    actor=user, now=bot.now(), **change)
+                    actor=user, now=runtime.now(), **change)
         except timeline.Refused as refused:
             await tell(str(refused))
 
@@ -118,7 +118,7 @@ def register(app: AsyncApp, bot: Bot, tell_in_channel: Callable[[int, str], Tell
         async def tell(text: str) -> None:
             await respond(response_type="ephemeral", replace_original=False, text=text)
 
-        with bot.session() as session:
+        with runtime.session() as session:
             change = session.get(ModelChange, int(change_id))
         if change is None or change.incident_id != incident_id:
             await tell("That model change is not part of this incident.")
@@ -132,7 +132,7 @@ def register(app: AsyncApp, bot: Bot, tell_in_channel: Callable[[int, str], Tell
                           from_version=change.to_version, key=f"undo:{change.id}",
                           undoes=change)
             return
-        with bot.session() as session:
+        with runtime.session() as session:
             undoes = session.get(ModelChange, change.undoes_id) if change.undoes_id else None
         await request(incident_id=incident_id, user=user, tell=tell, kind=change.kind,
                       to_version=change.to_version, from_version=change.from_version,

@@ -14,7 +14,7 @@ import logging
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.blocks.common import slack_date
 from bot.slack.blocks.regulatory import assessment_modal, settle, snooze_modal, status_lines
 from bot.slack.deliveries.regulatory import duties
@@ -43,52 +43,52 @@ log = logging.getLogger(__name__)
 GONE = "That report's clock no longer runs: it was submitted, moved or stopped."
 
 
-def assessment_view(bot: Bot, incident: Incident):
+def assessment_view(runtime: Runtime, incident: Incident):
     """(the form, None), or (None, why there is nothing to assess)."""
-    obligations = regulatory.obligations_of(bot.catalog, incident.system)
+    obligations = regulatory.obligations_of(runtime.catalog, incident.system)
     if obligations is None:
         return None, regulatory.NOT_REGULATED.format(system=escape(incident.system))
-    with bot.session() as session:
+    with runtime.session() as session:
         previous = regulatory.assessments(session, incident.id)[-1:]
     questions = regulatory_policy.questions_for(regulatory_clocks.shipped(), obligations)
     return assessment_modal(incident_id=incident.id, title=incident.title,
-                            duties=duties(bot, incident.system), questions=questions,
+                            duties=duties(runtime, incident.system), questions=questions,
                             previous=previous[0].answers if previous else None), None
 
 
-def reportability_status(bot: Bot, incident: Incident) -> str | None:
+def reportability_status(runtime: Runtime, incident: Incident) -> str | None:
     """`/incident status`'s lines on reporting: the latest assessment and every report
     still owed; None for a system without obligations."""
-    if regulatory.obligations_of(bot.catalog, incident.system) is None:
+    if regulatory.obligations_of(runtime.catalog, incident.system) is None:
         return None
-    with bot.session() as session:
+    with runtime.session() as session:
         latest = regulatory.assessments(session, incident.id)[-1:]
-        clocks = regulatory.open_clocks(session, incident.id, bot.catalog)
+        clocks = regulatory.open_clocks(session, incident.id, runtime.catalog)
     return status_lines(assessment=latest[0] if latest else None, clocks=clocks,
-                        duties=duties(bot, incident.system))
+                        duties=duties(runtime, incident.system))
 
 
-def register(app: AsyncApp, bot: Bot) -> None:
+def register(app: AsyncApp, runtime: Runtime) -> None:
 
     @app.action(Action.REPORTABILITY)
     async def open_assessment(ack, body, client, respond) -> None:
         await ack()
         incident_id, _ = decode(body["actions"][0]["value"])
-        incident, refusal = await context.authorise(bot, incident_id, body["user"]["id"])
+        incident, refusal = await context.authorise(runtime, incident_id, body["user"]["id"])
         view = None
         if incident is not None:
-            view, refusal = assessment_view(bot, incident)
+            view, refusal = assessment_view(runtime, incident)
         if refusal:
             await respond(response_type="ephemeral", replace_original=False, text=refusal)
             return
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    @bot.subcommands.add(
+    @runtime.subcommands.add(
         "reportable", usage="reportable", needs_incident=True,
         help="assess whether this incident must be reported (EU AI Act, GDPR, NIS2, as the "
         "catalog says); the reporting clocks that apply start from your answer")
     async def reportable(call: Invocation) -> None:
-        view, refusal = assessment_view(bot, call.incident)
+        view, refusal = assessment_view(runtime, call.incident)
         if refusal:
             await call.reply(refusal)
             return
@@ -106,10 +106,10 @@ def register(app: AsyncApp, bot: Bot) -> None:
             elif state.get("selected_option"):
                 answers[block_id] = state["selected_option"]["value"]
         await apply_change(
-            bot, incident_id=int(json.loads(view["private_metadata"])["incident_id"]),
-            user=user, channel=None, respond=dm(bot, user),
+            runtime, incident_id=int(json.loads(view["private_metadata"])["incident_id"]),
+            user=user, channel=None, respond=dm(runtime, user),
             change=lambda s, inc, now: regulatory.assess(
-                s, incident=inc, catalog=bot.catalog, answers=answers, actor=user, now=now,
+                s, incident=inc, catalog=runtime.catalog, answers=answers, actor=user, now=now,
                 note=note))
 
     @app.action(Action.REPORT_DRAFT)
@@ -117,25 +117,25 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await ack()
         incident_id, (deadline_id, *_) = decode(body["actions"][0]["value"])
         user = body["user"]["id"]
-        incident = context.incident_by_id(bot, incident_id)
-        people = await _names(bot, incident)
+        incident = context.incident_by_id(runtime, incident_id)
+        people = await _names(runtime, incident)
         await apply_change(
-            bot, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
+            runtime, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
             change=lambda s, inc, now: regulatory_reports.draft(
-                s, incident=inc, catalog=bot.catalog, deadline_id=int(deadline_id), actor=user,
+                s, incident=inc, catalog=runtime.catalog, deadline_id=int(deadline_id), actor=user,
                 now=now, people=people))
 
     async def submitted(body, respond, *, initial: bool) -> None:
         incident_id, (deadline_id, *_) = decode(body["actions"][0]["value"])
         user = body["user"]["id"]
         if await apply_change(
-            bot, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
+            runtime, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
             change=lambda s, inc, now: regulatory.submit(
-                s, incident=inc, catalog=bot.catalog, deadline_id=int(deadline_id),
+                s, incident=inc, catalog=runtime.catalog, deadline_id=int(deadline_id),
                 initial=initial, actor=user, now=now)):
             how = "Initial report marked submitted" if initial else "Marked submitted"
-            await _settle(bot, body, int(deadline_id),
-                          f":outbox_tray: {how} by {mention(user)} · {slack_date(bot.now())}")
+            await _settle(runtime, body, int(deadline_id),
+                          f":outbox_tray: {how} by {mention(user)} · {slack_date(runtime.now())}")
 
     @app.action(Action.REPORT_SUBMITTED)
     async def mark_submitted(ack, body, respond) -> None:
@@ -151,11 +151,11 @@ def register(app: AsyncApp, bot: Bot) -> None:
     async def open_snooze(ack, body, client, respond) -> None:
         await ack()
         incident_id, (deadline_id, *_) = decode(body["actions"][0]["value"])
-        _, refusal = await context.authorise(bot, incident_id, body["user"]["id"])
+        _, refusal = await context.authorise(runtime, incident_id, body["user"]["id"])
         clock = None
         if refusal is None:
-            with bot.session() as session:
-                clocks = regulatory.open_clocks(session, incident_id, bot.catalog)
+            with runtime.session() as session:
+                clocks = regulatory.open_clocks(session, incident_id, runtime.catalog)
             clock = next((c for c in clocks if c.deadline_id == int(deadline_id)), None)
         if clock is None:
             await respond(response_type="ephemeral", replace_original=False,
@@ -187,22 +187,22 @@ def register(app: AsyncApp, bot: Bot) -> None:
                                         reason=reason, actor=user, now=now)
             until.append(snoozed.snoozed_until)
 
-        if await apply_change(bot, incident_id=int(meta["incident_id"]), user=user,
-                              channel=None, change=change, respond=dm(bot, user)) \
+        if await apply_change(runtime, incident_id=int(meta["incident_id"]), user=user,
+                              channel=None, change=change, respond=dm(runtime, user)) \
                 and meta.get("ts"):
             note = (f":zzz: Snoozed by {mention(user)} until {slack_date(until[0])}: "
                     f"{escape(reason.strip())}")
-            await _update(bot, meta["channel"], meta["ts"], int(meta["deadline_id"]), note)
+            await _update(runtime, meta["channel"], meta["ts"], int(meta["deadline_id"]), note)
 
 
-async def _names(bot: Bot, incident: Incident | None) -> dict[str, str]:
+async def _names(runtime: Runtime, incident: Incident | None) -> dict[str, str]:
     """The names a draft shows: the commander (its contact) and whoever assessed it."""
     if incident is None:
         return {}
-    with bot.session() as session:
+    with runtime.session() as session:
         latest = regulatory.assessments(session, incident.id)[-1:]
     people = {incident.commander, latest[0].assessed_by if latest else None} - {None}
-    names = {person: await display_name(bot, person) for person in people}
+    names = {person: await display_name(runtime, person) for person in people}
     return {person: name for person, name in names.items() if name}
 
 
@@ -210,23 +210,23 @@ def _channel(body: dict) -> str | None:
     return (body.get("channel") or {}).get("id")
 
 
-async def _settle(bot: Bot, body: dict, deadline_id: int, note: str) -> None:
+async def _settle(runtime: Runtime, body: dict, deadline_id: int, note: str) -> None:
     message = body.get("message")
     if message and _channel(body):
-        await _update(bot, _channel(body), message["ts"], deadline_id, note,
+        await _update(runtime, _channel(body), message["ts"], deadline_id, note,
                       blocks=message.get("blocks") or [], text=message.get("text"))
 
 
-async def _update(bot: Bot, channel: str, ts: str, deadline_id: int, note: str, *,
+async def _update(runtime: Runtime, channel: str, ts: str, deadline_id: int, note: str, *,
                   blocks: list | None = None, text: str | None = None) -> None:
     """Take that clock's buttons off the message that was acted on, saying who did what."""
     try:
         if blocks is None:
-            found = await bot.client.conversations_history(channel=channel, latest=ts,
-                                                           inclusive=True, limit=1)
+            found = await runtime.client.conversations_history(channel=channel, latest=ts,
+                                                               inclusive=True, limit=1)
             message = (found.get("messages") or [{}])[0]
             blocks, text = message.get("blocks") or [], message.get("text")
-        await bot.client.chat_update(channel=channel, ts=ts, text=text or note,
-                                     blocks=settle(blocks, deadline_id, note))
+        await runtime.client.chat_update(channel=channel, ts=ts, text=text or note,
+                                         blocks=settle(blocks, deadline_id, note))
     except SlackApiError as exc:  # the change is saved; a stale button only answers
         log.warning("could not update report message %s: %s", ts, exc)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.listeners.changes import apply_change
 from bot.slack.people import learn
 from bot.slack.subcommands import Invocation
@@ -55,8 +55,8 @@ def parse_followup(args: str) -> tuple[str, str | None, date | None]:
     return text, (owners[0] if owners else None), due
 
 
-def register(app: AsyncApp, bot: Bot) -> None:
-    add = bot.subcommands.add
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    add = runtime.subcommands.add
 
     @add("followup", usage="followup <action> [@owner] [due YYYY-MM-DD]", needs_incident=True,
          help="record a prevention action item for the review (`followup done <n>` closes one)")
@@ -65,7 +65,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
         if done:
             number = int(done[1])
             await apply_change(
-                bot, incident_id=call.incident.id, user=call.user, channel=call.channel,
+                runtime, incident_id=call.incident.id, user=call.user, channel=call.channel,
                 respond=call.respond,
                 change=lambda s, inc, now: followups.complete(
                     s, incident=inc, followup_id=number, actor=call.user, now=now),
@@ -78,7 +78,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
             return
         due_at = datetime(due.year, due.month, due.day, tzinfo=UTC) if due else None
         await apply_change(
-            bot, incident_id=call.incident.id, user=call.user, channel=call.channel,
+            runtime, incident_id=call.incident.id, user=call.user, channel=call.channel,
             respond=call.respond,
             change=lambda s, inc, now: followups.add(
                 s, incident=inc, text=text, owner=owner, due_at=due_at, actor=call.user,
@@ -88,22 +88,22 @@ def register(app: AsyncApp, bot: Bot) -> None:
     @add("review", usage="review", needs_incident=True,
          help="upload the post-incident review draft (Markdown) to this channel")
     async def review_(call: Invocation) -> None:
-        await share_review(bot, incident=call.incident, user=call.user, reply=call.reply)
+        await share_review(runtime, incident=call.incident, user=call.user, reply=call.reply)
 
 
-async def share_review(bot: Bot, *, incident: Incident, user: str, reply) -> None:
+async def share_review(runtime: Runtime, *, incident: Incident, user: str, reply) -> None:
     """Draft the review from the database, upload it here, and record that it was shared."""
-    zone = await viewer_zone(bot, user)
-    with bot.session() as session:
+    zone = await viewer_zone(runtime, user)
+    with runtime.session() as session:
         involved = review.people_involved(session, incident.id)
         unnamed = sorted(involved - people.known(session, involved))
     # Names are stored as people act; whoever was missed is asked about now.
-    await learn(bot, unnamed[:MAX_NAMES])
-    now = bot.now()
-    markdown, events = await asyncio.to_thread(_draft, bot, incident.id, zone, now)
+    await learn(runtime, unnamed[:MAX_NAMES])
+    now = runtime.now()
+    markdown, events = await asyncio.to_thread(_draft, runtime, incident.id, zone, now)
     filename = f"incident-{incident.id}-review.md"
     try:
-        response = await bot.client.files_upload_v2(
+        response = await runtime.client.files_upload_v2(
             channel=incident.channel_id, content=markdown, filename=filename,
             title=f"Post-incident review draft: incident #{incident.id}",
             initial_comment=":page_facing_up: Post-incident review draft, generated from the "
@@ -114,26 +114,26 @@ async def share_review(bot: Bot, *, incident: Incident, user: str, reply) -> Non
                     f"`incidentbot export {incident.id}` writes the same file.")
         return
     file = (response.get("files") or [response.get("file") or {}])[0]
-    with bot.session() as session:
+    with runtime.session() as session:
         timeline.record(
             session, incident=session.get(Incident, incident.id), kind=EventKind.REVIEW_SHARED,
-            now=bot.now(), actor=user, text=f"Post-incident review draft shared ({filename})",
+            now=runtime.now(), actor=user, text=f"Post-incident review draft shared ({filename})",
             data={"file": file.get("id"), "filename": filename, "events": events,
                   "bytes": len(markdown.encode())},
         )
 
 
-def _draft(bot: Bot, incident_id: int, zone, now) -> tuple[str, int]:
-    with bot.session() as session:
-        data = review.gather(session, incident_id=incident_id, catalog=bot.catalog, now=now,
+def _draft(runtime: Runtime, incident_id: int, zone, now) -> tuple[str, int]:
+    with runtime.session() as session:
+        data = review.gather(session, incident_id=incident_id, catalog=runtime.catalog, now=now,
                              zone=zone)
-    return review.render(data, templates_dir=bot.catalog.templates_dir), len(data.timeline)
+    return review.render(data, templates_dir=runtime.catalog.templates_dir), len(data.timeline)
 
 
-async def viewer_zone(bot: Bot, user: str) -> ZoneInfo | None:
+async def viewer_zone(runtime: Runtime, user: str) -> ZoneInfo | None:
     """The person's Slack time zone, so the review shows times as they read them."""
     try:
-        found = (await bot.client.users_info(user=user))["user"]
+        found = (await runtime.client.users_info(user=user))["user"]
         return ZoneInfo(found.get("tz") or "UTC")
     except (SlackApiError, ZoneInfoNotFoundError, ValueError, KeyError):
         return None

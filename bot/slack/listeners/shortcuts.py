@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.blocks.modals import pick_incident_modal
 from bot.slack.ids import Shortcut
 from bot.slack.listeners import context
@@ -15,7 +15,7 @@ from incidents import queries
 METADATA_TEXT_LIMIT = 2500
 
 
-def register(app: AsyncApp, bot: Bot) -> None:
+def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.shortcut(Shortcut.ADD_TO_TIMELINE)
     async def add_to_timeline(ack, body, client, respond) -> None:
         await ack()
@@ -26,11 +26,11 @@ def register(app: AsyncApp, bot: Bot) -> None:
         async def reply(*, text: str) -> None:
             await respond(response_type="ephemeral", replace_original=False, text=text)
 
-        incident = context.incident_in_channel(bot, channel)
+        incident = context.incident_in_channel(runtime, channel)
         if incident is None:
-            with bot.session() as session:
+            with runtime.session() as session:
                 everything = queries.open_incidents(session)
-            candidates = await context.visible(bot, everything, user)
+            candidates = await context.visible(runtime, everything, user)
             if len(candidates) == 1:
                 incident = candidates[0]
             elif not candidates:
@@ -50,6 +50,6 @@ def register(app: AsyncApp, bot: Bot) -> None:
                 )
                 return
         await add_message_to_incident(
-            bot, incident_id=incident.id, message=message, actor=user, how="shortcut",
+            runtime, incident_id=incident.id, message=message, actor=user, how="shortcut",
             reply=reply,
         )

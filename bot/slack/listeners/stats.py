@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.blocks.stats import stats_message
 from bot.slack.listeners.review import viewer_zone
 from bot.slack.mrkdwn import escape
@@ -31,34 +31,34 @@ CLIENT_CAN_SEE = ("These stats cover every client, and clients can read this cha
                   "`/incident stats` in an internal channel.")
 
 
-def register(app: AsyncApp, bot: Bot) -> None:
-    @bot.subcommands.add("stats", usage="stats [30d|90d|2026-Q4]",
-                         help="incident metrics for a period (default 90 days) with a chart, "
-                         "posted in this channel")
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    @runtime.subcommands.add("stats", usage="stats [30d|90d|2026-Q4]",
+                             help="incident metrics for a period (default 90 days) with a chart, "
+                             "posted in this channel")
     async def stats(call: Invocation) -> None:
-        await post_stats(bot, channel=call.channel, user=call.user, args=call.args,
+        await post_stats(runtime, channel=call.channel, user=call.user, args=call.args,
                          reply=call.reply)
 
 
-async def post_stats(bot: Bot, *, channel: str | None, user: str, args: str, reply) -> None:
-    zone = await viewer_zone(bot, user) or ZoneInfo("UTC")
+async def post_stats(runtime: Runtime, *, channel: str | None, user: str, args: str, reply) -> None:
+    zone = await viewer_zone(runtime, user) or ZoneInfo("UTC")
     try:
-        period = parse_period(args, now=bot.now(), zone=zone)
+        period = parse_period(args, now=runtime.now(), zone=zone)
     except PeriodError as exc:
         await reply(f"{escape(exc)} {USAGE}")
         return
-    if channel is None or await _clients_can_see(bot, channel):
+    if channel is None or await _clients_can_see(runtime, channel):
         await reply(CLIENT_CAN_SEE)
         return
     try:
-        report, png, alt = await asyncio.to_thread(_report_and_chart, bot, period)
+        report, png, alt = await asyncio.to_thread(_report_and_chart, runtime, period)
     except Exception:
         log.exception("stats for %s failed", period.label)
         await reply("I could not work out the stats; the bot's log has the details.")
         return
     text = stats_message(report, requested_by=user, command=f"/incident stats {args}".strip())
     try:
-        await bot.client.files_upload_v2(
+        await runtime.client.files_upload_v2(
             channel=channel, file=png, filename=f"incident-stats-{_slug(period)}.png",
             title=f"Incident stats, {period.label}", alt_txt=alt,
             initial_comment=text,
@@ -70,10 +70,10 @@ async def post_stats(bot: Bot, *, channel: str | None, user: str, args: str, rep
                     "without the chart. Invite me to the channel to share it._")
 
 
-def _report_and_chart(bot: Bot, period: Period) -> tuple[Report, bytes, str]:
+def _report_and_chart(runtime: Runtime, period: Period) -> tuple[Report, bytes, str]:
     from bot.charts.stats import alt_text, stats_chart  # matplotlib loads here, off the event loop
 
-    report = analytics_query.report(bot.engine, period=period, now=bot.now())
+    report = analytics_query.report(runtime.engine, period=period, now=runtime.now())
     return report, stats_chart(report), alt_text(report)
 
 
@@ -81,12 +81,12 @@ def _slug(period: Period) -> str:
     return "".join(c if c.isalnum() else "-" for c in period.label.lower()).strip("-")
 
 
-async def _clients_can_see(bot: Bot, channel: str) -> bool:
-    client_channels = {c.channel for c in bot.catalog.clients.values() if c.channel}
+async def _clients_can_see(runtime: Runtime, channel: str) -> bool:
+    client_channels = {c.channel for c in runtime.catalog.clients.values() if c.channel}
     if channel in client_channels:
         return True
     try:
-        info = (await bot.client.conversations_info(channel=channel))["channel"]
+        info = (await runtime.client.conversations_info(channel=channel))["channel"]
     except SlackApiError:
         return False  # a direct message, or a channel we cannot see: the upload will tell
     return bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from slack_sdk.errors import SlackApiError
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.listeners import context
 from bot.slack.mrkdwn import unescape
 from incidents import timeline
@@ -16,7 +16,7 @@ Reply = Callable[..., Awaitable[object]]
 
 
 async def add_message_to_incident(
-    bot: Bot,
+    runtime: Runtime,
     *,
     incident_id: int,
     message: dict,
@@ -25,13 +25,13 @@ async def add_message_to_incident(
     reply: Reply | None = None,
 ) -> bool:
     """Store the message once, at its own timestamp; tell the person what happened."""
-    _, refusal = await context.authorise(bot, incident_id, actor)
+    _, refusal = await context.authorise(runtime, incident_id, actor)
     if refusal:
         if reply:
             await reply(text=refusal)
         return False
-    permalink = await _permalink(bot, message)
-    with bot.session() as session:
+    permalink = await _permalink(runtime, message)
+    with runtime.session() as session:
         added = timeline.add_slack_message(
             session,
             incident=session.get(Incident, incident_id),
@@ -40,7 +40,7 @@ async def add_message_to_incident(
             # Slack sends text escaped; the timeline keeps what the person wrote.
             text=unescape(message.get("text", "")),
             actor=actor,
-            now=bot.now(),
+            now=runtime.now(),
             how=how,
             permalink=permalink,
         )
@@ -52,19 +52,19 @@ async def add_message_to_incident(
     return added is not None
 
 
-async def _permalink(bot: Bot, message: dict) -> str | None:
+async def _permalink(runtime: Runtime, message: dict) -> str | None:
     channel = message.get("channel")
     if not channel:
         return None
     try:
-        response = await bot.client.chat_getPermalink(channel=channel, message_ts=message["ts"])
+        response = await runtime.client.chat_getPermalink(channel=channel, message_ts=message["ts"])
     except SlackApiError:
         return None
     return response.get("permalink")
 
 
-async def fetch_message(bot: Bot, channel: str, ts: str) -> dict | None:
-    response = await bot.client.conversations_history(
+async def fetch_message(runtime: Runtime, channel: str, ts: str) -> dict | None:
+    response = await runtime.client.conversations_history(
         channel=channel, latest=ts, inclusive=True, limit=1
     )
     for message in response.get("messages", []):

@@ -13,7 +13,7 @@ import re
 from jinja2 import TemplateError
 from slack_bolt.async_app import AsyncApp
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.blocks.runbooks import runbook_list_blocks
 from bot.slack.deliveries.triage import outcome_for
 from bot.slack.ids import Action, decode
@@ -50,15 +50,16 @@ async def _say(respond, text: str) -> None:
     await respond(response_type="ephemeral", replace_original=False, text=text)
 
 
-def register(app: AsyncApp, bot: Bot) -> None:
-    books = Runbooks(bot)
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    books = Runbooks(runtime)
 
     async def post_checklist(incident_id: int, user: str, respond) -> None:
-        await apply_change(bot, incident_id=incident_id, user=user, channel=None, respond=respond,
+        await apply_change(runtime, incident_id=incident_id, user=user, channel=None,
+                           respond=respond,
                            change=lambda s, inc, now: checklist.post_checklist(s, incident=inc))
 
     async def open_runbook(incident_id: int, name: str, user: str, respond) -> None:
-        incident, refusal = await context.authorise(bot, incident_id, user)
+        incident, refusal = await context.authorise(runtime, incident_id, user)
         if refusal:
             await _say(respond, refusal)
             return
@@ -73,30 +74,30 @@ def register(app: AsyncApp, bot: Bot) -> None:
                        f"{escape(exc)}")
             return
         await apply_change(
-            bot, incident_id=incident_id, user=user, channel=None, respond=respond,
+            runtime, incident_id=incident_id, user=user, channel=None, respond=respond,
             change=lambda s, inc, now: runbook_steps.open_runbook(
                 s, incident=inc, runbook=name, title=book.title, actor=user, now=now),
         )
 
     def list_blocks(incident: Incident):
-        with bot.session() as session:
+        with runtime.session() as session:
             answers = checklist.triage_answers(session, incident.id)
             alert, _ = checklist.opening_alert(session, incident.id)
-        outcome = outcome_for(bot, incident, answers, alert.signal if alert else None)
+        outcome = outcome_for(runtime, incident, answers, alert.signal if alert else None)
         names = books.names(incident)
         return runbook_list_blocks(
             incident_id=incident.id, runbooks=[(n, runbooks.title(n)) for n in names],
             suggested=outcome.runbook if outcome else None,
         )
 
-    @bot.subcommands.add("triage", usage="triage", needs_incident=True,
-                         help="post the triage checklist; its answers propose severity, "
+    @runtime.subcommands.add("triage", usage="triage", needs_incident=True,
+                             help="post the triage checklist; its answers propose severity, "
                               "immediate action, likely cause and runbook")
     async def triage_command(call: Invocation) -> None:
         await post_checklist(call.incident.id, call.user, call.respond)
 
-    @bot.subcommands.add("runbook", usage="runbook [name]", needs_incident=True,
-                         help="list the runbooks, or post one as a checklist")
+    @runtime.subcommands.add("runbook", usage="runbook [name]", needs_incident=True,
+                             help="list the runbooks, or post one as a checklist")
     async def runbook_command(call: Invocation) -> None:
         if not call.args:
             text, blocks = list_blocks(call.incident)
@@ -124,7 +125,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
         item, value = parts
         user = body["user"]["id"]
         await apply_change(
-            bot, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
+            runtime, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
             change=lambda s, inc, now: checklist.answer_triage(
                 s, incident=inc, item=item, answer=value, actor=user, now=now,
                 message=_message_ref(body)),
@@ -138,18 +139,18 @@ def register(app: AsyncApp, bot: Bot) -> None:
 
         def change(session, incident, now) -> None:
             lifecycle.change_severity(session, incident=incident, severity=Severity(int(level)),
-                                    actor=user, now=now, policy=bot.catalog.policy,
-                                    catalog=bot.catalog)
+                                    actor=user, now=now, policy=runtime.catalog.policy,
+                                    catalog=runtime.catalog)
             checklist.refresh_checklist(session, incident=incident, message=_message_ref(body))
 
-        await apply_change(bot, incident_id=incident_id, user=user, channel=_channel(body),
+        await apply_change(runtime, incident_id=incident_id, user=user, channel=_channel(body),
                            respond=respond, change=change)
 
     @app.action(Action.RUNBOOKS)
     async def runbooks_button(ack, body, respond) -> None:
         await ack()
         incident_id, _ = decode(_value(body))
-        incident, refusal = await context.authorise(bot, incident_id, body["user"]["id"],
+        incident, refusal = await context.authorise(runtime, incident_id, body["user"]["id"],
                                                     change=False)
         if refusal:
             await _say(respond, refusal)
@@ -168,7 +169,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
     async def tick(ack, body, respond) -> None:
         await ack()
         incident_id, (name, number, done) = decode(_value(body))
-        incident, refusal = await context.authorise(bot, incident_id, body["user"]["id"])
+        incident, refusal = await context.authorise(runtime, incident_id, body["user"]["id"])
         if refusal:
             await _say(respond, refusal)
             return
@@ -183,7 +184,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
             return
         user = body["user"]["id"]
         await apply_change(
-            bot, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
+            runtime, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
             change=lambda s, inc, now: runbook_steps.tick_runbook_step(
                 s, incident=inc, runbook=name, title=book.title, step=step, done=done == "1",
                 actor=user, now=now, message=_message_ref(body)),

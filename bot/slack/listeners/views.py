@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot.container import Bot
+from bot.container import Runtime
 from bot.slack.blocks.modals import already_open_modal
 from bot.slack.ids import VALUE, Field, ViewId
 from bot.slack.listeners.changes import apply_change
@@ -20,17 +20,17 @@ from incidents.review import findings
 from incidents.types import ROOT_CAUSE_CATEGORIES, Role, Severity
 
 
-def _declare(bot: Bot, declared: dict, *, user: str) -> None:
+def _declare(runtime: Runtime, declared: dict, *, user: str) -> None:
     started = declared.get("impact_started")
-    with bot.session() as session:
+    with runtime.session() as session:
         lifecycle.declare(
             session, title=declared["title"], system=declared["system"],
             severity=Severity(int(declared["severity"])), description=declared["description"],
-            private=bool(declared["private"]), declared_by=user, now=bot.now(),
-            catalog=bot.catalog,
+            private=bool(declared["private"]), declared_by=user, now=runtime.now(),
+            catalog=runtime.catalog,
             impact_started_at=datetime.fromtimestamp(started, UTC) if started else None,
         )
-    bot.metrics.incidents_opened.labels("declared").inc()
+    runtime.metrics.incidents_opened.labels("declared").inc()
 
 
 def _values(view: dict) -> dict[str, object]:
@@ -52,7 +52,7 @@ def _values(view: dict) -> dict[str, object]:
     return flat
 
 
-def register(app: AsyncApp, bot: Bot) -> None:
+def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.view(ViewId.DECLARE)
     async def declare(ack, body, view) -> None:
         values = _values(view)
@@ -64,7 +64,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
         if not system:
             errors[Field.SYSTEM] = "Choose the AI system that is affected."
         started = values.get(Field.IMPACT_STARTED)
-        if started is not None and int(started) > bot.now().timestamp():
+        if started is not None and int(started) > runtime.now().timestamp():
             errors[Field.IMPACT_STARTED] = "The impact cannot have begun in the future."
         if errors:
             await ack(response_action="errors", errors=errors)
@@ -76,7 +76,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
             "private": "private" in (values.get(Field.PRIVATE) or []),
             "impact_started": int(started) if started is not None else None,
         }
-        with bot.session() as session:
+        with runtime.session() as session:
             existing = queries.open_incident_for_system(session, system)
         # A private incident is not offered: its existence is for its own people to know.
         if existing is not None and not existing.private:
@@ -86,7 +86,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
                 channel=existing.channel_id, declared=declared).to_dict())
             return
         await ack()
-        _declare(bot, declared, user=body["user"]["id"])
+        _declare(runtime, declared, user=body["user"]["id"])
 
     @app.view(ViewId.DECLARE_OPEN_ONE)
     async def declare_open_one(ack, body, view) -> None:
@@ -94,17 +94,17 @@ def register(app: AsyncApp, bot: Bot) -> None:
         user = body["user"]["id"]
         metadata = json.loads(view["private_metadata"])
         if "separate" in (_values(view).get(Field.SEPARATE) or []):
-            _declare(bot, metadata["declared"], user=user)
+            _declare(runtime, metadata["declared"], user=user)
             return
-        with bot.session() as session:
+        with runtime.session() as session:
             incident = session.get(Incident, int(metadata["incident"]))
-        say = _dm(bot, user)
+        say = _dm(runtime, user)
         if incident is None or incident.channel_id is None:
             await say(text=f"Incident #{metadata['incident']} has no channel yet; try again "
                            "in a moment.")
             return
         try:
-            await bot.client.conversations_invite(channel=incident.channel_id, users=user)
+            await runtime.client.conversations_invite(channel=incident.channel_id, users=user)
         except SlackApiError as exc:
             if exc.response.get("error") != "already_in_channel":
                 await say(text=f"Could not add you to <#{incident.channel_id}>: "
@@ -135,10 +135,10 @@ def register(app: AsyncApp, bot: Bot) -> None:
                 findings.set_root_cause(s, incident=inc, category=category, text=cause,
                                         categories=ROOT_CAUSE_CATEGORIES, actor=user, now=now)
             lifecycle.resolve(s, incident=inc, summary=summary, actor=user, now=now,
-                            root_cause_category=category, policy=bot.catalog.policy)
+                            root_cause_category=category, policy=runtime.catalog.policy)
 
-        await apply_change(bot, incident_id=_incident_id(view), user=user, channel=None,
-                           change=resolve_, respond=_dm(bot, user))
+        await apply_change(runtime, incident_id=_incident_id(view), user=user, channel=None,
+                           change=resolve_, respond=_dm(runtime, user))
 
     @app.view(ViewId.ASSIGN)
     async def assign(ack, body, view) -> None:
@@ -146,11 +146,11 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await ack()
         user = body["user"]["id"]
         await apply_change(
-            bot, incident_id=_incident_id(view), user=user, channel=None,
+            runtime, incident_id=_incident_id(view), user=user, channel=None,
             change=lambda s, inc, now: roles.assign(
                 s, incident=inc, role=Role(values[Field.ROLE]), user=values[Field.USER],
                 actor=user, now=now),
-            respond=_dm(bot, user),
+            respond=_dm(runtime, user),
         )
 
     @app.view(ViewId.NOTE)
@@ -162,10 +162,10 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await ack()
         user = body["user"]["id"]
         await apply_change(
-            bot, incident_id=_incident_id(view), user=user, channel=None,
+            runtime, incident_id=_incident_id(view), user=user, channel=None,
             change=lambda s, inc, now: timeline.add_note(
                 s, incident=inc, text=text, actor=user, now=now),
-            respond=_dm(bot, user),
+            respond=_dm(runtime, user),
         )
 
     @app.view(ViewId.PICK_INCIDENT)
@@ -174,8 +174,8 @@ def register(app: AsyncApp, bot: Bot) -> None:
         message = json.loads(view["private_metadata"])
         incident_id = int(_values(view)[Field.INCIDENT])
         await add_message_to_incident(
-            bot, incident_id=incident_id, message=message, actor=body["user"]["id"],
-            how="shortcut", reply=_dm(bot, body["user"]["id"]),
+            runtime, incident_id=incident_id, message=message, actor=body["user"]["id"],
+            how="shortcut", reply=_dm(runtime, body["user"]["id"]),
         )
 
 
@@ -183,11 +183,11 @@ def _incident_id(view: dict) -> int:
     return int(json.loads(view["private_metadata"])["incident_id"])
 
 
-def _dm(bot: Bot, user: str):
+def _dm(runtime: Runtime, user: str):
     """Modals have no response_url: refusals reach the person as a direct message."""
 
     async def send(*, text: str, **_: object) -> None:
-        dm = await bot.client.conversations_open(users=user)
-        await bot.client.chat_postMessage(channel=dm["channel"]["id"], text=text)
+        dm = await runtime.client.conversations_open(users=user)
+        await runtime.client.chat_postMessage(channel=dm["channel"]["id"], text=text)
 
     return send
