@@ -6,14 +6,14 @@ docs/catalog.md names every key the catalog accepts, with a sketch the catalog m
 from __future__ import annotations
 
 import re
-import types
 from pathlib import Path
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel
 
-from incidents.catalog import Catalog
+# `_unwrap` takes Annotated and Optional off a field's type, as for the did-you-mean hints.
+from incidents.catalog import Catalog, _unwrap
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -135,16 +135,3 @@ def _below(annotation: Any, path: str) -> list[str]:
 def _is_model(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
-
-def _unwrap(annotation: Any) -> Any:
-    while True:
-        origin = get_origin(annotation)
-        if origin is Annotated:
-            annotation = get_args(annotation)[0]
-        elif origin in (Union, types.UnionType):
-            options = [a for a in get_args(annotation) if a is not type(None)]
-            if len(options) != 1:
-                return annotation
-            annotation = options[0]
-        else:
-            return annotation
