@@ -4,7 +4,7 @@ Each payload is a real one (tests/data, and a full generic alert) with one to th
 changes: a value replaced by another JSON value or a hostile string (NaN, out-of-range dates,
 Slack control sequences, lone surrogates, 3,000 characters), or a key removed. Prints the
 answers by status for each endpoint; the target is 0 answers of 5xx, since Alertmanager
-retries a 5xx forever. tests/scenario/test_alert_fuzz.py is the same property in the suite.
+retries a 5xx forever. tests/scenario/test_alerts_fuzz.py is the same property in the suite.
 Run: python benchmarks/fuzz_alerts.py [--payloads N] [--seed S]
 """
 

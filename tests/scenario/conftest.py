@@ -37,7 +37,7 @@ def catalog():
     test (and its teardown waits for them). test_drift.py runs monitors on purpose.
     Without the model registry either: the example's registry is a `.example` host only
     the sandbox answers, and the tests of the registry and of the evidence it preserves
-    point it at one (test_model_registry.py). The obligations stay (test_regulatory.py)."""
+    point it at one (test_registry.py). The obligations stay (test_regulatory.py)."""
     return without_ai_context(load_catalog(EXAMPLE), monitors=False, obligations=True)
 
 
@@ -183,8 +183,8 @@ def mlflow_server(tmp_path_factory):
 
 @pytest_asyncio.fixture
 async def receiver():
-    """An ML-ops endpoint stand-in on loopback (test_mitigation_actions.Receiver)."""
-    from tests.scenario.test_mitigation_actions import Receiver
+    """An ML-ops endpoint stand-in on loopback (test_triage_mitigation_actions.Receiver)."""
+    from tests.scenario.test_triage_mitigation_actions import Receiver
 
     server = Receiver()
     await server.start()

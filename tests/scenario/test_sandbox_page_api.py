@@ -17,7 +17,7 @@ from incidents.catalog import load_catalog
 from incidents.catalog.models import HttpAction
 from incidents.types import EventKind
 from tests.scenario.conftest import without_ai_context
-from tests.scenario.test_mitigation_actions import (
+from tests.scenario.test_triage_mitigation_actions import (
     EXAMPLE,
     click_mitigation,
     open_menu,

@@ -14,7 +14,7 @@ from incidents.catalog.ai import ModelRegistry
 from incidents.registry.policy import promoted_tag
 from incidents.types import EventKind
 from tests.scenario.conftest import EXAMPLE, without_ai_context
-from tests.scenario.test_model_registry import open_rollback_form, submit_version
+from tests.scenario.test_registry import open_rollback_form, submit_version
 
 TOKEN = "mlf-7c1d9e2a4b6f"  # the value of ${MLFLOW_TEST_TOKEN}
 

@@ -16,7 +16,7 @@ from incidents.catalog.models import HttpAction
 from incidents.models import EvidenceSnapshot, ModelChange, Outbox
 from incidents.types import EventKind
 from tests.scenario.conftest import EXAMPLE, without_ai_context
-from tests.scenario.test_mitigation_actions import click_mitigation, menu_buttons, open_menu
+from tests.scenario.test_triage_mitigation_actions import click_mitigation, menu_buttons, open_menu
 
 REGISTRY_KINDS = {EventKind.MODEL_VERSION, EventKind.MODEL_ROLLBACK_UNDONE,
                   EventKind.EVIDENCE_PRESERVED}

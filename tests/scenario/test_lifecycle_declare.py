@@ -25,7 +25,7 @@ async def test_declare_opens_modal_and_builds_the_channel(harness):
     # dashboard and runbook bookmarked
     assert {b.title for b in ws.bookmarks(incident.channel_id)} == {"Dashboard", "Runbook"}
     kinds = [e.kind for e in harness.timeline(incident.id)]
-    # the system's on-call is paged once the channel exists (tests/scenario/test_paging.py)
+    # the system's on-call is paged once the channel exists (tests/scenario/test_oncall_paging.py)
     assert kinds == [EventKind.DECLARED, EventKind.CHANNEL_CREATED, EventKind.PAGED]
 
 

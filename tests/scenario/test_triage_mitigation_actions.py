@@ -56,7 +56,7 @@ class Receiver:
 @pytest.fixture
 def catalog(receiver):
     """The example catalog with the fraud detector's actions pointing at the receiver (and no
-    model registry: with one, rollback moves its alias, test_model_registry.py)."""
+    model registry: with one, rollback moves its alias, test_registry.py)."""
     catalog = without_ai_context(load_catalog(EXAMPLE)).model_copy(deep=True)
     action = {"headers": {"Authorization": SECRET}, "timeout": timedelta(seconds=2)}
     catalog.systems["fraud-detector"].actions = {

@@ -1,6 +1,7 @@
 """`/incident stats` (summary and chart posted in the channel) and `/incident rootcause` /
 `/incident impact`, end to end through signed requests and the Slack-compatible workspace.
-The incidents are report_data.py's; the figures are worked out in tests/service/test_report.py.
+The incidents are report_data.py's; the figures are worked out in
+tests/service/test_analytics_report.py.
 """
 
 import struct
