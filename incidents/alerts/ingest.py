@@ -20,12 +20,14 @@ from incidents.severity import Metric, propose_severity
 from incidents.types import OPEN_STATUSES, AlertStatus, EventKind, Severity
 from incidents.wording import describe_metric
 
-Outcome = Literal["opened", "joined", "duplicate", "resolved"]
+# What became of one alert delivered: it opened an incident, joined the open one, was a
+# redelivery, or recorded a resolution.
+Disposition = Literal["opened", "joined", "duplicate", "resolved"]
 
 
 @dataclass(frozen=True)
 class Ingested:
-    outcome: Outcome
+    outcome: Disposition
     alert_id: int | None
     incident_id: int | None
 
@@ -53,7 +55,7 @@ def ingest_many(
     open_by_system: dict[str, int | Incident] = _open_incidents(session, systems)
     drafts: list[Incident] = []
     firing: dict[str, int | Incident] = {}  # fingerprint -> incident, for a resolution below
-    results: list[tuple[Outcome, tuple]] = []
+    results: list[tuple[Disposition, tuple]] = []
     fresh: dict[tuple, dict] = {}
     for (alert, source), key in zip(alerts, keys, strict=True):
         if key in stored or key in fresh:
@@ -63,7 +65,7 @@ def ingest_many(
         if alert.status == AlertStatus.RESOLVED:
             incident = firing.get(key[0]) or _incident_of_firing(session, key[0]) \
                 or open_by_system.get(alert.system)
-            outcome: Outcome = "resolved"
+            outcome: Disposition = "resolved"
         elif alert.system in open_by_system:
             incident, outcome = open_by_system[alert.system], "joined"
         else:

@@ -13,15 +13,10 @@ from datetime import UTC, datetime
 from sqlmodel import Session, col, select
 
 from incidents.models import Alert, Incident, Notification, TimelineEvent
+from incidents.triage.mitigation import client_words
 from incidents.types import AlertStatus, EventKind, Severity
 from incidents.wording import describe_metric
 
-MITIGATION_WORDS = {
-    "rollback": "We rolled the model back to its previous version.",
-    "rules_fallback": "We switched to the rule-based fallback while the model was unreliable.",
-    "manual_review": "We routed predictions to human review.",
-    "threshold": "We adjusted the model's decision threshold to limit wrong results.",
-}
 _NOTIFIED = {"initial": "We informed you", "status_update": "We sent you a status update"}
 
 
@@ -62,7 +57,7 @@ def key_events(session: Session, *, incident: Incident) -> list[KeyEvent]:
             worst = int(data["to"])
             found.append(KeyEvent(at, f"We raised its priority: {_plain(worst)}."))
         elif kind == EventKind.MITIGATION and data.get("ok") is not False:
-            words = MITIGATION_WORDS.get(str(data.get("action")))
+            words = client_words(str(data.get("action")), looking_back=True)
             if words and words not in said:
                 said.add(words)
                 found.append(KeyEvent(at, words))

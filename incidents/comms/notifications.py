@@ -22,6 +22,7 @@ from incidents.deadlines import clocks as deadlines
 from incidents.deadlines.speed import speed_of
 from incidents.models import Alert, Deadline, Incident, Notification, TimelineEvent
 from incidents.registry import record as registry_record
+from incidents.triage.mitigation import client_words
 from incidents.types import AlertStatus, DeadlineKind, EventKind, Severity, Status
 
 DEFAULT_UPDATE_EVERY = timedelta(hours=2)  # the seed's "we will update you within 2 hours"
@@ -162,16 +163,6 @@ def join_sentences(first: str | None, then: str | None) -> str:
     return f"{first}; {then}"
 
 
-# What each mitigation means for the client, in their words (SPEC 5 action names).
-_MITIGATION_WORDS = {
-    "rollback": "We have rolled the model back to its previous version.",
-    "rules_fallback": "We have switched to the rule-based fallback while the model is "
-    "unreliable.",
-    "manual_review": "Predictions are being routed to human review until the model is fixed.",
-    "threshold": "We have adjusted the model's decision threshold to limit wrong results.",
-}
-
-
 def mitigation_in_place(session: Session, incident_id: int) -> str:
     """Every mitigation that worked, in the client's words, oldest first."""
     events = session.exec(
@@ -187,7 +178,7 @@ def mitigation_in_place(session: Session, incident_id: int) -> str:
             continue
         if data.get("change") and registry_record.undone(session, data["change"]):
             continue  # a registry rollback undone since: no longer in place
-        words = _MITIGATION_WORDS.get(str(data.get("action")), event.text)
+        words = client_words(str(data.get("action"))) or event.text
         if words not in said:
             said.append(words)
     return " ".join(said)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
 
-from incidents.triage.outcome import DiagnosisPath
+from incidents.triage.proposal import DiagnosisPath
 from incidents.wording import describe_metric
 
 InjectKind = Literal["alert", "metric", "message"]

@@ -204,7 +204,7 @@ def _start(session: Session, incident: Incident, target: regulatory_policy.Due, 
 
 def _end(clock: RegulatoryClock, deadline: Deadline, how: str) -> None:
     # Replaced or no longer owed: nothing more to remind (a clock missed before it ended
-    # still counts as missed: analytics.deadline_outcome).
+    # still counts as missed: incidents/deadlines/outcome.py).
     clock.ended = how
     deadline.state = DeadlineState.CANCELLED
     deadline.next_reminder_at = None

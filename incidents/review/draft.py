@@ -25,7 +25,7 @@ from incidents.comms.notifications import NotificationKind
 from incidents.deadlines import clocks as deadlines
 from incidents.deadlines import outcome as outcomes
 from incidents.deadlines import policy as deadline_policy
-from incidents.deadlines.outcome import Outcome
+from incidents.deadlines.outcome import DeadlineOutcome
 from incidents.models import Alert, Deadline, Incident, TimelineEvent
 from incidents.registry import record as registry_record
 from incidents.regulatory import reports as regulatory_reports
@@ -70,7 +70,7 @@ class DeadlineLine:
 
 
 @dataclass(frozen=True)
-class Action:
+class ActionItem:
     number: int
     text: str
     owner: str
@@ -89,7 +89,7 @@ class Review:
     detection: dict[str, Any]
     response: dict[str, Any]
     root_cause: dict[str, Any]
-    prevention: list[Action]
+    prevention: list[ActionItem]
     communication: list[Message]
     gaps: list[str] = field(default_factory=list)
     regulatory: dict[str, Any] | None = None  # incidents/regulatory/reports.py
@@ -197,7 +197,7 @@ def gather(
     if incident.root_cause is None:
         gaps.append("root cause")
     prevention = [
-        Action(
+        ActionItem(
             number=f.id, text=cell(f.text), owner=cell(who(f.owner, none=f"_owner {GAP}_")),
             due=f.due_at.astimezone(UTC).strftime("%Y-%m-%d") if f.due_at else "no due date",
             state=f"done {clock.text(f.done_at)}" if f.done else "open",
@@ -323,16 +323,16 @@ def deadline_outcome(deadline: Deadline, events: list[TimelineEvent], now: datet
     due, stopped = deadline.due_at, deadline.completed_at
     verdict = outcomes.deadline_outcome(state=deadline.state, due_at=due, completed_at=stopped,
                                         escalated=missed, now=now)
-    if verdict == Outcome.MET:
+    if verdict == DeadlineOutcome.MET:
         ahead = f", {format_duration(due - stopped)} before the deadline" if stopped else ""
         return f"met{ahead}{after}"
-    if verdict == Outcome.LATE:
+    if verdict == DeadlineOutcome.LATE:
         late = f"done {format_duration(stopped - due)} after the deadline" if stopped \
             else "done after the deadline"
         return f"missed: {late}{after}"
-    if verdict == Outcome.CANCELLED:
+    if verdict == DeadlineOutcome.CANCELLED:
         return "no longer required (severity or status changed) before it fell due"
-    if verdict == Outcome.OPEN:
+    if verdict == DeadlineOutcome.OPEN:
         return f"open: due in {format_duration(due - now)}{after}"
     if deadline.state == DeadlineState.CANCELLED:
         when = f" from {clock.text(stopped)}" if clock and stopped else ""

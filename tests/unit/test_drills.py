@@ -11,7 +11,7 @@ from incidents.catalog import load_catalog
 from incidents.drills import play as drills
 from incidents.drills import scenarios
 from incidents.drills.debrief import AnswerAt, DeadlineAt, Debrief, MitigationAt, compute
-from incidents.triage import outcome as triage
+from incidents.triage import proposal as triage
 from incidents.types import DeadlineState
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "incidentbot.yml"

@@ -12,6 +12,7 @@ from incidents.triage import runbooks
 from incidents.triage.mitigation import (
     CallResult,
     Mitigation,
+    client_words,
     describe,
     parse_threshold,
     request_body,
@@ -126,3 +127,14 @@ def test_request_body_and_result_wording():
     assert result_text(Mitigation.MANUAL_REVIEW, {}, None, 1).endswith("done by hand (manual step)")
     assert {m.value for m in Mitigation} == {"rollback", "rules_fallback", "manual_review",
                                              "threshold"}
+
+
+def test_each_mitigation_reads_for_the_client_while_in_place_and_looking_back():
+    # One table serves the notification ("in place") and the key events (looking back).
+    for mitigation in Mitigation:
+        now, then = client_words(mitigation), client_words(mitigation, looking_back=True)
+        assert now and then and now != then
+    assert client_words("rollback") == "We have rolled the model back to its previous version."
+    assert client_words("rollback", looking_back=True) == (
+        "We rolled the model back to its previous version.")
+    assert client_words("reboot") is None

@@ -3,7 +3,7 @@
 import pytest
 
 from incidents.triage.checklist import ITEMS, MIN_ANSWERS, answer_text
-from incidents.triage.outcome import DiagnosisPath, ImmediateAction, assess, is_ready
+from incidents.triage.proposal import DiagnosisPath, ImmediateAction, assess, is_ready
 from incidents.types import Severity
 
 E = ImmediateAction.EMERGENCY

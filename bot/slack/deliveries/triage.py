@@ -18,7 +18,7 @@ from bot.slack.runbooks import Runbooks
 from incidents.models import Incident, Outbox
 from incidents.outbox import Kind
 from incidents.triage import checklist, runbook_steps, runbooks
-from incidents.triage import outcome as triage
+from incidents.triage import proposal as triage
 from incidents.types import Severity
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ REPLACED_CHECKLIST = ("This triage checklist was replaced by a newer one further
 
 
 def outcome_for(runtime: Runtime, incident: Incident, answers: dict[str, checklist.Answer],
-                signal: str | None) -> triage.Outcome | None:
+                signal: str | None) -> triage.TriageProposal | None:
     system = runtime.catalog.systems.get(incident.system)
     deployment = answers.get("model_updated")
     return triage.assess(

@@ -118,7 +118,7 @@ _SIGNAL_PATH = {
 
 
 @dataclass(frozen=True)
-class Outcome:
+class TriageProposal:
     severity: Severity
     severity_reason: str
     action: ImmediateAction
@@ -143,7 +143,7 @@ def is_ready(answers: Mapping[str, str]) -> bool:
 def assess(
     answers: Mapping[str, str], *, signal: str | None = None, criticality: str = "standard",
     model_note: str | None = None,
-) -> Outcome | None:
+) -> TriageProposal | None:
     """The proposal for the latest answers (item key → choice value); None until ready.
     `model_note`: what the model registry said about the deployment check ("v42 promoted
     3 h before the first alert"), the reason given when it points at the model."""
@@ -155,7 +155,7 @@ def assess(
     if path == DiagnosisPath.MODEL and model_note:
         path_reason = model_note
     action = _action(answers, severity)
-    return Outcome(
+    return TriageProposal(
         severity=severity,
         severity_reason=severity_reason,
         action=action,
