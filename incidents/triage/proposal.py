@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from incidents.catalog.models import System
 from incidents.severity import propose_severity
-from incidents.triage.checklist import ITEMS, ITEMS_BY_KEY, MIN_ANSWERS
+from incidents.triage.checklist import ITEMS, ITEMS_BY_KEY, MIN_ANSWERS, Answer
 from incidents.types import Severity, Signal
 
 
@@ -164,6 +165,21 @@ def assess(
         runbook=_runbook(path, answers),
         answered=len(answers),
         notes=_notes(answers, severity, path),
+    )
+
+
+def proposal_for(
+    answers: Mapping[str, Answer], *, signal: str | None, system: System | None
+) -> TriageProposal | None:
+    """The proposal for the answers recorded in the channel: the system's criticality
+    weighs the severity, and the model registry's note on the deployment check (the bot's
+    answer) is the reason given when it points at the model."""
+    deployment = answers.get("model_updated")
+    return assess(
+        {key: a.value for key, a in answers.items()},
+        signal=signal,
+        criticality=system.criticality if system else "standard",
+        model_note=deployment.note if deployment else None,
     )
 
 

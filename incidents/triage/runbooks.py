@@ -72,6 +72,19 @@ def available(system: System | None) -> list[str]:
     return [*RUNBOOK_NAMES, *extra]
 
 
+def find(names: list[str], text: str) -> str | None:
+    """Which of `names` someone means: the name itself, or words of its title, each word
+    the start of one ("emergency rollback", "pipe")."""
+    words = text.lower().replace("_", " ").split()
+    for name in names:
+        known = f"{name} {title(name)}".lower().replace("_", " ").split()
+        if name == text.strip() or (words and all(
+            any(k.startswith(w) for k in known) for w in words
+        )):
+            return name
+    return None
+
+
 def template_context(
     *, incident: Any, system_key: str, system: System | None, client_name: str | None
 ) -> dict[str, Any]:

@@ -97,6 +97,16 @@ def test_a_template_naming_something_unknown_fails_loudly(tmp_path: Path):
         runbooks.render("bad", env=make_environment(), system=system, context=context(system))
 
 
+def test_a_runbook_is_found_by_its_name_or_the_start_of_words_of_its_title():
+    names = [*RUNBOOK_NAMES, "fraud-pipeline"]
+    assert runbooks.find(names, "data_pipeline_failure") == "data_pipeline_failure"
+    assert runbooks.find(names, "emergency rollback") == "emergency_model_rollback"
+    assert runbooks.find(names, "emerg retrain") == "emergency_retraining"
+    assert runbooks.find(names, "fraud pipe") == "fraud-pipeline"
+    assert runbooks.find(names, "frobnicate") is None
+    assert runbooks.find(names, "  ") is None
+
+
 def test_threshold_parsing_and_trade_off():
     assert parse_threshold("0.7") == 0.7 and parse_threshold(" 0,65 ") == 0.65
     assert parse_threshold("high") is None and parse_threshold("") is None
