@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from incidents.catalog.ai import Bound
+from incidents.catalog.models import Catalog
 from incidents.wording import describe_metric, metric_name
 
 # A move smaller than this share of the baseline is noise, not a "noticeable" drop (the
@@ -129,7 +130,7 @@ def _number(value: float) -> str:
     return text if float(text) == value else f"{value:.4g}"
 
 
-def terms(catalog: Any, system_key: str) -> dict[str, Any]:
+def terms(catalog: Catalog, system_key: str) -> dict[str, Any]:
     """The contract and the client's name for a system, as `propose_severity` takes them
     (both empty when the catalog states no contract for it)."""
     contract = catalog.contract_for(system_key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy import bindparam
@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from incidents import contract, outbox
 from incidents.alerts.schema import AlertIn
+from incidents.catalog.models import Catalog
 from incidents.db import lock_systems
 from incidents.lifecycle import changes as lifecycle
 from incidents.models import Alert, Incident, TimelineEvent
@@ -33,14 +34,14 @@ class Ingested:
 
 
 def ingest(
-    session: Session, *, alert: AlertIn, source: str, now: datetime, catalog: Any
+    session: Session, *, alert: AlertIn, source: str, now: datetime, catalog: Catalog
 ) -> Ingested:
     """Store one alert and apply the grouping rules. Redelivery changes nothing."""
     return ingest_many(session, alerts=[(alert, source)], now=now, catalog=catalog)[0]
 
 
 def ingest_many(
-    session: Session, *, alerts: list[tuple[AlertIn, str]], now: datetime, catalog: Any
+    session: Session, *, alerts: list[tuple[AlertIn, str]], now: datetime, catalog: Catalog
 ) -> list[Ingested]:
     """Store a batch of alerts in one transaction, with a handful of queries for the batch
     rather than per alert: a storm of thousands a second is many alerts, few incidents.
@@ -131,7 +132,7 @@ def _store(session: Session, rows: list[dict], now: datetime) -> None:
 
 
 def ingest_drill(
-    session: Session, *, incident: Incident, alert: AlertIn, now: datetime, catalog: Any,
+    session: Session, *, incident: Incident, alert: AlertIn, now: datetime, catalog: Catalog,
     source: str = "drill",
 ) -> Ingested:
     """A drill's alert goes straight into its practice incident: it never opens or joins a
@@ -181,7 +182,7 @@ def _open_incidents(session: Session, systems: set[str]) -> dict[str, int]:
     return dict(session.exec(_OPEN, params={"systems": list(systems)}).all())
 
 
-def _row(alert: AlertIn, source: str, key: tuple, now: datetime, catalog: Any) -> dict:
+def _row(alert: AlertIn, source: str, key: tuple, now: datetime, catalog: Catalog) -> dict:
     """The alert as a row of the `alert` table, less its incident."""
     system = catalog.systems.get(alert.system)
     metric = alert.metric.model_dump() if alert.metric else {}

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from incidents import contract, documents, outbox, timeline
 from incidents.catalog.ai import Contract
-from incidents.catalog.models import Policy
+from incidents.catalog.models import Catalog, Policy
 from incidents.comms.key_events import as_lines, key_events
 from incidents.deadlines import clocks as deadlines
 from incidents.deadlines.speed import speed_of
@@ -94,12 +94,12 @@ def default_kind(incident: Incident) -> NotificationKind:
     return NotificationKind.RESOLUTION if resolved else NotificationKind.INITIAL
 
 
-def update_interval(catalog: Any, severity: int) -> timedelta:
+def update_interval(catalog: Catalog, severity: int) -> timedelta:
     every = catalog.policy.for_severity(severity).status_update_every
     return every or DEFAULT_UPDATE_EVERY
 
 
-def recipient(catalog: Any, incident: Incident) -> str:
+def recipient(catalog: Catalog, incident: Incident) -> str:
     """Sev1 goes to the client's executive contact, anything else to the technical one."""
     client = catalog.client_for(incident.system)
     if client is None:
@@ -113,12 +113,12 @@ def recipient(catalog: Any, incident: Incident) -> str:
     return f"{contact.name} <{contact.email}>" if contact.email else contact.name
 
 
-def system_name(catalog: Any, system_key: str) -> str:
+def system_name(catalog: Catalog, system_key: str) -> str:
     system = catalog.systems.get(system_key)
     return (system.name if system and system.name else system_key)
 
 
-def client_channel(catalog: Any, incident: Incident) -> str | None:
+def client_channel(catalog: Catalog, incident: Incident) -> str | None:
     client = catalog.client_for(incident.system)
     return client.channel if client else None
 
@@ -208,7 +208,7 @@ def prefill(
     session: Session,
     *,
     incident: Incident,
-    catalog: Any,
+    catalog: Catalog,
     kind: NotificationKind,
     now: datetime,
     our_contact: str = "",
@@ -244,7 +244,7 @@ def prefill(
 
 
 def compose(
-    *, kind: NotificationKind, fields: dict[str, Any], incident: Incident, catalog: Any
+    *, kind: NotificationKind, fields: dict[str, Any], incident: Incident, catalog: Catalog
 ) -> str:
     """The notification text, rendered from plain data by the (overridable) template."""
     values = {name: fields.get(name) for name in FIELDS[kind]}
@@ -272,7 +272,7 @@ def draft(
     session: Session,
     *,
     incident: Incident,
-    catalog: Any,
+    catalog: Catalog,
     kind: NotificationKind,
     fields: dict[str, Any],
     actor: str | None,
@@ -285,7 +285,8 @@ def draft(
                    actor=actor, now=now)
 
 
-def _create(session, *, incident, catalog, kind, fields, actor, now) -> Notification:
+def _create(session: Session, *, incident: Incident, catalog: Catalog, kind: NotificationKind,
+            fields: dict[str, Any], actor: str | None, now: datetime) -> Notification:
     row = Notification(
         incident_id=incident.id,
         kind=kind,
@@ -306,7 +307,7 @@ def record_status_update(
     session: Session,
     *,
     incident: Incident,
-    catalog: Any,
+    catalog: Catalog,
     fields: dict[str, Any],
     actor: str | None,
     now: datetime,

@@ -25,13 +25,12 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session, col, select
 
 from incidents import contract
 from incidents.alerts.schema import AlertIn, MetricIn
-from incidents.catalog.models import System
+from incidents.catalog.models import Catalog, System
 from incidents.drift import DriftFinding, DriftReport
 from incidents.models import Alert, Incident
 from incidents.severity import Metric, propose_severity
@@ -134,7 +133,7 @@ def _finished_on_same_evidence(entry: tuple[Alert, str | None] | None, evidence:
 
 def plan_alerts(
     session: Session, *, run: MonitorRun, system: System | None, now: datetime,
-    catalog: Any = None,
+    catalog: Catalog | None = None,
 ) -> list[AlertIn]:
     """The alerts one monitor run sends: its findings, most severe first (the first one
     opens the incident and sets its severity), then resolutions of findings now gone.

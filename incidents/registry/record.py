@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from incidents import outbox, timeline
 from incidents.catalog.ai import ModelRegistry
+from incidents.catalog.models import Catalog
 from incidents.models import Incident, ModelChange, TimelineEvent
 from incidents.outbox import Kind
 from incidents.registry import policy as registry
@@ -29,12 +30,12 @@ ROLLBACK, UNDO = "rollback", "undo"
 _SERVING_KINDS = (EventKind.MODEL_VERSION, EventKind.MITIGATION, EventKind.MODEL_ROLLBACK_UNDONE)
 
 
-def has_registry(catalog: Any, incident: Incident) -> bool:
+def has_registry(catalog: Catalog, incident: Incident) -> bool:
     system = catalog.systems.get(incident.system) if catalog is not None else None
     return system is not None and system.model is not None
 
 
-def queue_read(session: Session, *, incident: Incident, catalog: Any) -> None:
+def queue_read(session: Session, *, incident: Incident, catalog: Catalog) -> None:
     """An incident opened for a system with `model:`: read the registry after the commit.
     Drills read nothing: a practice incident must not look at (or act on) the real model."""
     if incident.is_drill or not has_registry(catalog, incident):

@@ -19,6 +19,8 @@ from sqlmodel import Session, col, select
 
 from incidents import contract, documents
 from incidents import people as persons
+from incidents.catalog.ai import Contract
+from incidents.catalog.models import Catalog
 from incidents.comms import notifications as communications
 from incidents.comms.key_events import key_events
 from incidents.comms.notifications import NotificationKind
@@ -102,7 +104,7 @@ def gather(
     session: Session,
     *,
     incident_id: int,
-    catalog: Any,
+    catalog: Catalog,
     now: datetime,
     zone: ZoneInfo | None = None,
     people: Mapping[str, str] | None = None,
@@ -368,7 +370,7 @@ def _highest_severity(session: Session, incident: Incident) -> str | None:
 
 
 def _detection(incident: Incident, alerts: list[Alert], firing: list[Alert], clock: Clock,
-               who, opened_by_alert: bool, bounds: Any) -> dict[str, Any]:
+               who, opened_by_alert: bool, bounds: Contract) -> dict[str, Any]:
     first = firing[0] if firing else None
     start = incident.impact_started_at or (first.starts_at if first else None)
     observations: list[str] = []

@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import Environment
 
 from incidents.catalog.models import RUNBOOK_NAMES, System
+from incidents.models import Incident
 
 TITLES = {
     "model_performance_degradation": "Model performance degradation",
@@ -86,7 +87,7 @@ def find(names: list[str], text: str) -> str | None:
 
 
 def template_context(
-    *, incident: Any, system_key: str, system: System | None, client_name: str | None
+    *, incident: Incident, system_key: str, system: System | None, client_name: str | None
 ) -> dict[str, Any]:
     """Plain data for runbook templates; every key is always present (StrictUndefined)."""
     actions = system.actions if system else {}
