@@ -101,9 +101,6 @@ class Incident(SQLModel, table=True):
     def status_enum(self) -> Status:
         return Status(self.status)
 
-    def role_holder(self, role: str) -> str | None:
-        return getattr(self, role)
-
 
 class TimelineEvent(SQLModel, table=True):
     __tablename__ = "timeline_event"
@@ -121,10 +118,6 @@ class TimelineEvent(SQLModel, table=True):
     text: str = ""
     data: dict = _json()
     source_ts: str | None = None
-
-    @property
-    def kind_enum(self) -> EventKind:
-        return EventKind(self.kind)
 
 
 class Alert(SQLModel, table=True):

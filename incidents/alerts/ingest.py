@@ -292,7 +292,3 @@ def unposted(session: Session, incident_id: int, *, limit: int = 1000,
 def has_unposted(session: Session, incident_id: int) -> bool:
     return session.connection().execute(
         _HAS_UNPOSTED, {"incident": incident_id}).first() is not None
-
-
-def opening_severity(alert: Alert) -> Severity:
-    return Severity(alert.severity or 3)

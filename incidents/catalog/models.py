@@ -424,12 +424,6 @@ class Catalog(Strict):
             return None
         return self.clients.get(system.client)
 
-    def schedule_for(self, system_key: str) -> Schedule | None:
-        system = self.systems.get(system_key)
-        if system is None or system.oncall is None:
-            return None
-        return self.oncall.get(system.oncall)
-
     def contract_for(self, system_key: str) -> Contract:
         """The quality bounds a system's client was promised: the client's, the system's
         own winning metric by metric. Empty when neither states any."""
@@ -440,6 +434,7 @@ class Catalog(Strict):
         return merged_contract(client.contract if client else None, system.contract)
 
     def escalation_for(self, system_key: str) -> list[EscalationLevel]:
+        """The levels of the system's escalation policy; none when it names no policy."""
         system = self.systems.get(system_key)
         if system is None or system.escalation is None:
             return []

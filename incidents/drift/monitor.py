@@ -94,16 +94,12 @@ def latest_alerts(session: Session, *, system: str) -> dict[str, tuple[Alert, st
     return latest
 
 
-def firing_alerts(session: Session, *, system: str) -> dict[str, Alert]:
+def _firing(latest: dict[str, tuple[Alert, str | None]]) -> dict[str, Alert]:
     """The monitor alerts of a system still firing in an open incident, by fingerprint.
 
     Only the latest alert of a fingerprint counts: once resolved, or once its incident is
     closed, a finding that comes back is a new alert (and, if need be, a new incident).
     """
-    return _firing(latest_alerts(session, system=system))
-
-
-def _firing(latest: dict[str, tuple[Alert, str | None]]) -> dict[str, Alert]:
     return {
         fp: alert for fp, (alert, status) in latest.items()
         if alert.status == AlertStatus.FIRING and status in OPEN_STATUSES

@@ -69,8 +69,7 @@ def levels(catalog: Catalog, escalation: Escalation, incident: Incident) -> list
 def _single_wait(catalog: Catalog, incident: Incident) -> timedelta:
     # A single target waits as long as the system's first level would: that is how long
     # the team has agreed to wait for a person at this severity.
-    system = catalog.systems.get(incident.system)
-    policy = catalog.escalation.get(system.escalation, []) if system and system.escalation else []
+    policy = catalog.escalation_for(incident.system)
     return policy[0].wait_for(incident.severity) if policy else DEFAULT_WAIT
 
 

@@ -126,20 +126,6 @@ def serving_now(session: Session, incident_id: int) -> dict | None:
     return None
 
 
-def latest_state(session: Session, incident_id: int) -> registry.RegistryState | None:
-    """The registry as read when the incident opened (the export has no network)."""
-    rows = session.exec(
-        select(TimelineEvent.data).where(
-            TimelineEvent.incident_id == incident_id,
-            TimelineEvent.kind == EventKind.MODEL_VERSION)
-        .order_by(col(TimelineEvent.occurred_at).desc(), col(TimelineEvent.id).desc())
-    ).all()
-    for data in rows:
-        if data and data.get("registry"):
-            return registry.RegistryState.from_dict(data["registry"])
-    return None
-
-
 # ------------------------------------------------------------------ moving the alias
 
 

@@ -34,7 +34,7 @@ from incidents.models import Deadline, Incident, RegulatoryClock, ReportabilityA
 from incidents.outbox import Kind
 from incidents.regulatory import clocks as regulatory_clocks
 from incidents.regulatory import policy as regulatory_policy
-from incidents.regulatory.clocks import REGULATION_NAMES, TITLES
+from incidents.regulatory.clocks import TITLES
 from incidents.regulatory.policy import Assessed, Submitted
 from incidents.types import DeadlineKind, DeadlineState, EventKind
 
@@ -294,7 +294,3 @@ def snooze(
 def _late(delta) -> str:
     hours = delta.total_seconds() / 3600
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
-
-
-def regulations_text(regulations: list[str]) -> str:
-    return ", ".join(REGULATION_NAMES.get(r, r) for r in regulations)
