@@ -27,7 +27,8 @@ from incidents.analytics import report_format
 from incidents.analytics.metrics import CubeRow, DeadlineRow, FollowUps, Report
 from incidents.analytics.periods import Period, quarters
 from incidents.deadlines.outcome import DeadlineOutcome
-from incidents.models import Alert, Deadline, FollowUp, Incident, UTCDateTime
+from incidents.models import Alert, Deadline, Incident, UTCDateTime
+from incidents.review.models import FollowUp
 from incidents.types import AlertStatus, DeadlineState
 
 INCIDENT = Incident.__table__

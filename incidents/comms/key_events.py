@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
-from incidents.models import Alert, Incident, Notification, TimelineEvent
+from incidents.comms.models import Notification
+from incidents.models import Alert, Incident, TimelineEvent
 from incidents.triage.mitigation import client_words
 from incidents.types import AlertStatus, EventKind, Severity
 from incidents.wording import describe_metric

@@ -18,9 +18,10 @@ from incidents import contract, documents, outbox, timeline
 from incidents.catalog.ai import Contract
 from incidents.catalog.models import Catalog, Policy
 from incidents.comms.key_events import as_lines, key_events
+from incidents.comms.models import Notification
 from incidents.deadlines import clocks as deadlines
 from incidents.deadlines.speed import speed_of
-from incidents.models import Alert, Deadline, Incident, Notification, TimelineEvent
+from incidents.models import Alert, Deadline, Incident, TimelineEvent
 from incidents.registry import record as registry_record
 from incidents.triage.mitigation import client_words
 from incidents.types import AlertStatus, DeadlineKind, EventKind, Severity, Status

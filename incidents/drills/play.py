@@ -25,9 +25,10 @@ from incidents.deadlines import clocks as deadlines
 from incidents.deadlines import policy as deadline_policy
 from incidents.drills import scenarios
 from incidents.drills.debrief import AnswerAt, DeadlineAt, Debrief, MitigationAt, compute
+from incidents.drills.models import Drill, DrillInject
 from incidents.drills.scenarios import Scenario, alert_body
 from incidents.lifecycle import changes as lifecycle
-from incidents.models import Drill, DrillInject, Incident, TimelineEvent
+from incidents.models import Incident, TimelineEvent
 from incidents.outbox import Kind
 from incidents.severity import Metric, propose_severity
 from incidents.triage.checklist import opening_alert

@@ -16,7 +16,8 @@ from sqlmodel import Session, col, select
 
 from incidents import outbox, queries
 from incidents.catalog.models import Catalog, Schedule
-from incidents.models import Handoff, Incident
+from incidents.models import Incident
+from incidents.oncall.models import Handoff
 from incidents.oncall.schedule import next_handoffs, on_call_at
 
 _BATCH = 20

@@ -22,7 +22,8 @@ from sqlmodel import Session, col, func, select
 from incidents import outbox, roles, timeline
 from incidents.catalog.models import Catalog
 from incidents.deadlines.speed import speed_of
-from incidents.models import Escalation, Incident, Page
+from incidents.models import Incident
+from incidents.oncall.models import Escalation, Page
 from incidents.oncall.schedule import on_call_at
 from incidents.outbox import Kind
 from incidents.types import OPEN_STATUSES, EscalationState, EventKind, Role

@@ -18,9 +18,10 @@ from sqlmodel import Session, col, select
 from incidents import outbox, timeline
 from incidents.catalog.ai import ModelRegistry
 from incidents.catalog.models import Catalog
-from incidents.models import Incident, ModelChange, TimelineEvent
+from incidents.models import Incident, TimelineEvent
 from incidents.outbox import Kind
 from incidents.registry import policy as registry
+from incidents.registry.models import ModelChange
 from incidents.triage import checklist, mitigation_log
 from incidents.triage.mitigation import CallResult, Mitigation
 from incidents.types import EventKind

@@ -30,11 +30,12 @@ from incidents.catalog.models import Catalog
 from incidents.db import lock_systems
 from incidents.deadlines import clocks as deadlines
 from incidents.deadlines import policy as deadline_policy
-from incidents.models import Deadline, Incident, RegulatoryClock, ReportabilityAssessment
+from incidents.models import Deadline, Incident
 from incidents.outbox import Kind
 from incidents.regulatory import clocks as regulatory_clocks
 from incidents.regulatory import policy as regulatory_policy
 from incidents.regulatory.clocks import TITLES
+from incidents.regulatory.models import RegulatoryClock, ReportabilityAssessment
 from incidents.regulatory.policy import Assessed, Submitted
 from incidents.types import DeadlineKind, DeadlineState, EventKind
 

@@ -20,8 +20,9 @@ from sqlalchemy.engine import Engine
 from incidents.analytics import query as analytics_query
 from incidents.analytics.periods import Period
 from incidents.deadlines.outcome import DeadlineOutcome
-from incidents.models import Deadline, Incident, RegulatoryClock
+from incidents.models import Deadline, Incident
 from incidents.regulatory.clocks import REGULATION_NAMES
+from incidents.regulatory.models import RegulatoryClock
 
 CLOCK = RegulatoryClock.__table__
 DEADLINE = Deadline.__table__

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from incidents import documents, outbox, timeline
 from incidents.catalog.models import Catalog
 from incidents.comms import notifications as communications
-from incidents.models import Alert, Deadline, Incident, RegulatoryClock
+from incidents.models import Alert, Deadline, Incident
 from incidents.outbox import Kind
 from incidents.regulatory import (
     assessment as regulatory,
@@ -30,6 +30,7 @@ from incidents.regulatory import (
     policy as regulatory_policy,
 )
 from incidents.regulatory.clocks import TITLES
+from incidents.regulatory.models import RegulatoryClock
 from incidents.response_times import format_duration
 from incidents.review.format import Clock
 from incidents.types import AlertStatus, DeadlineKind, DeadlineState, EventKind, Severity

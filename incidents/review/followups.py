@@ -11,7 +11,8 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from incidents import outbox, timeline
-from incidents.models import FollowUp, Incident
+from incidents.models import Incident
+from incidents.review.models import FollowUp
 from incidents.types import EventKind
 
 MAX_TEXT = 1000

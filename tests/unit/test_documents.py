@@ -10,8 +10,9 @@ from bot.sandbox.blockkit_limits import message_block_errors, view_errors
 from bot.slack.blocks.comms import draft_message, notify_modal, status_update_modal
 from bot.slack.listeners.review import FollowupSyntaxError, parse_followup
 from incidents.comms import form
+from incidents.comms.models import Notification
 from incidents.comms.notifications import NotificationKind, initial_deadline
-from incidents.models import Incident, Notification
+from incidents.models import Incident
 from incidents.response_times import format_duration, response_times, time_to_detect
 from incidents.review.draft import Clock, cell
 from incidents.types import DeadlineKind

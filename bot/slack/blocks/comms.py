@@ -25,8 +25,9 @@ from bot.slack.blocks.common import md, option, plain, slack_date
 from bot.slack.ids import VALUE, Action, ViewId, encode
 from bot.slack.mrkdwn import escape, user
 from incidents.comms.form import OPTIONAL
+from incidents.comms.models import Notification
 from incidents.comms.notifications import FIELDS, NotificationKind, SentVia
-from incidents.models import FollowUp, Notification
+from incidents.review.models import FollowUp
 
 SECTION_TEXT = 2900  # a section holds 3000 characters; leave room for the code fence
 

@@ -25,8 +25,9 @@ from bot.slack.subcommands import Invocation
 from incidents import timeline
 from incidents.comms import form
 from incidents.comms import notifications as communications
+from incidents.comms.models import Notification
 from incidents.comms.notifications import NotificationKind, SentVia
-from incidents.models import Incident, Notification
+from incidents.models import Incident
 
 log = logging.getLogger(__name__)
 ALREADY_SENT = "That notification is already recorded as sent."
