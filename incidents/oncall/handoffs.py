@@ -15,7 +15,8 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from incidents import outbox, queries
-from incidents.catalog.models import Catalog, Schedule
+from incidents.catalog.models import Catalog
+from incidents.catalog.oncall import Schedule
 from incidents.models import Incident
 from incidents.oncall.models import Handoff
 from incidents.oncall.schedule import next_handoffs, on_call_at
