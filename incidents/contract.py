@@ -1,10 +1,10 @@
 """A metric against the client's contract (the catalog's `contract:` bounds).
 
-The seed draws the line between Sev2 and Sev3 at the contract: "accuracy dropped 5-10% but
-is still above the contractual threshold" is Sev3, below it the predictions are materially
-wrong. This module says where a reading stands against the bound the client was promised,
-and how to say so in business terms; the severity policy, the client notifications and the
-review use it. Pure: data in, decisions and words out.
+The contract draws the line between Sev2 and Sev3: accuracy that dropped but is still above
+the contractual threshold is Sev3, below it the predictions are materially wrong (README,
+"Contract thresholds"). This module says where a reading stands against the bound the
+client was promised, and how to say so in business terms; the severity policy, the client
+notifications and the review use it. Pure: data in, decisions and words out.
 """
 
 from __future__ import annotations

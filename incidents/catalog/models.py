@@ -185,7 +185,8 @@ class SeverityPolicy(Strict):
     status_update_every: PositiveDuration | None = None
 
 
-# The seed's response times; a file's `policy` only states what it changes.
+# The response times of each severity (README, "Runs the deadlines by severity"); a file's
+# `policy` only states what it changes.
 DEFAULT_SEVERITY_POLICIES: dict[str, dict[str, timedelta]] = {
     "sev1": {"executive_notification": timedelta(minutes=30),
              "status_update_every": timedelta(hours=2)},

@@ -1,7 +1,7 @@
 """The incident in a few lines a client can read: when the problem began, when we noticed
 and responded, what we did to limit it, when we told them, and when it was fixed. Business
-terms only (the seed: "communicate in terms of business impact, not technical details"):
-no alerts, roles or deadlines. Shown in the review and offered in the resolution
+terms only (we tell clients the business impact, not the technical details): no alerts,
+roles or deadlines. Shown in the review and offered in the resolution
 notification, where the comms lead can edit it before it is sent.
 """
 

@@ -1,7 +1,7 @@
 """Client communication: notifications and status updates drafted from the incident.
 
-The seed's rules: tell the client fast and honestly, in business terms, and always say
-when the next update comes. A draft is pre-filled from the database, edited by a person,
+The rules: tell the client fast and honestly, in business terms, and always say when the
+next update comes. A draft is pre-filled from the database, edited by a person,
 posted in the incident channel for the comms lead, and counts as sent only when someone
 marks it sent or sends it to the client's shared channel; that stops its deadline.
 """
@@ -26,7 +26,7 @@ from incidents.registry import record as registry_record
 from incidents.triage.mitigation import client_words
 from incidents.types import AlertStatus, DeadlineKind, EventKind, Severity, Status
 
-DEFAULT_UPDATE_EVERY = timedelta(hours=2)  # the seed's "we will update you within 2 hours"
+DEFAULT_UPDATE_EVERY = timedelta(hours=2)  # "we will update you within 2 hours"
 
 
 class NotificationKind(StrEnum):
@@ -82,7 +82,7 @@ _DOING = {
 
 
 def initial_deadline(severity: int) -> DeadlineKind | None:
-    """The deadline a first notification meets: the seed's clock for each severity."""
+    """The deadline a first notification meets: the client clock of each severity."""
     return {
         Severity.SEV1: DeadlineKind.EXECUTIVE_NOTIFICATION,
         Severity.SEV2: DeadlineKind.TECHNICAL_NOTIFICATION,

@@ -1,4 +1,4 @@
-"""Drills, the seed's tabletop exercises: a scenario played as a practice incident.
+"""Drills, tabletop exercises: a scenario played as a practice incident.
 
 Starting a drill declares an incident marked as a drill (its channel `inc-…-drill-…`,
 "DRILL" on every message, nobody paged, left out of metrics; deadlines and reminders run

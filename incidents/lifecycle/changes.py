@@ -132,7 +132,7 @@ def change_severity(
 def _emergency_response(
     session: Session, *, incident: Incident, actor: str | None, now: datetime
 ) -> None:
-    """Sev1 means the seed's emergency response; the channel hears it the moment it applies."""
+    """Sev1 means the emergency response; the channel hears it the moment it applies."""
     outbox.emergency(session, incident, actor=actor, now=now)
 
 

@@ -1,4 +1,5 @@
-"""The post-incident review draft, following the seed's agenda.
+"""The post-incident review draft: timeline, detection, response, root cause, prevention
+and client communication, in the order of templates/review.md.j2.
 
 `gather` reads everything the review states from the database into plain data; `render`
 turns it into Markdown with the (overridable) template. Every figure comes from a row;
@@ -40,8 +41,8 @@ from incidents.types import (
     Severity,
 )
 
-# Signals that watch what the model says, not whether it runs (the seed: a system can be
-# up, fast and well-formed while every prediction is wrong).
+# Signals that watch what the model says, not whether it runs: an AI system can be up, fast
+# and well-formed while every prediction is wrong.
 MODEL_SIGNALS = frozenset({"prediction_distribution", "feature_distribution", "performance",
                            "confidence", "business_metric"})
 _USER = persons.USER_ID

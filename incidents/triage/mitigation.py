@@ -1,4 +1,4 @@
-"""The seed's immediate mitigations: what each does, how it is asked for and how it reads.
+"""The four immediate mitigations: what each does, how it is asked for and how it reads.
 
 Pure. Calling a system's endpoint is the adapter's job (`bot.outbound.mitigation`); the core
 only shapes the request and records the result it is handed.

@@ -1,4 +1,4 @@
-"""The seed's triage checklist and the policy that turns its answers into a proposal.
+"""The policy that turns the triage checklist's answers (checklist.py) into a proposal.
 
 Pure: the latest answer per item, the opening alert's signal and the system's criticality
 go in; a proposed severity, the immediate action, the likely diagnosis path with its next

@@ -1,4 +1,5 @@
-"""Runbooks: the seed's four shipped as templates, overridable or extended per system.
+"""Runbooks: four shipped as templates (templates/runbooks/), overridable or extended per
+system.
 
 A runbook is Markdown rendered through the one Jinja2 environment. Its `# ` line is the
 title, `## ` lines group steps, list items (`- [ ] …`, `- …`, `1. …`) are the steps people
