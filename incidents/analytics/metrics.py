@@ -1,6 +1,6 @@
 """Incident analytics: the definitions behind `incidentbot report` and `/incident stats`.
 
-Pure functions over plain data; `analytics_query` feeds them from the database: counts and
+Pure functions over plain data; `query.py` feeds them from the database: counts and
 deadline outcomes aggregated in SQL, and each counted incident's moments as numbers, from
 which `response_seconds` computes the response times for all incidents at once. Its tests
 check that the SQL parts give what these definitions say.

@@ -81,7 +81,7 @@ class Client(Strict):
     executive_contact: Contact | None = None
     technical_contact: Contact | None = None
     channel: SlackChannelId | None = None  # shared channel where client updates may go
-    contract: Contract = {}  # quality bounds for all the client's systems (catalog_ai.py)
+    contract: Contract = {}  # quality bounds for all the client's systems (catalog/ai.py)
 
 
 class HttpAction(Strict):

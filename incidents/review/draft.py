@@ -83,7 +83,7 @@ class Review:
     communication: list[Message]
     gaps: list[str] = field(default_factory=list)
     regulatory: dict[str, Any] | None = None  # incidents/regulatory/reports.py
-    # The serving model, its changes and the evidence preserved first (registry_record.py);
+    # The serving model, its changes and the evidence preserved first (registry/record.py);
     # None for a system without a model registry or evidence.
     model: dict[str, Any] | None = None
 
