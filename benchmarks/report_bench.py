@@ -32,7 +32,8 @@ from incidents.analytics import query as analytics_query  # noqa: E402
 from incidents.analytics import report_format  # noqa: E402
 from incidents.analytics.periods import period_from_dates  # noqa: E402
 from incidents.db import make_engine  # noqa: E402
-from incidents.models import Alert, Deadline, FollowUp, Incident, TimelineEvent  # noqa: E402
+from incidents.models import Alert, Deadline, Incident, TimelineEvent  # noqa: E402
+from incidents.review.models import FollowUp  # noqa: E402
 from incidents.types import DeadlineKind, DeadlineState, EventKind, Status  # noqa: E402
 
 EVENTS_PER_INCIDENT = 20

@@ -25,7 +25,7 @@ class Verdict(StrEnum):
 
 def people_of(incident: Incident) -> set[str]:
     """Who works the incident without needing to be in its channel: role holders, declarer."""
-    people = {incident.role_holder(role) for role in Role} | {incident.declared_by}
+    people = {getattr(incident, role) for role in Role} | {incident.declared_by}
     return {p for p in people if p}
 
 

@@ -1,10 +1,10 @@
 """A metric against the client's contract (the catalog's `contract:` bounds).
 
-The seed draws the line between Sev2 and Sev3 at the contract: "accuracy dropped 5-10% but
-is still above the contractual threshold" is Sev3, below it the predictions are materially
-wrong. This module says where a reading stands against the bound the client was promised,
-and how to say so in business terms; the severity policy, the client notifications and the
-review use it. Pure: data in, decisions and words out.
+The contract draws the line between Sev2 and Sev3: accuracy that dropped but is still above
+the contractual threshold is Sev3, below it the predictions are materially wrong (README,
+"Contract thresholds"). This module says where a reading stands against the bound the
+client was promised, and how to say so in business terms; the severity policy, the client
+notifications and the review use it. Pure: data in, decisions and words out.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from incidents.catalog.ai import Bound
+from incidents.catalog.models import Catalog
 from incidents.wording import describe_metric, metric_name
 
 # A move smaller than this share of the baseline is noise, not a "noticeable" drop (the
@@ -129,7 +130,7 @@ def _number(value: float) -> str:
     return text if float(text) == value else f"{value:.4g}"
 
 
-def terms(catalog: Any, system_key: str) -> dict[str, Any]:
+def terms(catalog: Catalog, system_key: str) -> dict[str, Any]:
     """The contract and the client's name for a system, as `propose_severity` takes them
     (both empty when the catalog states no contract for it)."""
     contract = catalog.contract_for(system_key)

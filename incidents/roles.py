@@ -25,7 +25,7 @@ def assign(
     if not incident.status_enum.is_open and incident.status != Status.RESOLVED:
         raise Refused(f"The incident is {incident.status}; roles can no longer change.")
     if getattr(incident, role) == user:
-        raise Refused(f"<@{user}> is already the {role}.")
+        raise Refused(f"{{person}} is already the {role}.", person=user)
     previous = getattr(incident, role)
     setattr(incident, role, user)
     record(

@@ -1,8 +1,9 @@
-"""Severity policy: the seed's four levels, proposed from what an alert or a check saw.
+"""Severity policy: the four levels (types.SEVERITY_MEANINGS), proposed from what an alert
+or a check saw.
 
 Pure functions over data. The same policy serves alerts, drift monitors and triage. When
 the client's contract bounds the metric (the catalog's `contract:`), the contract draws
-the seed's line between Sev2 and Sev3: past it, at least Sev2; within it but noticeably
+the line between Sev2 and Sev3: past it, at least Sev2; within it but noticeably
 worse than its baseline, Sev3 (incidents/contract.py).
 """
 

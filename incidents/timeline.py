@@ -4,7 +4,8 @@ is written (use cases call it in their transaction, with the outbox row that ann
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -16,7 +17,24 @@ from incidents.types import EventKind
 
 
 class Refused(Exception):
-    """A change the rules do not allow; the message explains it to the person who asked."""
+    """A change the rules do not allow; the message explains it to the person who asked.
+
+    A message about someone says `{person}` where they are named and carries their user id
+    as `person`: each adapter names people its own way (Slack with a mention), so the core
+    writes no markup. `str()` gives the message with the bare id."""
+
+    def __init__(self, message: str, *, person: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.person = message, person
+
+    def worded(self, name: Callable[[str], str]) -> str:
+        """The message with the person named by `name` (user id → how the reader sees them)."""
+        if self.person is None:
+            return self.message
+        return self.message.replace("{person}", name(self.person))
+
+    def __str__(self) -> str:
+        return self.worded(str)
 
 
 def record(
@@ -69,7 +87,8 @@ def add_slack_message(
     session: Session,
     *,
     incident: Incident,
-    ts: str,
+    source_ts: str,
+    occurred_at: datetime,
     author: str | None,
     text: str,
     actor: str | None,
@@ -77,10 +96,11 @@ def add_slack_message(
     how: str,
     permalink: str | None = None,
 ) -> TimelineEvent | None:
-    """Copy a Slack message into the timeline at its own time; None when it is already there."""
+    """Copy a Slack message into the timeline at its own time (`occurred_at`, when it was
+    written); None when the message (`source_ts`, its id in Slack) is already there."""
     exists = session.exec(
         select(TimelineEvent).where(
-            TimelineEvent.incident_id == incident.id, TimelineEvent.source_ts == ts
+            TimelineEvent.incident_id == incident.id, TimelineEvent.source_ts == source_ts
         )
     ).first()
     if exists:
@@ -92,14 +112,10 @@ def add_slack_message(
         now=now,
         actor=actor,
         text=text,
-        occurred_at=slack_ts_to_datetime(ts),
-        source_ts=ts,
+        occurred_at=occurred_at,
+        source_ts=source_ts,
         data={"author": author, "how": how, "permalink": permalink},
     )
-
-
-def slack_ts_to_datetime(ts: str) -> datetime:
-    return datetime.fromtimestamp(float(ts), UTC)
 
 
 def events(session: Session, incident_id: int) -> list[TimelineEvent]:

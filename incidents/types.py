@@ -20,7 +20,7 @@ class Severity(IntEnum):
         return SEVERITY_MEANINGS[self]
 
 
-# The seed's one-line meaning of each level; shown wherever a severity is chosen.
+# The one-line meaning of each level; shown wherever a severity is chosen.
 SEVERITY_MEANINGS = {
     Severity.SEV1: "Critical: predictions are causing significant business harm",
     Severity.SEV2: "High: materially wrong predictions are affecting operations",
@@ -174,8 +174,8 @@ class EscalationState(StrEnum):
     CANCELLED = "cancelled"  # the incident ended (resolved, declined, merged) first
 
 
-# Where an incident came from, as the review and the quarterly report group them (the
-# seed's failure modes, plus plain infrastructure).
+# Where an incident came from, as the review and the quarterly report group them (the AI
+# failure modes the drills play, incidents/drills/scenarios.py, plus plain infrastructure).
 ROOT_CAUSE_CATEGORIES = {
     "data_pipeline": "Data pipeline",
     "data_drift": "Data drift",

@@ -291,7 +291,7 @@ def _dataset_line(report: DriftReport) -> str:
         if report.dataset_drift:
             basis += (f": the dataset as a whole drifted (at least "
                       f"{_pct(report.settings.dataset_drift_share)} of its columns)")
-    others = [s.summary for s in report.signals() if s.signal != "feature_distribution"]
+    others = [s.summary for s in report.findings() if s.signal != "feature_distribution"]
     verdict = "DRIFT" if report.verdict == "drift" else report.verdict
     return f"Verdict: {verdict} — " + "; ".join([basis, *others])
 

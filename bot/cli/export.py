@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.cli.database import missing_database
+from incidents.catalog.models import Catalog
 from incidents.db import make_engine, session_scope
 from incidents.models import utcnow
 from incidents.review import draft as review
@@ -31,7 +32,7 @@ def parse_zone(name: str | None) -> ZoneInfo | None:
 
 
 def export_review(
-    *, database_url: str, catalog: Any, incident_id: int, zone: ZoneInfo | None = None,
+    *, database_url: str, catalog: Catalog, incident_id: int, zone: ZoneInfo | None = None,
     now: datetime | None = None,
 ) -> str:
     missing = missing_database(database_url, command=f"export {incident_id}")
@@ -55,7 +56,7 @@ def export_review(
 
 
 def run_export(
-    *, database_url: str, catalog: Any, incident_id: int, output: Path | None,
+    *, database_url: str, catalog: Catalog, incident_id: int, output: Path | None,
     zone_name: str | None, out: TextIO,
 ) -> str | None:
     """Write the review to `output` (or `out`); returns the path written, if any."""

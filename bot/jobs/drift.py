@@ -37,9 +37,9 @@ from incidents.alerts.ingest import ingest_many
 from incidents.catalog.durations import format_duration
 from incidents.catalog.models import DataSources, Monitor, System
 from incidents.drift import DriftDataError, DriftReport, DriftSettings
+from incidents.drift.models import MonitorSchedule
 from incidents.drift.monitor import SOURCE, MonitorRun, plan_alerts
 from incidents.drift.sources import SystemData, analyse_sources, display_source, load_sources
-from incidents.models import MonitorSchedule
 
 log = logging.getLogger(__name__)
 CHECK_SECONDS = 5.0

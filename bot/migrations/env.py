@@ -1,11 +1,8 @@
 """Alembic environment: migrations run against the engine handed in by `bot.migrate`."""
 
 from alembic import context
-from sqlmodel import SQLModel
 
-import incidents.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-
-target_metadata = SQLModel.metadata
+from incidents.tables import metadata as target_metadata
 
 
 def run_migrations() -> None:

@@ -38,12 +38,5 @@ class Runbooks:
         return runbooks.render(name, env=self.env, system=system, context=ctx)
 
     def find(self, incident: Incident, text: str) -> str | None:
-        """A runbook by name, or by words of its title ("emergency rollback")."""
-        words = text.lower().replace("_", " ").split()
-        for name in self.names(incident):
-            known = f"{name} {runbooks.title(name)}".lower().replace("_", " ").split()
-            if name == text.strip() or (words and all(
-                any(k.startswith(w) for k in known) for w in words
-            )):
-                return name
-        return None
+        """A runbook of the incident's system by name, or by words of its title."""
+        return runbooks.find(self.names(incident), text)

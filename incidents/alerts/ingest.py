@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy import bindparam
@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from incidents import contract, outbox
 from incidents.alerts.schema import AlertIn
+from incidents.catalog.models import Catalog
 from incidents.db import lock_systems
 from incidents.lifecycle import changes as lifecycle
 from incidents.models import Alert, Incident, TimelineEvent
@@ -20,25 +21,27 @@ from incidents.severity import Metric, propose_severity
 from incidents.types import OPEN_STATUSES, AlertStatus, EventKind, Severity
 from incidents.wording import describe_metric
 
-Outcome = Literal["opened", "joined", "duplicate", "resolved"]
+# What became of one alert delivered: it opened an incident, joined the open one, was a
+# redelivery, or recorded a resolution.
+Disposition = Literal["opened", "joined", "duplicate", "resolved"]
 
 
 @dataclass(frozen=True)
 class Ingested:
-    outcome: Outcome
+    outcome: Disposition
     alert_id: int | None
     incident_id: int | None
 
 
 def ingest(
-    session: Session, *, alert: AlertIn, source: str, now: datetime, catalog: Any
+    session: Session, *, alert: AlertIn, source: str, now: datetime, catalog: Catalog
 ) -> Ingested:
     """Store one alert and apply the grouping rules. Redelivery changes nothing."""
     return ingest_many(session, alerts=[(alert, source)], now=now, catalog=catalog)[0]
 
 
 def ingest_many(
-    session: Session, *, alerts: list[tuple[AlertIn, str]], now: datetime, catalog: Any
+    session: Session, *, alerts: list[tuple[AlertIn, str]], now: datetime, catalog: Catalog
 ) -> list[Ingested]:
     """Store a batch of alerts in one transaction, with a handful of queries for the batch
     rather than per alert: a storm of thousands a second is many alerts, few incidents.
@@ -53,7 +56,7 @@ def ingest_many(
     open_by_system: dict[str, int | Incident] = _open_incidents(session, systems)
     drafts: list[Incident] = []
     firing: dict[str, int | Incident] = {}  # fingerprint -> incident, for a resolution below
-    results: list[tuple[Outcome, tuple]] = []
+    results: list[tuple[Disposition, tuple]] = []
     fresh: dict[tuple, dict] = {}
     for (alert, source), key in zip(alerts, keys, strict=True):
         if key in stored or key in fresh:
@@ -63,7 +66,7 @@ def ingest_many(
         if alert.status == AlertStatus.RESOLVED:
             incident = firing.get(key[0]) or _incident_of_firing(session, key[0]) \
                 or open_by_system.get(alert.system)
-            outcome: Outcome = "resolved"
+            outcome: Disposition = "resolved"
         elif alert.system in open_by_system:
             incident, outcome = open_by_system[alert.system], "joined"
         else:
@@ -129,7 +132,7 @@ def _store(session: Session, rows: list[dict], now: datetime) -> None:
 
 
 def ingest_drill(
-    session: Session, *, incident: Incident, alert: AlertIn, now: datetime, catalog: Any,
+    session: Session, *, incident: Incident, alert: AlertIn, now: datetime, catalog: Catalog,
     source: str = "drill",
 ) -> Ingested:
     """A drill's alert goes straight into its practice incident: it never opens or joins a
@@ -179,7 +182,7 @@ def _open_incidents(session: Session, systems: set[str]) -> dict[str, int]:
     return dict(session.exec(_OPEN, params={"systems": list(systems)}).all())
 
 
-def _row(alert: AlertIn, source: str, key: tuple, now: datetime, catalog: Any) -> dict:
+def _row(alert: AlertIn, source: str, key: tuple, now: datetime, catalog: Catalog) -> dict:
     """The alert as a row of the `alert` table, less its incident."""
     system = catalog.systems.get(alert.system)
     metric = alert.metric.model_dump() if alert.metric else {}
@@ -289,7 +292,3 @@ def unposted(session: Session, incident_id: int, *, limit: int = 1000,
 def has_unposted(session: Session, incident_id: int) -> bool:
     return session.connection().execute(
         _HAS_UNPOSTED, {"incident": incident_id}).first() is not None
-
-
-def opening_severity(alert: Alert) -> Severity:
-    return Severity(alert.severity or 3)

@@ -1,6 +1,6 @@
 """Incident analytics: the definitions behind `incidentbot report` and `/incident stats`.
 
-Pure functions over plain data; `analytics_query` feeds them from the database: counts and
+Pure functions over plain data; `query.py` feeds them from the database: counts and
 deadline outcomes aggregated in SQL, and each counted incident's moments as numbers, from
 which `response_seconds` computes the response times for all incidents at once. Its tests
 check that the SQL parts give what these definitions say.
@@ -34,7 +34,7 @@ from typing import NamedTuple
 import numpy as np
 
 from incidents.analytics.periods import Bucket, Period, months, quarters
-from incidents.deadlines.outcome import Outcome, deadline_outcome  # noqa: F401 (the report's)
+from incidents.deadlines.outcome import DeadlineOutcome
 from incidents.types import REGULATORY_DEADLINES, DeadlineKind, Severity, Status
 
 TIMES = ("detect", "acknowledge", "mitigate", "resolve")
@@ -77,12 +77,12 @@ class Compliance:
                           self.missed + other.missed, self.open + other.open)
 
 
-def compliance(outcomes: Iterable[tuple[Outcome | str, int]]) -> Compliance:
+def compliance(outcomes: Iterable[tuple[DeadlineOutcome | str, int]]) -> Compliance:
     counts: Counter[str] = Counter()
     for outcome, count in outcomes:
         counts[str(outcome)] += count
-    return Compliance(counts[Outcome.MET], counts[Outcome.LATE], counts[Outcome.MISSED],
-                      counts[Outcome.OPEN])
+    return Compliance(counts[DeadlineOutcome.MET], counts[DeadlineOutcome.LATE],
+                      counts[DeadlineOutcome.MISSED], counts[DeadlineOutcome.OPEN])
 
 
 # ---------------------------------------------------------------- summary statistics
@@ -316,7 +316,7 @@ def summarize(
     rows = np.asarray(incidents, dtype=float).reshape(-1, INCIDENT_COLUMNS)
     spans = response_seconds(rows)
     # Regulatory clocks have their own table (incidents/regulatory/compliance.py).
-    deadlines = [d for d in deadlines if d.outcome != Outcome.CANCELLED
+    deadlines = [d for d in deadlines if d.outcome != DeadlineOutcome.CANCELLED
                  and d.kind not in REGULATORY_DEADLINES]
     month_buckets, quarter_buckets = months(period), quarters(period)
     in_month = bucket_of(rows[:, OPENED], month_buckets)

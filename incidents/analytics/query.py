@@ -24,9 +24,11 @@ from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from incidents.analytics import metrics as analytics
 from incidents.analytics import report_format
-from incidents.analytics.metrics import CubeRow, DeadlineRow, FollowUps, Outcome, Report
+from incidents.analytics.metrics import CubeRow, DeadlineRow, FollowUps, Report
 from incidents.analytics.periods import Period, quarters
-from incidents.models import Alert, Deadline, FollowUp, Incident, UTCDateTime
+from incidents.deadlines.outcome import DeadlineOutcome
+from incidents.models import Alert, Deadline, Incident, UTCDateTime
+from incidents.review.models import FollowUp
 from incidents.types import AlertStatus, DeadlineState
 
 INCIDENT = Incident.__table__
@@ -122,13 +124,15 @@ def outcome(now: datetime) -> Any:
     escalated = d.escalated == sa.true()
     return sa.case(
         (d.state == DeadlineState.CANCELLED,
-         sa.case((escalated, Outcome.MISSED.value), else_=Outcome.CANCELLED.value)),
+         sa.case((escalated, DeadlineOutcome.MISSED.value),
+                 else_=DeadlineOutcome.CANCELLED.value)),
         (d.state == DeadlineState.DONE,
          sa.case((sa.or_(escalated, sa.and_(d.completed_at.is_not(None),
                                             d.completed_at > d.due_at)),
-                  Outcome.LATE.value), else_=Outcome.MET.value)),
-        (sa.or_(d.state == DeadlineState.MISSED, d.due_at <= now), Outcome.MISSED.value),
-        else_=Outcome.OPEN.value,
+                  DeadlineOutcome.LATE.value), else_=DeadlineOutcome.MET.value)),
+        (sa.or_(d.state == DeadlineState.MISSED, d.due_at <= now),
+         DeadlineOutcome.MISSED.value),
+        else_=DeadlineOutcome.OPEN.value,
     )
 
 
@@ -238,12 +242,12 @@ def _per_incident(period: Period, now: datetime, client: str | None,
     scope = [*in_period(period, client=client, system=system), *counted()]
     result = outcome(now)
 
-    def tally(value: Outcome) -> Any:
+    def tally(value: DeadlineOutcome) -> Any:
         return sa.func.sum(sa.case((result == value.value, 1), else_=0)).label(value.value)
 
     deadlines = (
-        sa.select(DEADLINE.c.incident_id, tally(Outcome.MET), tally(Outcome.LATE),
-                  tally(Outcome.MISSED))
+        sa.select(DEADLINE.c.incident_id, tally(DeadlineOutcome.MET),
+                  tally(DeadlineOutcome.LATE), tally(DeadlineOutcome.MISSED))
         .select_from(DEADLINE.join(INCIDENT, DEADLINE.c.incident_id == INCIDENT.c.id))
         .where(*scope).group_by(DEADLINE.c.incident_id).subquery()
     )

@@ -1,7 +1,8 @@
 """Loading `incidentbot.yml`, with errors that name the file, line and key.
 
-The models live in `incidents.catalog.models` and are re-exported here, so callers
-import everything catalog-related from this module.
+The models live in `incidents.catalog.models` (schedules and escalation policies in
+`incidents.catalog.oncall`) and are re-exported here, so callers import everything
+catalog-related from this module.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from incidents.catalog.durations import Duration
+from incidents.catalog.fields import Loc, LocatedErrors, dotted_path
 from incidents.catalog.models import (
     RUNBOOK_NAMES,
     Catalog,
@@ -26,19 +28,13 @@ from incidents.catalog.models import (
     Contact,
     CurrentQuery,
     DataSources,
-    EscalationLevel,
     HttpAction,
-    Loc,
-    LocatedErrors,
     Monitor,
-    Override,
     Policy,
-    Schedule,
     SeverityPolicy,
-    SeverityWaits,
     System,
-    dotted_path,
 )
+from incidents.catalog.oncall import EscalationLevel, Override, Schedule, SeverityWaits
 
 __all__ = [
     "RUNBOOK_NAMES",

@@ -1,26 +1,21 @@
 """The catalog and policy (`incidentbot.yml`) as validated models.
 
 Every model forbids unknown keys, so a typo such as `critcality:` fails start-up instead
-of silently falling back to a default. Relative paths are resolved against the folder
-given as `context={"base_dir": ...}` when validating (`load_catalog` passes the file's).
+of silently falling back to a default (incidents/catalog/fields.py); on-call schedules and
+escalation policies are in incidents/catalog/oncall.py. Relative paths are resolved against
+the folder given as `context={"base_dir": ...}` when validating (`load_catalog` passes the
+file's).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
+from typing import Any, Literal
 
 from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
-    PlainSerializer,
     PrivateAttr,
     ValidationInfo,
     field_validator,
@@ -29,58 +24,17 @@ from pydantic import (
 
 from incidents.catalog.ai import Contract, ModelRegistry, ObligationList, merged_contract
 from incidents.catalog.durations import Duration, PositiveDuration
-from incidents.regulatory.clocks import RegulatoryPolicy, known_zone
+from incidents.catalog.fields import (
+    HttpUrl,
+    Loc,
+    LocatedErrors,
+    SlackChannelId,
+    SlackUserId,
+    Strict,
+)
+from incidents.catalog.oncall import EscalationLevel, Schedule
+from incidents.regulatory.clocks import RegulatoryPolicy
 
-Loc = tuple[str | int, ...]
-
-
-class LocatedErrors(ValueError):
-    """Problems found by a model-level check, each with a location relative to that model.
-
-    Pydantic reports a model validator's error at the model itself; carrying the precise
-    locations lets `load_catalog` point at the offending line instead.
-    """
-
-    def __init__(self, problems: list[tuple[Loc, str]]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(f"{dotted_path(loc)}: {msg}" if loc else msg
-                                   for loc, msg in problems))
-
-
-def dotted_path(loc: Loc) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _slack_user(value: str) -> str:
-    if not re.fullmatch(r"[UW][A-Z0-9_]+", value):
-        raise ValueError(f"{value!r} is not a Slack user id (like U012AB3CD), "
-                         "not a name or @handle")
-    return value
-
-
-def _slack_channel(value: str) -> str:
-    if not re.fullmatch(r"[CG][A-Z0-9_]+", value):
-        raise ValueError(f"{value!r} is not a Slack channel id (like C012AB3CD), not a #name")
-    return value
-
-
-def shown_url(value: str) -> str:
-    """A URL as it may appear in an error: user and password replaced, `${VAR}` unexpanded."""
-    return re.sub(r"(?<=://)[^/@\s]*@", "***@", value)
-
-
-def _http_url(value: str) -> str:
-    if not value.startswith(("http://", "https://")) or any(c.isspace() for c in value):
-        raise ValueError(f"{shown_url(value)!r} is not an http(s) URL")
-    return value
-
-
-SlackUserId = Annotated[str, AfterValidator(_slack_user)]
-SlackChannelId = Annotated[str, AfterValidator(_slack_channel)]
-HttpUrl = Annotated[str, AfterValidator(_http_url)]
 Criticality = Literal["critical", "high", "standard"]
 ActionName = Literal["rollback", "rules_fallback", "manual_review", "threshold"]
 RUNBOOK_NAMES = (
@@ -108,10 +62,6 @@ def _from_file(info: ValidationInfo) -> bool:
     return bool(info.context) and info.context.get("base_dir") is not None
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 class Contact(Strict):
     name: str
     email: str | None = None
@@ -131,7 +81,7 @@ class Client(Strict):
     executive_contact: Contact | None = None
     technical_contact: Contact | None = None
     channel: SlackChannelId | None = None  # shared channel where client updates may go
-    contract: Contract = {}  # quality bounds for all the client's systems (catalog_ai.py)
+    contract: Contract = {}  # quality bounds for all the client's systems (catalog/ai.py)
 
 
 class HttpAction(Strict):
@@ -228,91 +178,6 @@ class System(Strict):
         return self
 
 
-def _hh_mm(value: Any) -> Any:
-    if isinstance(value, str):
-        match = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip())
-        if not match or int(match[1]) > 23 or int(match[2]) > 59:
-            raise ValueError(f"{value!r} is not a time of day as \"HH:MM\"")
-        return time(int(match[1]), int(match[2]))
-    if isinstance(value, time):
-        return value
-    raise ValueError(f"{value!r} is not a time of day; write it quoted, as \"HH:MM\"")
-
-
-class Override(Strict):
-    user: SlackUserId
-    start: AwareDatetime
-    end: AwareDatetime
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Override:
-        if self.end <= self.start:
-            raise LocatedErrors([(("end",), "must be after start")])
-        return self
-
-
-class Schedule(Strict):
-    timezone: str
-    handoff: Annotated[
-        time,
-        BeforeValidator(_hh_mm),
-        PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str, when_used="json"),
-    ] = time(9, 0)
-    rotation: PositiveDuration = timedelta(weeks=1)
-    start: date
-    participants: list[SlackUserId] = Field(min_length=1)
-    overrides: list[Override] = []
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        return known_zone(value)
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-
-class SeverityWaits(Strict):
-    sev1: Duration | None = None
-    sev2: Duration | None = None
-    sev3: Duration | None = None
-    sev4: Duration | None = None
-    default: Duration | None = None
-
-    @model_validator(mode="after")
-    def _complete(self) -> SeverityWaits:
-        if self.default is None and None in (self.sev1, self.sev2, self.sev3, self.sev4):
-            raise LocatedErrors([(("default",), "required unless sev1 to sev4 are all given")])
-        return self
-
-
-def _waits(value: Any) -> Any:
-    # A single duration is shorthand for the same wait at every severity.
-    if isinstance(value, dict | SeverityWaits) or value is None:
-        return value
-    return {"default": value}
-
-
-class EscalationLevel(Strict):
-    schedule: str | None = None
-    users: list[SlackUserId] | None = Field(None, min_length=1)
-    wait: Annotated[SeverityWaits, BeforeValidator(_waits)]
-
-    @model_validator(mode="after")
-    def _one_target(self) -> EscalationLevel:
-        if (self.schedule is None) == (self.users is None):
-            raise LocatedErrors([((), "give exactly one of schedule or users")])
-        return self
-
-    def wait_for(self, severity: int) -> timedelta:
-        """How long this level has to acknowledge before the next level is paged."""
-        if severity not in (1, 2, 3, 4):
-            raise ValueError(f"severity must be 1 to 4, not {severity!r}")
-        specific = getattr(self.wait, f"sev{int(severity)}")
-        return specific if specific is not None else self.wait.default
-
-
 class SeverityPolicy(Strict):
     executive_notification: Duration | None = None
     technical_notification: Duration | None = None
@@ -320,7 +185,8 @@ class SeverityPolicy(Strict):
     status_update_every: PositiveDuration | None = None
 
 
-# The seed's response times; a file's `policy` only states what it changes.
+# The response times of each severity (README, "Runs the deadlines by severity"); a file's
+# `policy` only states what it changes.
 DEFAULT_SEVERITY_POLICIES: dict[str, dict[str, timedelta]] = {
     "sev1": {"executive_notification": timedelta(minutes=30),
              "status_update_every": timedelta(hours=2)},
@@ -424,12 +290,6 @@ class Catalog(Strict):
             return None
         return self.clients.get(system.client)
 
-    def schedule_for(self, system_key: str) -> Schedule | None:
-        system = self.systems.get(system_key)
-        if system is None or system.oncall is None:
-            return None
-        return self.oncall.get(system.oncall)
-
     def contract_for(self, system_key: str) -> Contract:
         """The quality bounds a system's client was promised: the client's, the system's
         own winning metric by metric. Empty when neither states any."""
@@ -440,6 +300,7 @@ class Catalog(Strict):
         return merged_contract(client.contract if client else None, system.contract)
 
     def escalation_for(self, system_key: str) -> list[EscalationLevel]:
+        """The levels of the system's escalation policy; none when it names no policy."""
         system = self.systems.get(system_key)
         if system is None or system.escalation is None:
             return []

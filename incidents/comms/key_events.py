@@ -1,7 +1,7 @@
 """The incident in a few lines a client can read: when the problem began, when we noticed
 and responded, what we did to limit it, when we told them, and when it was fixed. Business
-terms only (the seed: "communicate in terms of business impact, not technical details"):
-no alerts, roles or deadlines. Shown in the review and offered in the resolution
+terms only (we tell clients the business impact, not the technical details): no alerts,
+roles or deadlines. Shown in the review and offered in the resolution
 notification, where the comms lead can edit it before it is sent.
 """
 
@@ -12,16 +12,12 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
-from incidents.models import Alert, Incident, Notification, TimelineEvent
+from incidents.comms.models import Notification
+from incidents.models import Alert, Incident, TimelineEvent
+from incidents.triage.mitigation import client_words
 from incidents.types import AlertStatus, EventKind, Severity
 from incidents.wording import describe_metric
 
-MITIGATION_WORDS = {
-    "rollback": "We rolled the model back to its previous version.",
-    "rules_fallback": "We switched to the rule-based fallback while the model was unreliable.",
-    "manual_review": "We routed predictions to human review.",
-    "threshold": "We adjusted the model's decision threshold to limit wrong results.",
-}
 _NOTIFIED = {"initial": "We informed you", "status_update": "We sent you a status update"}
 
 
@@ -62,7 +58,7 @@ def key_events(session: Session, *, incident: Incident) -> list[KeyEvent]:
             worst = int(data["to"])
             found.append(KeyEvent(at, f"We raised its priority: {_plain(worst)}."))
         elif kind == EventKind.MITIGATION and data.get("ok") is not False:
-            words = MITIGATION_WORDS.get(str(data.get("action")))
+            words = client_words(str(data.get("action")), looking_back=True)
             if words and words not in said:
                 said.add(words)
                 found.append(KeyEvent(at, words))

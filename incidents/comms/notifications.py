@@ -1,7 +1,7 @@
 """Client communication: notifications and status updates drafted from the incident.
 
-The seed's rules: tell the client fast and honestly, in business terms, and always say
-when the next update comes. A draft is pre-filled from the database, edited by a person,
+The rules: tell the client fast and honestly, in business terms, and always say when the
+next update comes. A draft is pre-filled from the database, edited by a person,
 posted in the incident channel for the comms lead, and counts as sent only when someone
 marks it sent or sends it to the client's shared channel; that stops its deadline.
 """
@@ -16,15 +16,17 @@ from sqlmodel import Session, col, select
 
 from incidents import contract, documents, outbox, timeline
 from incidents.catalog.ai import Contract
-from incidents.catalog.models import Policy
+from incidents.catalog.models import Catalog, Policy
 from incidents.comms.key_events import as_lines, key_events
+from incidents.comms.models import Notification
 from incidents.deadlines import clocks as deadlines
 from incidents.deadlines.speed import speed_of
-from incidents.models import Alert, Deadline, Incident, Notification, TimelineEvent
+from incidents.models import Alert, Deadline, Incident, TimelineEvent
 from incidents.registry import record as registry_record
+from incidents.triage.mitigation import client_words
 from incidents.types import AlertStatus, DeadlineKind, EventKind, Severity, Status
 
-DEFAULT_UPDATE_EVERY = timedelta(hours=2)  # the seed's "we will update you within 2 hours"
+DEFAULT_UPDATE_EVERY = timedelta(hours=2)  # "we will update you within 2 hours"
 
 
 class NotificationKind(StrEnum):
@@ -80,7 +82,7 @@ _DOING = {
 
 
 def initial_deadline(severity: int) -> DeadlineKind | None:
-    """The deadline a first notification meets: the seed's clock for each severity."""
+    """The deadline a first notification meets: the client clock of each severity."""
     return {
         Severity.SEV1: DeadlineKind.EXECUTIVE_NOTIFICATION,
         Severity.SEV2: DeadlineKind.TECHNICAL_NOTIFICATION,
@@ -93,12 +95,12 @@ def default_kind(incident: Incident) -> NotificationKind:
     return NotificationKind.RESOLUTION if resolved else NotificationKind.INITIAL
 
 
-def update_interval(catalog: Any, severity: int) -> timedelta:
+def update_interval(catalog: Catalog, severity: int) -> timedelta:
     every = catalog.policy.for_severity(severity).status_update_every
     return every or DEFAULT_UPDATE_EVERY
 
 
-def recipient(catalog: Any, incident: Incident) -> str:
+def recipient(catalog: Catalog, incident: Incident) -> str:
     """Sev1 goes to the client's executive contact, anything else to the technical one."""
     client = catalog.client_for(incident.system)
     if client is None:
@@ -112,12 +114,12 @@ def recipient(catalog: Any, incident: Incident) -> str:
     return f"{contact.name} <{contact.email}>" if contact.email else contact.name
 
 
-def system_name(catalog: Any, system_key: str) -> str:
+def system_name(catalog: Catalog, system_key: str) -> str:
     system = catalog.systems.get(system_key)
     return (system.name if system and system.name else system_key)
 
 
-def client_channel(catalog: Any, incident: Incident) -> str | None:
+def client_channel(catalog: Catalog, incident: Incident) -> str | None:
     client = catalog.client_for(incident.system)
     return client.channel if client else None
 
@@ -162,16 +164,6 @@ def join_sentences(first: str | None, then: str | None) -> str:
     return f"{first}; {then}"
 
 
-# What each mitigation means for the client, in their words (SPEC 5 action names).
-_MITIGATION_WORDS = {
-    "rollback": "We have rolled the model back to its previous version.",
-    "rules_fallback": "We have switched to the rule-based fallback while the model is "
-    "unreliable.",
-    "manual_review": "Predictions are being routed to human review until the model is fixed.",
-    "threshold": "We have adjusted the model's decision threshold to limit wrong results.",
-}
-
-
 def mitigation_in_place(session: Session, incident_id: int) -> str:
     """Every mitigation that worked, in the client's words, oldest first."""
     events = session.exec(
@@ -187,7 +179,7 @@ def mitigation_in_place(session: Session, incident_id: int) -> str:
             continue
         if data.get("change") and registry_record.undone(session, data["change"]):
             continue  # a registry rollback undone since: no longer in place
-        words = _MITIGATION_WORDS.get(str(data.get("action")), event.text)
+        words = client_words(str(data.get("action"))) or event.text
         if words not in said:
             said.append(words)
     return " ".join(said)
@@ -217,7 +209,7 @@ def prefill(
     session: Session,
     *,
     incident: Incident,
-    catalog: Any,
+    catalog: Catalog,
     kind: NotificationKind,
     now: datetime,
     our_contact: str = "",
@@ -253,7 +245,7 @@ def prefill(
 
 
 def compose(
-    *, kind: NotificationKind, fields: dict[str, Any], incident: Incident, catalog: Any
+    *, kind: NotificationKind, fields: dict[str, Any], incident: Incident, catalog: Catalog
 ) -> str:
     """The notification text, rendered from plain data by the (overridable) template."""
     values = {name: fields.get(name) for name in FIELDS[kind]}
@@ -281,7 +273,7 @@ def draft(
     session: Session,
     *,
     incident: Incident,
-    catalog: Any,
+    catalog: Catalog,
     kind: NotificationKind,
     fields: dict[str, Any],
     actor: str | None,
@@ -294,7 +286,8 @@ def draft(
                    actor=actor, now=now)
 
 
-def _create(session, *, incident, catalog, kind, fields, actor, now) -> Notification:
+def _create(session: Session, *, incident: Incident, catalog: Catalog, kind: NotificationKind,
+            fields: dict[str, Any], actor: str | None, now: datetime) -> Notification:
     row = Notification(
         incident_id=incident.id,
         kind=kind,
@@ -315,7 +308,7 @@ def record_status_update(
     session: Session,
     *,
     incident: Incident,
-    catalog: Any,
+    catalog: Catalog,
     fields: dict[str, Any],
     actor: str | None,
     now: datetime,

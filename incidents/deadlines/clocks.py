@@ -1,4 +1,5 @@
-"""Deadlines and reminders (SPEC 7): pure policy functions, then keyword-only use cases.
+"""Deadline and reminder use cases, keyword-only, over the pure policy in policy.py (which
+clocks each severity starts: README, "Runs the deadlines by severity").
 
 A deadline is a row: (kind, incident, due_at, state). Its next reminder moment is a row
 column too (`next_reminder_at`), so the periodic check in the adapter only has to ask the
@@ -44,7 +45,7 @@ from incidents.types import REGULATORY_DEADLINES, DeadlineKind, DeadlineState, E
 
 def _policy(policy: Policy | None, incident: Incident | None = None) -> Policy:
     """The policy as this incident's clocks run it (a drill's at its speed). Callers that do
-    not pass the catalog's policy get the seed's response times."""
+    not pass the catalog's policy get the default response times (catalog/models.py)."""
     policy = policy if policy is not None else Policy()
     return policy if incident is None else at_speed(policy, speed_of(incident))
 

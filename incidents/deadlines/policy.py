@@ -171,7 +171,7 @@ def plan(
     resume: list[tuple[Any, datetime]] = []
     for deadline in live:
         if deadline.kind in REGULATORY_DEADLINES:
-            continue  # started and stopped by reportability assessments (regulatory.py)
+            continue  # started and stopped by reportability assessments (regulatory/assessment.py)
         if deadline.kind == DeadlineKind.REVIEW:
             if status == Status.CLOSED:
                 complete.append(deadline)

@@ -7,12 +7,11 @@ the debrief's "missed" and "met" mean what they would in a real incident (README
 
 from __future__ import annotations
 
-from typing import Any
+from incidents.catalog.models import Policy, SeverityPolicy
+from incidents.models import Incident
 
-from incidents.catalog.models import Policy
 
-
-def speed_of(incident: Any) -> float:
+def speed_of(incident: Incident | None) -> float:
     return getattr(incident, "clock_speed", None) or 1.0
 
 
@@ -22,7 +21,7 @@ def at_speed(policy: Policy, speed: float) -> Policy:
     if speed == 1:
         return policy
 
-    def faster(rules: Any) -> Any:
+    def faster(rules: SeverityPolicy) -> SeverityPolicy:
         return rules.model_copy(update={
             name: None if getattr(rules, name) is None else getattr(rules, name) / speed
             for name in type(rules).model_fields})

@@ -5,21 +5,21 @@ the core needs only NumPy and SciPy.
 """
 
 from incidents.drift.columns import ColumnDrift, DriftDataError
+from incidents.drift.findings import DriftFinding, Metric
 from incidents.drift.health import ConfidenceHealth, PerformanceHealth, PredictionHealth
 from incidents.drift.report import DriftReport, ModelHealth, analyse_drift
 from incidents.drift.settings import DriftSettings
-from incidents.drift.signals import Metric, Signal
 
 __all__ = [
     "ColumnDrift",
     "ConfidenceHealth",
     "DriftDataError",
+    "DriftFinding",
     "DriftReport",
     "DriftSettings",
     "Metric",
     "ModelHealth",
     "PerformanceHealth",
     "PredictionHealth",
-    "Signal",
     "analyse_drift",
 ]

@@ -1,6 +1,6 @@
 """Drift monitor findings as alerts, so they open or join incidents like any other alert.
 
-Each finding of a report (`DriftReport.signals()`) becomes one `AlertIn` with a stable
+Each finding of a report (`DriftReport.findings()`) becomes one `AlertIn` with a stable
 fingerprint per system, signal and column. While a finding keeps firing, its alert is sent
 again with the start time of the alert already stored, which ingestion treats as a
 redelivery: a monitor that runs every few minutes, or again after a restart, adds nothing.
@@ -25,14 +25,13 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session, col, select
 
 from incidents import contract
 from incidents.alerts.schema import AlertIn, MetricIn
-from incidents.catalog.models import System
-from incidents.drift import DriftReport, Signal
+from incidents.catalog.models import Catalog, System
+from incidents.drift import DriftFinding, DriftReport
 from incidents.models import Alert, Incident
 from incidents.severity import Metric, propose_severity
 from incidents.types import OPEN_STATUSES, AlertStatus
@@ -57,18 +56,18 @@ class MonitorRun:
     data_modified_at: datetime | None = None  # newest file; None for a query
 
 
-def fingerprint(system: str, signal: Signal) -> str:
-    key = f"drift:{system}:{signal.signal}:{signal.column or '*'}"
+def fingerprint(system: str, finding: DriftFinding) -> str:
+    key = f"drift:{system}:{finding.signal}:{finding.column or '*'}"
     if len(key) <= MAX_FINGERPRINT:
         return key
     return f"drift:{hashlib.sha256(key.encode()).hexdigest()[:40]}"
 
 
-def title(system: str, signal: Signal, report: DriftReport) -> str:
-    if signal.metric.name == "drifted_column_share":
+def title(system: str, finding: DriftFinding, report: DriftReport) -> str:
+    if finding.metric.name == "drifted_column_share":
         what = f"{len(report.drifted_columns)} of {len(report.judged_columns)} features drifted"
     else:
-        what = signal.summary
+        what = finding.summary
     text = f"Drift on {system}: {what}"
     return text if len(text) <= MAX_TITLE else text[: MAX_TITLE - 1] + "…"
 
@@ -95,16 +94,12 @@ def latest_alerts(session: Session, *, system: str) -> dict[str, tuple[Alert, st
     return latest
 
 
-def firing_alerts(session: Session, *, system: str) -> dict[str, Alert]:
+def _firing(latest: dict[str, tuple[Alert, str | None]]) -> dict[str, Alert]:
     """The monitor alerts of a system still firing in an open incident, by fingerprint.
 
     Only the latest alert of a fingerprint counts: once resolved, or once its incident is
     closed, a finding that comes back is a new alert (and, if need be, a new incident).
     """
-    return _firing(latest_alerts(session, system=system))
-
-
-def _firing(latest: dict[str, tuple[Alert, str | None]]) -> dict[str, Alert]:
     return {
         fp: alert for fp, (alert, status) in latest.items()
         if alert.status == AlertStatus.FIRING and status in OPEN_STATUSES
@@ -134,7 +129,7 @@ def _finished_on_same_evidence(entry: tuple[Alert, str | None] | None, evidence:
 
 def plan_alerts(
     session: Session, *, run: MonitorRun, system: System | None, now: datetime,
-    catalog: Any = None,
+    catalog: Catalog | None = None,
 ) -> list[AlertIn]:
     """The alerts one monitor run sends: its findings, most severe first (the first one
     opens the incident and sets its severity), then resolutions of findings now gone.
@@ -147,8 +142,8 @@ def plan_alerts(
     terms = contract.terms(catalog, run.system) if catalog is not None else {}
     found: list[tuple[int, int, AlertIn]] = []
     seen: set[str] = set()
-    for order, signal in enumerate(run.report.signals()):
-        fp = fingerprint(run.system, signal)
+    for order, finding in enumerate(run.report.findings()):
+        fp = fingerprint(run.system, finding)
         if fp in seen:
             continue
         seen.add(fp)
@@ -156,7 +151,7 @@ def plan_alerts(
         if previous is None and (known_data
                                  or _finished_on_same_evidence(latest.get(fp), evidence)):
             continue
-        alert = _finding(run, signal, fp, started_at=previous.starts_at if previous else now,
+        alert = _alert(run, finding, fp, started_at=previous.starts_at if previous else now,
                          dashboard=system.dashboard if system else None, evidence=evidence)
         metric = Metric.from_dict(alert.metric.model_dump()) if alert.metric else None
         severity = propose_severity(
@@ -182,15 +177,15 @@ def plan_alerts(
     return [alert for _, _, alert in found] + resolved
 
 
-def _finding(run: MonitorRun, signal: Signal, fp: str, *, started_at: datetime,
-             dashboard: str | None, evidence: str) -> AlertIn:
+def _alert(run: MonitorRun, finding: DriftFinding, fp: str, *, started_at: datetime,
+           dashboard: str | None, evidence: str) -> AlertIn:
     report = run.report
-    metric = signal.metric
+    metric = finding.metric
     labels = {"monitor": run.monitor, "evidence": evidence}
-    if signal.column:
-        labels["column"] = signal.column
+    if finding.column:
+        labels["column"] = finding.column
     description = (
-        f"{signal.summary}.\n"
+        f"{finding.summary}.\n"
         f"Found by the drift monitor {run.monitor} (every {run.every}), comparing "
         f"{run.current} ({report.current_rows:,} rows) with the reference "
         f"{run.reference} ({report.reference_rows:,} rows). "
@@ -198,8 +193,8 @@ def _finding(run: MonitorRun, signal: Signal, fp: str, *, started_at: datetime,
     )
     return AlertIn(
         system=run.system,
-        title=title(run.system, signal, report),
-        signal=signal.signal,
+        title=title(run.system, finding, report),
+        signal=finding.signal,
         fingerprint=fp,
         started_at=started_at,
         description=description,

@@ -1,4 +1,4 @@
-"""Dataset drift analysis: per-column verdicts, dataset verdict, model health, signals."""
+"""Dataset drift analysis: per-column verdicts, dataset verdict, model health, findings."""
 
 from __future__ import annotations
 
@@ -25,6 +25,15 @@ from incidents.drift.columns import (
     describe_kind,
     judge,
 )
+from incidents.drift.findings import (
+    DriftFinding,
+    Metric,
+    column_finding,
+    confidence_finding,
+    performance_finding,
+    plain,
+    prediction_finding,
+)
 from incidents.drift.health import (
     ConfidenceHealth,
     PerformanceHealth,
@@ -35,15 +44,6 @@ from incidents.drift.health import (
 )
 from incidents.drift.identifiers import identifier_reason
 from incidents.drift.settings import DriftSettings
-from incidents.drift.signals import (
-    Metric,
-    Signal,
-    column_signal,
-    confidence_signal,
-    performance_signal,
-    plain,
-    prediction_signal,
-)
 from incidents.drift.text import CodedText
 
 # Each busy column holds a few arrays twice the size of both samples; more threads than
@@ -64,7 +64,7 @@ class ModelHealth:
 @dataclass(frozen=True)
 class DriftReport:
     """`verdict` is the one answer, the one the CLI's exit code gives: "drift" when
-    anything was found (`signals()`: a drifted column, shifted predictions, falling
+    anything was found (`findings()`: a drifted column, shifted predictions, falling
     confidence or performance, a column gone), else "no drift", or "insufficient data"
     when there were too few rows to judge. `dataset_drift` says whether so many columns
     drifted (`settings.dataset_drift_share`) that the data as a whole moved — one of
@@ -94,7 +94,7 @@ class DriftReport:
     def drift_found(self) -> bool:
         """Anything worth an alert: a drifted column, shifted predictions, lower
         confidence or performance, or a column the current data lost."""
-        return bool(self.signals())
+        return bool(self.findings())
 
     @property
     def verdict(self) -> str:
@@ -109,13 +109,13 @@ class DriftReport:
         """Drifted columns first, then by effect size, largest first."""
         return sorted(self.columns, key=lambda c: (not c.drifted, -c.effect_size, c.column))
 
-    def signals(self) -> list[Signal]:
-        """Findings as alert signals with a metric, for the severity policy."""
-        found = [column_signal(c, self.settings) for c in self.ranked_columns() if c.drifted]
+    def findings(self) -> list[DriftFinding]:
+        """Findings in the shape of alerts, with a metric for the severity policy."""
+        found = [column_finding(c, self.settings) for c in self.ranked_columns() if c.drifted]
         if self.dataset_drift and self.drifted_share is not None:
             found.insert(
                 0,
-                Signal(
+                DriftFinding(
                     signal="feature_distribution",
                     metric=Metric(
                         "drifted_column_share",
@@ -131,14 +131,14 @@ class DriftReport:
             )
         health = self.model_health
         if health.prediction is not None and health.prediction.shifted:
-            found.append(prediction_signal(health.prediction, self.settings))
+            found.append(prediction_finding(health.prediction, self.settings))
         if health.confidence is not None and health.confidence.degraded:
-            found.append(confidence_signal(health.confidence, self.settings))
+            found.append(confidence_finding(health.confidence, self.settings))
         if health.performance is not None and health.performance.degraded:
-            found.append(performance_signal(health.performance, self.settings))
+            found.append(performance_finding(health.performance, self.settings))
         if self.only_in_reference:
             found.append(
-                Signal(
+                DriftFinding(
                     signal="pipeline",
                     metric=Metric("missing_columns", float(len(self.only_in_reference)), 0.0, 1.0),
                     summary="columns missing from current data: "
@@ -156,7 +156,7 @@ class DriftReport:
         ]
         data["verdict"] = self.verdict
         data["drift_found"] = self.drift_found
-        data["signals"] = [s.to_dict() for s in self.signals()]
+        data["signals"] = [f.to_dict() for f in self.findings()]  # --json readers know this key
         return data
 
 

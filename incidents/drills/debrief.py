@@ -16,11 +16,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from incidents.deadlines.outcome import Outcome, deadline_outcome
+from incidents.deadlines.outcome import DeadlineOutcome, deadline_outcome
 from incidents.drills.scenarios import Scenario
 from incidents.response_times import format_duration
 from incidents.triage.checklist import ITEMS_BY_KEY
-from incidents.triage.outcome import DiagnosisPath, assess
+from incidents.triage.proposal import DiagnosisPath, assess
 
 MAX_DIFFERENCES = 4
 
@@ -208,9 +208,9 @@ def _deadlines(
         outcome = deadline_outcome(state=deadline.state, due_at=deadline.due_at,
                                    completed_at=deadline.completed_at,
                                    escalated=deadline.escalated, now=ended_at)
-        if outcome == Outcome.MET:
+        if outcome == DeadlineOutcome.MET:
             met.append(deadline.title)
-        elif outcome in (Outcome.LATE, Outcome.MISSED):
+        elif outcome in (DeadlineOutcome.LATE, DeadlineOutcome.MISSED):
             missed.append(deadline.title)
         else:
             not_due += 1  # still running at the end, or no longer required

@@ -1,4 +1,4 @@
-"""Drills, the seed's tabletop exercises: a scenario played as a practice incident.
+"""Drills, tabletop exercises: a scenario played as a practice incident.
 
 Starting a drill declares an incident marked as a drill (its channel `inc-…-drill-…`,
 "DRILL" on every message, nobody paged, left out of metrics; deadlines and reminders run
@@ -20,13 +20,15 @@ from sqlmodel import Session, col, select
 from incidents import contract, outbox, timeline
 from incidents.alerts import ingest as alerts
 from incidents.alerts import schema as alert_schema
+from incidents.catalog.models import Catalog, Policy
 from incidents.deadlines import clocks as deadlines
 from incidents.deadlines import policy as deadline_policy
 from incidents.drills import scenarios
 from incidents.drills.debrief import AnswerAt, DeadlineAt, Debrief, MitigationAt, compute
+from incidents.drills.models import Drill, DrillInject
 from incidents.drills.scenarios import Scenario, alert_body
 from incidents.lifecycle import changes as lifecycle
-from incidents.models import Drill, DrillInject, Incident, TimelineEvent
+from incidents.models import Incident, TimelineEvent
 from incidents.outbox import Kind
 from incidents.severity import Metric, propose_severity
 from incidents.triage.checklist import opening_alert
@@ -70,7 +72,7 @@ def parse_request(args: str) -> Request:
     return Request(scenario, speed, system)
 
 
-def choose_system(scenario: Scenario, catalog: Any, requested: str | None = None) -> str:
+def choose_system(scenario: Scenario, catalog: Catalog, requested: str | None = None) -> str:
     """The requested system, else the scenario's own, else the catalog's first: a team
     rehearses on its own systems."""
     systems = list(getattr(catalog, "systems", {}) or {})
@@ -93,7 +95,7 @@ def start(
     *,
     scenario: Scenario,
     now: datetime,
-    catalog: Any,
+    catalog: Catalog,
     started_by: str | None,
     speed: float = 1.0,
     system: str | None = None,
@@ -149,7 +151,7 @@ def scenario_clock(started_at: datetime, speed: float):
     return at
 
 
-def play_due(session: Session, *, now: datetime, catalog: Any, limit: int = 200
+def play_due(session: Session, *, now: datetime, catalog: Catalog, limit: int = 200
              ) -> list[DrillInject]:
     """Play every inject that fell due, each once; those of ended drills are skipped."""
     due = list(session.exec(
@@ -169,7 +171,7 @@ def play_due(session: Session, *, now: datetime, catalog: Any, limit: int = 200
 
 
 def _play(session: Session, *, inject: DrillInject, drill: Drill, incident: Incident,
-          now: datetime, catalog: Any) -> None:
+          now: datetime, catalog: Catalog) -> None:
     if inject.kind == "alert":
         alert = alert_schema.AlertIn.model_validate({
             **inject.payload["alert"],
@@ -193,7 +195,7 @@ def _play(session: Session, *, inject: DrillInject, drill: Drill, incident: Inci
 
 
 def end(session: Session, *, incident: Incident, actor: str | None, now: datetime,
-        policy: Any = None) -> Drill:
+        policy: Policy | None = None) -> Drill:
     """`/incident drill end`: stop the injects and resolve the practice incident."""
     drill = drill_of(session, incident.id)
     if drill is None:
@@ -207,7 +209,7 @@ def end(session: Session, *, incident: Incident, actor: str | None, now: datetim
     return drill
 
 
-def finish_due(session: Session, *, now: datetime, catalog: Any) -> list[Drill]:
+def finish_due(session: Session, *, now: datetime, catalog: Catalog) -> list[Drill]:
     """Debrief every drill whose incident is over, once."""
     over = list(session.exec(
         select(Drill, Incident)
@@ -240,7 +242,7 @@ def injects(session: Session, drill_id: int) -> list[DrillInject]:
                              .order_by(col(DrillInject.number))))
 
 
-def debrief(session: Session, *, drill: Drill, incident: Incident, catalog: Any) -> Debrief:
+def debrief(session: Session, *, drill: Drill, incident: Incident, catalog: Catalog) -> Debrief:
     scenario = scenarios.get(drill.scenario)
     answers = [
         AnswerAt(e.occurred_at, e.data.get("item"), e.data.get("answer"))

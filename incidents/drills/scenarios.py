@@ -1,4 +1,5 @@
-"""Ready-made incidents for the seed's AI failure modes, as data.
+"""Ready-made incidents for the ways AI systems fail (drift, broken pipelines, bad
+deployments…), as data.
 
 Each scenario is what a tabletop exercise needs: the alert that opens it (a generic alert,
 as `POST /alerts` takes it), what happens next (injects: more alerts, metric readings and
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
 
-from incidents.triage.outcome import DiagnosisPath
+from incidents.triage.proposal import DiagnosisPath
 from incidents.wording import describe_metric
 
 InjectKind = Literal["alert", "metric", "message"]
@@ -51,7 +52,7 @@ class Inject:
 class Scenario:
     key: str
     title: str
-    failure_mode: str  # the seed's name for it
+    failure_mode: str  # its name, as drill messages and the sandbox page show it
     system: str
     briefing: str  # what responders are told at the start: no spoilers
     expected_path: DiagnosisPath

@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from incidents import outbox
+from incidents.catalog.models import Catalog, Policy
 from incidents.deadlines import clocks as deadlines
 from incidents.lifecycle.rules import refusal
 from incidents.models import Incident
@@ -28,7 +29,7 @@ def declare(
     system: str,
     severity: Severity,
     now: datetime,
-    catalog: Any,
+    catalog: Catalog,
     declared_by: str | None = None,
     description: str = "",
     private: bool = False,
@@ -46,7 +47,7 @@ def declare(
 
 
 def draft(
-    *, title: str, system: str, severity: Severity, now: datetime, catalog: Any,
+    *, title: str, system: str, severity: Severity, now: datetime, catalog: Catalog,
     declared_by: str | None = None, description: str = "", private: bool = False,
     is_drill: bool = False, impact_started_at: datetime | None = None,
 ) -> Incident:
@@ -69,7 +70,7 @@ def draft(
 
 
 def open_all(
-    session: Session, incidents: list[Incident], *, now: datetime, catalog: Any,
+    session: Session, incidents: list[Incident], *, now: datetime, catalog: Catalog,
     kind: EventKind = EventKind.DECLARED, page: bool | None = None,
 ) -> None:
     """Store drafted incidents with one flush, then start each one's timeline, deadlines,
@@ -98,7 +99,7 @@ def open_all(
 
 def change_severity(
     session: Session, *, incident: Incident, severity: Severity, actor: str | None, now: datetime,
-    policy: Any = None, catalog: Any = None,
+    policy: Policy | None = None, catalog: Catalog | None = None,
 ) -> None:
     """`catalog`: also give a running escalation the new severity's wait."""
     if not incident.status_enum.is_open:
@@ -131,13 +132,13 @@ def change_severity(
 def _emergency_response(
     session: Session, *, incident: Incident, actor: str | None, now: datetime
 ) -> None:
-    """Sev1 means the seed's emergency response; the channel hears it the moment it applies."""
+    """Sev1 means the emergency response; the channel hears it the moment it applies."""
     outbox.emergency(session, incident, actor=actor, now=now)
 
 
 def change_status(
     session: Session, *, incident: Incident, status: Status, actor: str | None, now: datetime,
-    policy: Any = None,
+    policy: Policy | None = None,
 ) -> None:
     if status in (Status.RESOLVED, Status.DECLINED, Status.MERGED):
         raise Refused(f"Use `/incident {_VERB[status]}` to mark the incident {status}.")
@@ -157,7 +158,7 @@ def _transition(
     text: str | None = None,
     kind: EventKind = EventKind.STATUS_CHANGED,
     data: dict[str, Any] | None = None,
-    policy: Any = None,
+    policy: Policy | None = None,
 ) -> None:
     reason = refusal(incident.status_enum, status)
     if reason:
@@ -195,7 +196,7 @@ def resolve(
     actor: str | None,
     now: datetime,
     root_cause_category: str | None = None,
-    policy: Any = None,
+    policy: Policy | None = None,
 ) -> None:
     if not summary.strip():
         raise Refused("Resolving needs a one-line resolution summary.")
@@ -217,7 +218,7 @@ def resolve(
 
 def decline(
     session: Session, *, incident: Incident, actor: str | None, now: datetime, reason: str = "",
-    policy: Any = None,
+    policy: Policy | None = None,
 ) -> None:
     _transition(
         session,
@@ -234,7 +235,7 @@ def decline(
 
 def merge(
     session: Session, *, incident: Incident, into: Incident, actor: str | None, now: datetime,
-    policy: Any = None,
+    policy: Policy | None = None,
 ) -> None:
     if into.id == incident.id:
         raise Refused("An incident cannot be merged into itself.")

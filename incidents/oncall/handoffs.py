@@ -11,19 +11,20 @@ The first time the bot sees a schedule it records who is on call without a messa
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session, col, select
 
 from incidents import outbox, queries
-from incidents.catalog.models import Schedule
-from incidents.models import Handoff, Incident
+from incidents.catalog.models import Catalog
+from incidents.catalog.oncall import Schedule
+from incidents.models import Incident
+from incidents.oncall.models import Handoff
 from incidents.oncall.schedule import next_handoffs, on_call_at
 
 _BATCH = 20
 
 
-def check(session: Session, *, catalog: Any, now: datetime) -> list[Handoff]:
+def check(session: Session, *, catalog: Catalog, now: datetime) -> list[Handoff]:
     """Record every schedule's handoffs up to `now`; returns the ones to announce."""
     announced: list[Handoff] = []
     for key, schedule in catalog.oncall.items():
@@ -63,7 +64,7 @@ def between(schedule: Schedule, *, after: datetime, until: datetime) -> list[tup
         after = inside[-1][0]
 
 
-def covered_systems(catalog: Any, schedule_key: str) -> list[str]:
+def covered_systems(catalog: Catalog, schedule_key: str) -> list[str]:
     """The systems whose incidents page this schedule first."""
     return [key for key, system in catalog.systems.items() if system.oncall == schedule_key]
 

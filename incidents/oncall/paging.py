@@ -16,13 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from sqlmodel import Session, col, func, select
 
 from incidents import outbox, roles, timeline
+from incidents.catalog.models import Catalog
 from incidents.deadlines.speed import speed_of
-from incidents.models import Escalation, Incident, Page
+from incidents.models import Incident
+from incidents.oncall.models import Escalation, Page
 from incidents.oncall.schedule import on_call_at
 from incidents.outbox import Kind
 from incidents.types import OPEN_STATUSES, EscalationState, EventKind, Role
@@ -44,7 +45,7 @@ class Level:
     schedule: str | None = None
     users: tuple[str, ...] = ()
 
-    def targets(self, catalog: Any, at: datetime) -> list[str]:
+    def targets(self, catalog: Catalog, at: datetime) -> list[str]:
         """Who this level pages at `at`: its people, or its schedule's on-call."""
         if self.users:
             return list(dict.fromkeys(self.users))
@@ -52,7 +53,7 @@ class Level:
         return [on_call_at(schedule, at)] if schedule is not None else []
 
 
-def levels(catalog: Any, escalation: Escalation, incident: Incident) -> list[Level]:
+def levels(catalog: Catalog, escalation: Escalation, incident: Incident) -> list[Level]:
     """The chain's levels as the catalog says now, with waits for the current severity (a
     drill's waits run at its speed, like its deadlines)."""
     speed = speed_of(incident)
@@ -66,11 +67,10 @@ def levels(catalog: Any, escalation: Escalation, incident: Incident) -> list[Lev
                   schedule=escalation.target_schedule, users=tuple(escalation.target_users))]
 
 
-def _single_wait(catalog: Any, incident: Incident) -> timedelta:
+def _single_wait(catalog: Catalog, incident: Incident) -> timedelta:
     # A single target waits as long as the system's first level would: that is how long
     # the team has agreed to wait for a person at this severity.
-    system = catalog.systems.get(incident.system)
-    policy = catalog.escalation.get(system.escalation, []) if system and system.escalation else []
+    policy = catalog.escalation_for(incident.system)
     return policy[0].wait_for(incident.severity) if policy else DEFAULT_WAIT
 
 
@@ -89,7 +89,7 @@ def start(
     session: Session,
     *,
     incident: Incident,
-    catalog: Any,
+    catalog: Catalog,
     now: datetime,
     page: bool | None = None,
 ) -> Escalation | None:
@@ -111,7 +111,7 @@ def page_on_demand(
     session: Session,
     *,
     incident: Incident,
-    catalog: Any,
+    catalog: Catalog,
     now: datetime,
     actor: str,
     user: str | None = None,
@@ -135,7 +135,7 @@ def page_on_demand(
 
 
 def _begin(
-    session: Session, *, escalation: Escalation, incident: Incident, catalog: Any, now: datetime
+    session: Session, *, escalation: Escalation, incident: Incident, catalog: Catalog, now: datetime
 ) -> Escalation:
     session.add(escalation)
     session.flush()
@@ -144,7 +144,7 @@ def _begin(
 
 
 def _page_level(
-    session: Session, *, escalation: Escalation, incident: Incident, catalog: Any, now: datetime
+    session: Session, *, escalation: Escalation, incident: Incident, catalog: Catalog, now: datetime
 ) -> list[Page]:
     """Page everyone at the chain's current level and set when its wait runs out."""
     chain = levels(catalog, escalation, incident)
@@ -194,7 +194,7 @@ def active(session: Session, incident_id: int) -> list[Escalation]:
     return list(session.exec(query.order_by(col(Escalation.id))))
 
 
-def run_due(session: Session, *, catalog: Any, now: datetime) -> int:
+def run_due(session: Session, *, catalog: Catalog, now: datetime) -> int:
     """Stop chains whose incident ended, and advance those whose wait ran out. Returns how
     many chains changed. Nothing here awaits: two overlapping runs cannot page twice."""
     changed = 0
@@ -219,7 +219,7 @@ def run_due(session: Session, *, catalog: Any, now: datetime) -> int:
     return changed
 
 
-def rescale_waits(session: Session, *, incident: Incident, catalog: Any, now: datetime) -> None:
+def rescale_waits(session: Session, *, incident: Incident, catalog: Catalog, now: datetime) -> None:
     """The severity changed: the level being paged waits as long as the new severity says,
     counted from its page. Raised to Sev1 half an hour into a Sev3's hour-long wait, the
     next level is paged at the next check instead of half an hour later."""
@@ -239,7 +239,7 @@ def rescale_waits(session: Session, *, incident: Incident, catalog: Any, now: da
 
 
 def advance(
-    session: Session, *, escalation: Escalation, incident: Incident, catalog: Any, now: datetime
+    session: Session, *, escalation: Escalation, incident: Incident, catalog: Catalog, now: datetime
 ) -> None:
     """Nobody acknowledged within the wait: page the next level, or the last one again."""
     if not incident.status_enum.is_open:

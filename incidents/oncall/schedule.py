@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from incidents.catalog.models import Schedule
+from incidents.catalog.oncall import Schedule
 
 
 def shift_start(schedule: Schedule, index: int) -> datetime:

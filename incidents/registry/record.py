@@ -17,9 +17,11 @@ from sqlmodel import Session, col, select
 
 from incidents import outbox, timeline
 from incidents.catalog.ai import ModelRegistry
-from incidents.models import Incident, ModelChange, TimelineEvent
+from incidents.catalog.models import Catalog
+from incidents.models import Incident, TimelineEvent
 from incidents.outbox import Kind
 from incidents.registry import policy as registry
+from incidents.registry.models import ModelChange
 from incidents.triage import checklist, mitigation_log
 from incidents.triage.mitigation import CallResult, Mitigation
 from incidents.types import EventKind
@@ -29,12 +31,12 @@ ROLLBACK, UNDO = "rollback", "undo"
 _SERVING_KINDS = (EventKind.MODEL_VERSION, EventKind.MITIGATION, EventKind.MODEL_ROLLBACK_UNDONE)
 
 
-def has_registry(catalog: Any, incident: Incident) -> bool:
+def has_registry(catalog: Catalog, incident: Incident) -> bool:
     system = catalog.systems.get(incident.system) if catalog is not None else None
     return system is not None and system.model is not None
 
 
-def queue_read(session: Session, *, incident: Incident, catalog: Any) -> None:
+def queue_read(session: Session, *, incident: Incident, catalog: Catalog) -> None:
     """An incident opened for a system with `model:`: read the registry after the commit.
     Drills read nothing: a practice incident must not look at (or act on) the real model."""
     if incident.is_drill or not has_registry(catalog, incident):
@@ -122,20 +124,6 @@ def serving_now(session: Session, incident_id: int) -> dict | None:
     for data in rows:
         if data and data.get("model") and data.get("ok", True):
             return data["model"]
-    return None
-
-
-def latest_state(session: Session, incident_id: int) -> registry.RegistryState | None:
-    """The registry as read when the incident opened (the export has no network)."""
-    rows = session.exec(
-        select(TimelineEvent.data).where(
-            TimelineEvent.incident_id == incident_id,
-            TimelineEvent.kind == EventKind.MODEL_VERSION)
-        .order_by(col(TimelineEvent.occurred_at).desc(), col(TimelineEvent.id).desc())
-    ).all()
-    for data in rows:
-        if data and data.get("registry"):
-            return registry.RegistryState.from_dict(data["registry"])
     return None
 
 

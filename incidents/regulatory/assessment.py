@@ -26,14 +26,16 @@ from sqlmodel import Session, col, select
 
 from incidents import outbox, timeline
 from incidents.catalog.ai import Obligations
+from incidents.catalog.models import Catalog
 from incidents.db import lock_systems
 from incidents.deadlines import clocks as deadlines
 from incidents.deadlines import policy as deadline_policy
-from incidents.models import Deadline, Incident, RegulatoryClock, ReportabilityAssessment
+from incidents.models import Deadline, Incident
 from incidents.outbox import Kind
 from incidents.regulatory import clocks as regulatory_clocks
 from incidents.regulatory import policy as regulatory_policy
-from incidents.regulatory.clocks import REGULATION_NAMES, TITLES
+from incidents.regulatory.clocks import TITLES
+from incidents.regulatory.models import RegulatoryClock, ReportabilityAssessment
 from incidents.regulatory.policy import Assessed, Submitted
 from incidents.types import DeadlineKind, DeadlineState, EventKind
 
@@ -48,7 +50,7 @@ def _one_at_a_time(session: Session, incident: Incident) -> None:
     lock_systems(session, {f"regulatory:{incident.id}"})
 
 
-def obligations_of(catalog: Any, system_key: str) -> Obligations | None:
+def obligations_of(catalog: Catalog, system_key: str) -> Obligations | None:
     """The system's obligations, or None when it has none (nothing of this feature shows)."""
     system = catalog.systems.get(system_key)
     found = system.obligations if system is not None else None
@@ -92,7 +94,7 @@ class OpenClock:
     state: str
 
 
-def open_clocks(session: Session, incident_id: int, catalog: Any) -> list[OpenClock]:
+def open_clocks(session: Session, incident_id: int, catalog: Catalog) -> list[OpenClock]:
     book = regulatory_clocks.shipped()
     found = []
     for clock, deadline in clocks_of(session, incident_id):
@@ -115,7 +117,7 @@ def open_clocks(session: Session, incident_id: int, catalog: Any) -> list[OpenCl
 
 
 def assess(
-    session: Session, *, incident: Incident, catalog: Any, answers: Mapping[str, str],
+    session: Session, *, incident: Incident, catalog: Catalog, answers: Mapping[str, str],
     actor: str | None, now: datetime, note: str = "",
 ) -> ReportabilityAssessment:
     """Record an assessment made now (the moment of awareness) and start, move or stop the
@@ -150,7 +152,7 @@ def assess(
 
 
 def reconcile(
-    session: Session, *, incident: Incident, catalog: Any, now: datetime, actor: str | None,
+    session: Session, *, incident: Incident, catalog: Catalog, now: datetime, actor: str | None,
     assessment_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """Bring the incident's regulatory deadlines in line with its assessments and the
@@ -189,7 +191,7 @@ def reconcile(
 
 
 def _start(session: Session, incident: Incident, target: regulatory_policy.Due, now: datetime,
-           catalog: Any, assessment_id: int | None) -> tuple[Deadline, RegulatoryClock]:
+           catalog: Catalog, assessment_id: int | None) -> tuple[Deadline, RegulatoryClock]:
     book = regulatory_clocks.shipped()
     deadline = deadlines.start(session, incident=incident, kind=target.report,
                                due_at=target.due_at, now=now, policy=catalog.policy)
@@ -204,7 +206,7 @@ def _start(session: Session, incident: Incident, target: regulatory_policy.Due, 
 
 def _end(clock: RegulatoryClock, deadline: Deadline, how: str) -> None:
     # Replaced or no longer owed: nothing more to remind (a clock missed before it ended
-    # still counts as missed: analytics.deadline_outcome).
+    # still counts as missed: incidents/deadlines/outcome.py).
     clock.ended = how
     deadline.state = DeadlineState.CANCELLED
     deadline.next_reminder_at = None
@@ -241,7 +243,7 @@ def owned(session: Session, incident: Incident, deadline_id: int
 
 
 def submit(
-    session: Session, *, incident: Incident, catalog: Any, deadline_id: int, initial: bool,
+    session: Session, *, incident: Incident, catalog: Catalog, deadline_id: int, initial: bool,
     actor: str | None, now: datetime,
 ) -> RegulatoryClock:
     """"Mark as submitted": the report reached the authority; its clock stops. `initial`:
@@ -293,7 +295,3 @@ def snooze(
 def _late(delta) -> str:
     hours = delta.total_seconds() / 3600
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
-
-
-def regulations_text(regulations: list[str]) -> str:
-    return ", ".join(REGULATION_NAMES.get(r, r) for r in regulations)

@@ -1,10 +1,11 @@
 """`incidentbot report`'s compliance table: regulatory clocks per regulation, started, met,
 late, missed, open and stopped, for the incidents the report counts.
 
-A clock's outcome is its deadline's (analytics.deadline_outcome, the same SQL): met =
-submitted no later than due, late = after, missed = not submitted and due, open = not due
-yet. A clock a later assessment moved counts once, by the deadline that replaced it; one it
-stopped counts as stopped (or as missed, when it was missed before it stopped).
+A clock's outcome is its deadline's (incidents/deadlines/outcome.py, and its SQL twin in
+incidents/analytics/query.py): met = submitted no later than due, late = after, missed = not
+submitted and due, open = not due yet. A clock a later assessment moved counts once, by the
+deadline that replaced it; one it stopped counts as stopped (or as missed, when it was missed
+before it stopped).
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from incidents.analytics import query as analytics_query
-from incidents.analytics.metrics import Outcome
 from incidents.analytics.periods import Period
-from incidents.models import Deadline, Incident, RegulatoryClock
+from incidents.deadlines.outcome import DeadlineOutcome
+from incidents.models import Deadline, Incident
 from incidents.regulatory.clocks import REGULATION_NAMES
+from incidents.regulatory.models import RegulatoryClock
 
 CLOCK = RegulatoryClock.__table__
 DEADLINE = Deadline.__table__
@@ -39,8 +41,8 @@ def tally(rows: list[tuple[str, str | None, str, int]]) -> dict[str, Clocks]:
     for regulation, ended, result, count in rows:
         if ended == "moved":
             continue  # its replacement is the clock that counts
-        stopped = result != Outcome.MISSED and (ended == "stopped"
-                                                or result == Outcome.CANCELLED)
+        stopped = result != DeadlineOutcome.MISSED and (ended == "stopped"
+                                                or result == DeadlineOutcome.CANCELLED)
         figures = found.setdefault(regulation, Counter())
         figures["stopped" if stopped else str(result)] += count
         figures["started"] += count

@@ -21,8 +21,9 @@ from sqlmodel import Session, col, select
 
 from incidents import outbox, timeline
 from incidents.catalog.models import System
-from incidents.models import Alert, EvidenceSnapshot, Incident, TimelineEvent
+from incidents.models import Alert, Incident, TimelineEvent
 from incidents.redaction import REDACTED, redact
+from incidents.regulatory.models import EvidenceSnapshot
 from incidents.triage.mitigation import Mitigation
 from incidents.types import EventKind
 

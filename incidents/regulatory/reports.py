@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from incidents import documents, outbox, timeline
+from incidents.catalog.models import Catalog
 from incidents.comms import notifications as communications
-from incidents.models import Alert, Deadline, Incident, RegulatoryClock
+from incidents.models import Alert, Deadline, Incident
 from incidents.outbox import Kind
 from incidents.regulatory import (
     assessment as regulatory,
@@ -29,6 +30,7 @@ from incidents.regulatory import (
     policy as regulatory_policy,
 )
 from incidents.regulatory.clocks import TITLES
+from incidents.regulatory.models import RegulatoryClock
 from incidents.response_times import format_duration
 from incidents.review.format import Clock
 from incidents.types import AlertStatus, DeadlineKind, DeadlineState, EventKind, Severity
@@ -41,7 +43,7 @@ def template_name(report: str) -> str:
 
 
 def draft(
-    session: Session, *, incident: Incident, catalog: Any, deadline_id: int, actor: str | None,
+    session: Session, *, incident: Incident, catalog: Catalog, deadline_id: int, actor: str | None,
     now: datetime, people: Mapping[str, str] | None = None,
 ) -> str:
     """Render the report's draft and queue it for the incident channel, for the team to
@@ -60,7 +62,7 @@ def draft(
     return text
 
 
-def render_draft(session: Session, *, incident: Incident, catalog: Any, clock: RegulatoryClock,
+def render_draft(session: Session, *, incident: Incident, catalog: Catalog, clock: RegulatoryClock,
                  deadline: Deadline, now: datetime,
                  people: Mapping[str, str] | None = None) -> str:
     data = draft_data(session, incident=incident, catalog=catalog, clock=clock,
@@ -86,7 +88,7 @@ def when(moment: datetime | None, zone: ZoneInfo) -> str:
     return f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({utc:%H:%M} UTC)"
 
 
-def draft_data(session: Session, *, incident: Incident, catalog: Any, clock: RegulatoryClock,
+def draft_data(session: Session, *, incident: Incident, catalog: Catalog, clock: RegulatoryClock,
                deadline: Deadline, now: datetime,
                people: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Everything a report template receives, from the database and the catalog."""
@@ -171,7 +173,7 @@ def outcome(clock: RegulatoryClock, deadline: Deadline, now: datetime) -> str:
     return f"open: due in {format_duration(due - now)}"
 
 
-def review_section(session: Session, *, incident: Incident, catalog: Any, clock: Clock,
+def review_section(session: Session, *, incident: Incident, catalog: Catalog, clock: Clock,
                    who: Who, now: datetime) -> dict[str, Any] | None:
     """The assessments and every clock with its outcome; None for a system without
     obligations that was never assessed (the review then has no such section)."""

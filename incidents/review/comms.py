@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from incidents.comms.models import Notification
 from incidents.comms.notifications import NotificationKind, SentVia
-from incidents.models import Notification
 from incidents.response_times import format_duration
 from incidents.review.format import GAP, Clock, Moment
 

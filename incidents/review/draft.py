@@ -1,4 +1,5 @@
-"""The post-incident review draft, following the seed's agenda.
+"""The post-incident review draft: timeline, detection, response, root cause, prevention
+and client communication, in the order of templates/review.md.j2.
 
 `gather` reads everything the review states from the database into plain data; `render`
 turns it into Markdown with the (overridable) template. Every figure comes from a row;
@@ -19,33 +20,29 @@ from sqlmodel import Session, col, select
 
 from incidents import contract, documents
 from incidents import people as persons
+from incidents.catalog.ai import Contract
+from incidents.catalog.models import Catalog
 from incidents.comms import notifications as communications
 from incidents.comms.key_events import key_events
 from incidents.comms.notifications import NotificationKind
-from incidents.deadlines import clocks as deadlines
-from incidents.deadlines import outcome as outcomes
-from incidents.deadlines import policy as deadline_policy
-from incidents.deadlines.outcome import Outcome
-from incidents.models import Alert, Deadline, Incident, TimelineEvent
+from incidents.models import Alert, Incident, TimelineEvent
 from incidents.registry import record as registry_record
 from incidents.regulatory import reports as regulatory_reports
 from incidents.response_times import format_duration, response_times
 from incidents.review import followups
 from incidents.review.comms import Message, communication_section, last_reported_cause
+from incidents.review.deadlines import deadline_lines, review_due
 from incidents.review.format import GAP, Clock, Moment, cell
 from incidents.types import (
-    REGULATORY_DEADLINES,
     ROOT_CAUSE_CATEGORIES,
     AlertStatus,
-    DeadlineKind,
-    DeadlineState,
     EventKind,
     Role,
     Severity,
 )
 
-# Signals that watch what the model says, not whether it runs (the seed: a system can be
-# up, fast and well-formed while every prediction is wrong).
+# Signals that watch what the model says, not whether it runs: an AI system can be up, fast
+# and well-formed while every prediction is wrong.
 MODEL_SIGNALS = frozenset({"prediction_distribution", "feature_distribution", "performance",
                            "confidence", "business_metric"})
 _USER = persons.USER_ID
@@ -63,14 +60,7 @@ class Line(NamedTuple):  # tuples: a long incident has thousands of these
 
 
 @dataclass(frozen=True)
-class DeadlineLine:
-    what: str
-    due: Moment
-    outcome: str
-
-
-@dataclass(frozen=True)
-class Action:
+class ActionItem:
     number: int
     text: str
     owner: str
@@ -89,11 +79,11 @@ class Review:
     detection: dict[str, Any]
     response: dict[str, Any]
     root_cause: dict[str, Any]
-    prevention: list[Action]
+    prevention: list[ActionItem]
     communication: list[Message]
     gaps: list[str] = field(default_factory=list)
     regulatory: dict[str, Any] | None = None  # incidents/regulatory/reports.py
-    # The serving model, its changes and the evidence preserved first (registry_record.py);
+    # The serving model, its changes and the evidence preserved first (registry/record.py);
     # None for a system without a model registry or evidence.
     model: dict[str, Any] | None = None
 
@@ -102,7 +92,7 @@ def gather(
     session: Session,
     *,
     incident_id: int,
-    catalog: Any,
+    catalog: Catalog,
     now: datetime,
     zone: ZoneInfo | None = None,
     people: Mapping[str, str] | None = None,
@@ -128,7 +118,6 @@ def gather(
     first_alert = firing[0] if firing else None
     times = response_times(incident, first_alert_at=first_alert.starts_at if first_alert else None)
     timeline, actors = _timeline(rows, clock, who)
-    deadline_events = _deadline_events(session, incident_id)
     notes = communications.for_incident(session, incident_id)
     gaps: list[str] = []
 
@@ -145,7 +134,7 @@ def gather(
         "status": incident.status,
         "drill": incident.is_drill,
         "channel": incident.channel_name,
-        "review_due": _review_due(session, incident_id, clock),
+        "review_due": review_due(session, incident_id, clock),
         "criticality": system.criticality if system else None,
     }
     bounds = catalog.contract_for(incident.system)
@@ -181,11 +170,7 @@ def gather(
         "resolved": clock.text(incident.resolved_at) if incident.resolved_at else None,
         "roles": roles,
         "others": sorted(who(a) for a in actors - {getattr(incident, r) for r in Role}),
-        "deadlines": [
-            _deadline_line(d, deadline_events.get(d.id, []), clock, now)
-            for d in deadlines.of_incident(session, incident_id)
-            if d.kind not in REGULATORY_DEADLINES  # in their own section, with the articles
-        ],
+        "deadlines": deadline_lines(session, incident_id, clock, now),
     }
     root = {
         "category": ROOT_CAUSE_CATEGORIES.get(incident.root_cause_category or "",
@@ -197,7 +182,7 @@ def gather(
     if incident.root_cause is None:
         gaps.append("root cause")
     prevention = [
-        Action(
+        ActionItem(
             number=f.id, text=cell(f.text), owner=cell(who(f.owner, none=f"_owner {GAP}_")),
             due=f.due_at.astimezone(UTC).strftime("%Y-%m-%d") if f.due_at else "no due date",
             state=f"done {clock.text(f.done_at)}" if f.done else "open",
@@ -297,63 +282,6 @@ def describe(kind: str, text: str, data: dict | None, who) -> str:
     return text
 
 
-def _deadline_events(session: Session, incident_id: int) -> dict[int, list[TimelineEvent]]:
-    events = session.exec(
-        select(TimelineEvent).where(
-            TimelineEvent.incident_id == incident_id,
-            col(TimelineEvent.kind).in_([EventKind.DEADLINE_MET, EventKind.DEADLINE_MISSED,
-                                         EventKind.DEADLINE_SNOOZED]),
-        ).order_by(col(TimelineEvent.occurred_at), col(TimelineEvent.id))
-    ).all()
-    found: dict[int, list[TimelineEvent]] = {}
-    for event in events:
-        deadline_id = (event.data or {}).get("deadline")
-        if isinstance(deadline_id, int):
-            found.setdefault(deadline_id, []).append(event)
-    return found
-
-
-def deadline_outcome(deadline: Deadline, events: list[TimelineEvent], now: datetime,
-                     clock: Clock | None = None) -> str:
-    """Met on time, met late, missed, open or no longer required, with the margins: the
-    verdict is incidents.deadlines.outcome's, as in `report` and `/incident stats`."""
-    missed = deadline.escalated or any(e.kind == EventKind.DEADLINE_MISSED for e in events)
-    snoozes = sum(1 for e in events if e.kind == EventKind.DEADLINE_SNOOZED)
-    after = f" (reminder snoozed {snoozes}×)" if snoozes else ""
-    due, stopped = deadline.due_at, deadline.completed_at
-    verdict = outcomes.deadline_outcome(state=deadline.state, due_at=due, completed_at=stopped,
-                                        escalated=missed, now=now)
-    if verdict == Outcome.MET:
-        ahead = f", {format_duration(due - stopped)} before the deadline" if stopped else ""
-        return f"met{ahead}{after}"
-    if verdict == Outcome.LATE:
-        late = f"done {format_duration(stopped - due)} after the deadline" if stopped \
-            else "done after the deadline"
-        return f"missed: {late}{after}"
-    if verdict == Outcome.CANCELLED:
-        return "no longer required (severity or status changed) before it fell due"
-    if verdict == Outcome.OPEN:
-        return f"open: due in {format_duration(due - now)}{after}"
-    if deadline.state == DeadlineState.CANCELLED:
-        when = f" from {clock.text(stopped)}" if clock and stopped else ""
-        return f"missed: not done by the deadline; no longer required{when} (severity or " \
-            f"status changed){after}"
-    return f"missed: still not done, {format_duration(now - due)} overdue{after}"
-
-
-def _deadline_line(deadline: Deadline, events, clock: Clock, now: datetime) -> DeadlineLine:
-    title = deadline_policy.TITLES.get(DeadlineKind(deadline.kind), deadline.kind)
-    return DeadlineLine(title, clock.moment(deadline.due_at),
-                        deadline_outcome(deadline, events, now, clock))
-
-
-def _review_due(session: Session, incident_id: int, clock: Clock) -> str | None:
-    review = next((d for d in deadlines.of_incident(session, incident_id)
-                   if d.kind == DeadlineKind.REVIEW and d.state != DeadlineState.CANCELLED),
-                  None)
-    return clock.text(review.due_at) if review else None
-
-
 def _highest_severity(session: Session, incident: Incident) -> str | None:
     """The worst severity the incident reached, when it differs from where it ended."""
     changes = session.exec(
@@ -368,7 +296,7 @@ def _highest_severity(session: Session, incident: Incident) -> str | None:
 
 
 def _detection(incident: Incident, alerts: list[Alert], firing: list[Alert], clock: Clock,
-               who, opened_by_alert: bool, bounds: Any) -> dict[str, Any]:
+               who, opened_by_alert: bool, bounds: Contract) -> dict[str, Any]:
     first = firing[0] if firing else None
     start = incident.impact_started_at or (first.starts_at if first else None)
     observations: list[str] = []

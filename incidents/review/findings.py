@@ -4,8 +4,8 @@ understands them.
 All are first guessed during the incident (the resolve form asks for a root cause
 category, the declare form when the impact began) and often corrected at the post-incident
 review, after resolution. Each change is a timeline event with the values before and after,
-so the incident log (the seed's "severity, root cause, time to detection, time to
-resolution, and business impact") can be trusted and its history read back.
+so the incident log (severity, root cause, time to detect, time to resolve and business
+impact, as `incidentbot report` counts them) can be trusted and its history read back.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Prevention action items: what would stop this incident, and ones like it, recurring.
 
-The seed asks the review to "prioritize and assign specific action items"; each one is a
-row with an owner, so the review lists who does what and what is still open.
+The review prioritises and assigns specific action items; each one is a row with an owner,
+so the review lists who does what and what is still open.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from incidents import outbox, timeline
-from incidents.models import FollowUp, Incident
+from incidents.models import Incident
+from incidents.review.models import FollowUp
 from incidents.types import EventKind
 
 MAX_TEXT = 1000

@@ -25,7 +25,7 @@ class Choice:
 class Item:
     key: str
     question: str
-    check: str  # the seed's name for what the question checks
+    check: str  # what the question checks, by name ("Deployment check")
     choices: tuple[Choice, ...]
 
     def choice(self, value: str) -> Choice | None:

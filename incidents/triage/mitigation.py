@@ -1,4 +1,4 @@
-"""The seed's immediate mitigations: what each does, how it is asked for and how it reads.
+"""The four immediate mitigations: what each does, how it is asked for and how it reads.
 
 Pure. Calling a system's endpoint is the adapter's job (`bot.outbound.mitigation`); the core
 only shapes the request and records the result it is handed.
@@ -54,6 +54,37 @@ _INFO = {
         "For classifiers producing too many false positives or negatives.",
     ),
 }
+
+# What each mitigation means for the client, in their words: while it is in place (a
+# notification: "We have rolled…") and looking back (the key events: "We rolled…").
+_FOR_CLIENT = {
+    Mitigation.ROLLBACK: (
+        "We have rolled the model back to its previous version.",
+        "We rolled the model back to its previous version.",
+    ),
+    Mitigation.RULES_FALLBACK: (
+        "We have switched to the rule-based fallback while the model is unreliable.",
+        "We switched to the rule-based fallback while the model was unreliable.",
+    ),
+    Mitigation.MANUAL_REVIEW: (
+        "Predictions are being routed to human review until the model is fixed.",
+        "We routed predictions to human review.",
+    ),
+    Mitigation.THRESHOLD: (
+        "We have adjusted the model's decision threshold to limit wrong results.",
+        "We adjusted the model's decision threshold to limit wrong results.",
+    ),
+}
+
+
+def client_words(action: str, *, looking_back: bool = False) -> str | None:
+    """A recorded mitigation (its action name) as the client is told it; None for a name
+    that is no mitigation."""
+    if action not in _FOR_CLIENT:
+        return None
+    in_place, taken = _FOR_CLIENT[Mitigation(action)]
+    return taken if looking_back else in_place
+
 
 THRESHOLD_TRADE_OFF = (
     "Raising the threshold reduces false positives at the cost of more false negatives; "

@@ -1,4 +1,5 @@
-"""Runbooks: the seed's four shipped as templates, overridable or extended per system.
+"""Runbooks: four shipped as templates (templates/runbooks/), overridable or extended per
+system.
 
 A runbook is Markdown rendered through the one Jinja2 environment. Its `# ` line is the
 title, `## ` lines group steps, list items (`- [ ] …`, `- …`, `1. …`) are the steps people
@@ -15,6 +16,7 @@ from typing import Any
 from jinja2 import Environment
 
 from incidents.catalog.models import RUNBOOK_NAMES, System
+from incidents.models import Incident
 
 TITLES = {
     "model_performance_degradation": "Model performance degradation",
@@ -72,8 +74,21 @@ def available(system: System | None) -> list[str]:
     return [*RUNBOOK_NAMES, *extra]
 
 
+def find(names: list[str], text: str) -> str | None:
+    """Which of `names` someone means: the name itself, or words of its title, each word
+    the start of one ("emergency rollback", "pipe")."""
+    words = text.lower().replace("_", " ").split()
+    for name in names:
+        known = f"{name} {title(name)}".lower().replace("_", " ").split()
+        if name == text.strip() or (words and all(
+            any(k.startswith(w) for k in known) for w in words
+        )):
+            return name
+    return None
+
+
 def template_context(
-    *, incident: Any, system_key: str, system: System | None, client_name: str | None
+    *, incident: Incident, system_key: str, system: System | None, client_name: str | None
 ) -> dict[str, Any]:
     """Plain data for runbook templates; every key is always present (StrictUndefined)."""
     actions = system.actions if system else {}

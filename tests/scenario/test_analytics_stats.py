@@ -11,7 +11,8 @@ from sqlmodel import update
 
 from bot.sandbox.stack import start_stack
 from bot.slack.listeners.stats import CLIENT_CAN_SEE
-from incidents.models import Escalation, Outbox
+from incidents.models import Outbox
+from incidents.oncall.models import Escalation
 from incidents.types import EventKind
 from tests.scenario.conftest import Harness
 from tests.service.report_data import NOW, build

@@ -8,7 +8,8 @@ from sqlmodel import select
 from bot.jobs import deadlines as reminders
 from bot.sandbox.stack import start_stack
 from incidents.catalog.models import Policy
-from incidents.models import Deadline, Notification
+from incidents.comms.models import Notification
+from incidents.models import Deadline
 from incidents.types import DeadlineKind, DeadlineState, EventKind
 from tests.scenario.conftest import Harness
 

@@ -17,7 +17,9 @@ from bot.slack.drill_marking import MARKER_ID
 from bot.slack.listeners.drills import check
 from incidents.catalog.models import Policy
 from incidents.deadlines import clocks as deadlines
-from incidents.models import Alert, Drill, DrillInject, Page
+from incidents.drills.models import Drill, DrillInject
+from incidents.models import Alert
+from incidents.oncall.models import Page
 from incidents.types import EventKind, Status
 from tests.scenario.conftest import Harness
 

@@ -9,7 +9,7 @@ from bot import jobs
 from bot.jobs import drift as monitors
 from bot.jobs import timers
 from bot.sandbox.stack import start_stack
-from incidents.models import MonitorSchedule
+from incidents.drift.models import MonitorSchedule
 from tests.databases import on_postgres
 
 

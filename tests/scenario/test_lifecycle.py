@@ -56,6 +56,15 @@ async def test_refused_transition_explains_itself_ephemerally(harness):
     assert any("can move to" in t for t in ephemeral_texts(harness.workspace, "U_ALICE"))
 
 
+async def test_a_refusal_about_a_person_mentions_them(harness):
+    incident = await harness.declare()
+    for _ in range(2):
+        await harness.actor.command("/incident", "assign commander <@U_BOB|bob>",
+                                    channel=incident.channel_id)
+    await harness.settle()
+    assert "<@U_BOB> is already the commander." in ephemeral_texts(harness.workspace, "U_ALICE")
+
+
 async def test_resolve_asks_for_a_summary(harness):
     ws = harness.workspace
     incident = await harness.declare()

@@ -16,7 +16,8 @@ from bot.sandbox import mlflow
 from bot.sandbox.stack import bind
 from incidents.catalog import load_catalog
 from incidents.comms import notifications as communications
-from incidents.models import EvidenceSnapshot, Outbox
+from incidents.models import Outbox
+from incidents.regulatory.models import EvidenceSnapshot
 from incidents.types import EventKind
 from tests.scenario.conftest import EXAMPLE, without_ai_context
 

@@ -13,7 +13,9 @@ from sqlmodel import select
 from incidents.catalog import load_catalog
 from incidents.catalog.ai import Obligations
 from incidents.catalog.models import HttpAction
-from incidents.models import EvidenceSnapshot, ModelChange, Outbox
+from incidents.models import Outbox
+from incidents.registry.models import ModelChange
+from incidents.regulatory.models import EvidenceSnapshot
 from incidents.types import EventKind
 from tests.scenario.conftest import EXAMPLE, without_ai_context
 from tests.scenario.test_triage_mitigation_actions import click_mitigation, menu_buttons, open_menu

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from incidents.models import FollowUp
+from incidents.review.models import FollowUp
 from incidents.types import EventKind
 
 ALERT = {"system": "fraud-detector", "title": "Fraud flag rate 40%",

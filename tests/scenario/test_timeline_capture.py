@@ -1,6 +1,6 @@
 """📌, pins and the "Add to incident timeline" shortcut copy messages once, at their own time."""
 
-from incidents.timeline import slack_ts_to_datetime
+from bot.slack.listeners.timeline_capture import message_time
 from incidents.types import EventKind
 
 
@@ -21,7 +21,7 @@ async def test_pushpin_reaction_copies_the_message_once(harness):
     assert len(events) == 1
     event = events[0]
     assert event.text == "flag rate back to 2% after rollback"
-    assert event.occurred_at == slack_ts_to_datetime(message.ts)
+    assert event.occurred_at == message_time(message.ts)
     assert event.data["author"] == "U_BOB" and event.actor == "U_ALICE"
     assert event.data["permalink"]
 

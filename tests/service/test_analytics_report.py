@@ -31,6 +31,7 @@ from incidents.analytics import query as analytics_query
 from incidents.analytics import report_format
 from incidents.analytics.periods import parse_period, period_from_dates
 from incidents.db import make_engine, session_scope
+from incidents.deadlines.outcome import deadline_outcome
 from incidents.models import Deadline, Incident
 from incidents.response_times import response_times
 from tests.databases import on_postgres
@@ -224,7 +225,7 @@ def test_sql_definitions_agree_with_the_pure_ones(engine, data):
         rows = s.exec(sa.select(Deadline, analytics_query.outcome(NOW))).all()
         assert len(rows) > 15
         for deadline, in_sql in rows:
-            assert in_sql == analytics.deadline_outcome(
+            assert in_sql == deadline_outcome(
                 state=deadline.state, due_at=deadline.due_at, completed_at=deadline.completed_at,
                 escalated=deadline.escalated, now=NOW), deadline
         query = sa.select(Incident, analytics_query.first_alert_start(),

@@ -176,7 +176,7 @@ def test_the_fire_time_check_catches_a_change_the_hooks_missed(session, catalog)
 def test_a_missed_deadline_stays_missed_through_a_severity_round_trip(session, catalog):
     """Sev1, the executive notification missed, Sev2, Sev1 again: no fresh 30 minutes, and
     the review, the report's definition and the timeline all say missed."""
-    from incidents.deadlines.outcome import Outcome, deadline_outcome
+    from incidents.deadlines.outcome import DeadlineOutcome, deadline_outcome
     from incidents.review import draft as review
 
     incident = declare(session, catalog)
@@ -193,7 +193,7 @@ def test_a_missed_deadline_stays_missed_through_a_severity_round_trip(session, c
     assert executive.state == DeadlineState.MISSED
     assert deadline_outcome(state=executive.state, due_at=executive.due_at,
                             completed_at=executive.completed_at, escalated=executive.escalated,
-                            now=NOW + timedelta(hours=1)) == Outcome.MISSED
+                            now=NOW + timedelta(hours=1)) == DeadlineOutcome.MISSED
     data = review.gather(session, incident_id=incident.id, catalog=catalog,
                          now=NOW + timedelta(hours=1))
     line = next(d for d in data.response["deadlines"]

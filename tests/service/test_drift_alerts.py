@@ -43,7 +43,7 @@ def test_findings_open_one_incident_and_repeats_are_dropped(session, catalog):
     alerts = plan_alerts(session, run=run(found), system=system, now=NOW)
     fingerprints = [a.fingerprint for a in alerts]
     assert fingerprints[0] == "drift:fraud-detector:prediction_distribution:score"
-    assert set(fingerprints) == {fingerprint("fraud-detector", s) for s in found.signals()}
+    assert set(fingerprints) == {fingerprint("fraud-detector", s) for s in found.findings()}
     assert "drift:fraud-detector:feature_distribution:amount" in fingerprints
     assert all(a.started_at == NOW and a.labels["monitor"] == "fraud-detector#1"
                for a in alerts)

@@ -71,6 +71,20 @@ def test_commander_assignment_acknowledges(session, catalog):
     assert announcements[-1].payload == {"event": event.id}
 
 
+def test_giving_someone_the_role_they_hold_is_refused_naming_them_without_markup(
+        session, catalog):
+    incident = declare(session, catalog)
+    roles.assign(session, incident=incident, role=Role.COMMANDER, user="U_BOB",
+                 actor="U_ALICE", now=NOW)
+    with pytest.raises(timeline.Refused) as refused:
+        roles.assign(session, incident=incident, role=Role.COMMANDER, user="U_BOB",
+                     actor="U_ALICE", now=NOW)
+    assert refused.value.person == "U_BOB"
+    assert str(refused.value) == "U_BOB is already the commander."
+    assert refused.value.worded(lambda user: f"@{user.lower()}") == (
+        "@u_bob is already the commander.")
+
+
 def test_resolve_needs_summary_and_sets_time(session, catalog):
     incident = declare(session, catalog)
     with pytest.raises(timeline.Refused):
@@ -97,10 +111,12 @@ def test_decline_and_merge(session, catalog):
 def test_slack_message_is_stored_once_at_its_own_time(session, catalog):
     incident = declare(session, catalog)
     ts = str((NOW - timedelta(minutes=7)).timestamp()) + "00"
-    first = timeline.add_slack_message(session, incident=incident, ts=ts, author="U_BOB",
+    first = timeline.add_slack_message(session, incident=incident, source_ts=ts,
+                                      occurred_at=NOW - timedelta(minutes=7), author="U_BOB",
                                       text="flag rate spiking", actor="U_ALICE", now=NOW,
                                       how="reaction")
-    again = timeline.add_slack_message(session, incident=incident, ts=ts, author="U_BOB",
+    again = timeline.add_slack_message(session, incident=incident, source_ts=ts,
+                                      occurred_at=NOW - timedelta(minutes=7), author="U_BOB",
                                       text="flag rate spiking", actor="U_ALICE", now=NOW,
                                       how="pin")
     assert first is not None and again is None

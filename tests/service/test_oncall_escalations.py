@@ -14,8 +14,9 @@ from incidents import roles, timeline
 from incidents.catalog import Catalog
 from incidents.db import make_engine, session_scope
 from incidents.lifecycle import changes as lifecycle
-from incidents.models import Escalation, Handoff, Outbox, Page
+from incidents.models import Outbox
 from incidents.oncall import handoffs, paging
+from incidents.oncall.models import Escalation, Handoff, Page
 from incidents.outbox import Kind
 from incidents.types import EscalationState, EventKind, Role, Severity, Status
 from tests.service.conftest import NOW

@@ -13,10 +13,12 @@ from sqlmodel import select
 
 from incidents import queries, timeline
 from incidents.lifecycle import changes as lifecycle
-from incidents.models import EvidenceSnapshot, ModelChange, Outbox, TimelineEvent
+from incidents.models import Outbox, TimelineEvent
 from incidents.registry import record as registry_record
+from incidents.registry.models import ModelChange
 from incidents.registry.policy import RegistryState, Version
 from incidents.regulatory import evidence
+from incidents.regulatory.models import EvidenceSnapshot
 from incidents.triage import checklist
 from incidents.triage.mitigation import CallResult
 from incidents.types import EventKind, Severity

@@ -12,10 +12,11 @@ from bot.cli.report import run_report
 from incidents import timeline
 from incidents.deadlines import clocks as deadlines
 from incidents.lifecycle import changes as lifecycle
-from incidents.models import Deadline, Outbox, RegulatoryClock, TimelineEvent
+from incidents.models import Deadline, Outbox, TimelineEvent
 from incidents.outbox import Kind
 from incidents.regulatory import assessment as regulatory
 from incidents.regulatory import reports as regulatory_reports
+from incidents.regulatory.models import RegulatoryClock
 from incidents.review import draft as review
 from incidents.types import DeadlineKind, DeadlineState, EventKind, Severity, Status
 from tests.service.conftest import NOW

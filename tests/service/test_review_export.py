@@ -65,7 +65,8 @@ def rich_incident(engine, catalog) -> int:
                                    parameters={}, result=None, actor="U_BOB", now=at(39))
         lifecycle.change_status(s, incident=incident, status=Status.MITIGATED, actor="U_BOB",
                               now=at(40), policy=policy)
-        timeline.add_slack_message(s, incident=incident, ts=f"{at(20).timestamp():.6f}",
+        timeline.add_slack_message(s, incident=incident, source_ts=f"{at(20).timestamp():.6f}",
+                                  occurred_at=at(20),
                                   author="U_CAROL", text="Feed vendor confirms an outage",
                                   actor="U_ALICE", now=at(55), how="pin")
         update = communications.prefill(s, incident=incident, catalog=catalog,

@@ -14,15 +14,14 @@ from incidents.analytics.metrics import (
     CubeRow,
     DeadlineRow,
     FollowUps,
-    Outcome,
     Pattern,
-    deadline_outcome,
     recurring,
     response_seconds,
     stat,
     summarize,
 )
 from incidents.analytics.periods import PeriodError, parse_date, parse_period, period_from_dates
+from incidents.deadlines.outcome import DeadlineOutcome, deadline_outcome
 from incidents.response_times import response_times
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -38,19 +37,19 @@ def utc(text: str) -> datetime:
 
 
 @pytest.mark.parametrize(("state", "due", "completed", "escalated", "expected"), [
-    ("done", 0, -5, False, Outcome.MET),
-    ("done", 0, 0, False, Outcome.MET),  # exactly on the deadline is on time
-    ("done", 0, 1, False, Outcome.LATE),
-    ("done", 0, 30, True, Outcome.LATE),  # escalated, then done
-    ("done", 0, None, False, Outcome.MET),
-    ("missed", 10, None, True, Outcome.MISSED),
-    ("pending", -1, None, False, Outcome.MISSED),  # overdue; the timer has not run yet
-    ("pending", 0, None, False, Outcome.MISSED),  # due now: the timer escalates at due
-    ("snoozed", -1, None, False, Outcome.MISSED),
-    ("pending", 1, None, False, Outcome.OPEN),
-    ("snoozed", 5, None, False, Outcome.OPEN),
-    ("cancelled", -5, None, False, Outcome.CANCELLED),  # stopped before it mattered
-    ("cancelled", -5, None, True, Outcome.MISSED),  # missed, then stopped by resolving
+    ("done", 0, -5, False, DeadlineOutcome.MET),
+    ("done", 0, 0, False, DeadlineOutcome.MET),  # exactly on the deadline is on time
+    ("done", 0, 1, False, DeadlineOutcome.LATE),
+    ("done", 0, 30, True, DeadlineOutcome.LATE),  # escalated, then done
+    ("done", 0, None, False, DeadlineOutcome.MET),
+    ("missed", 10, None, True, DeadlineOutcome.MISSED),
+    ("pending", -1, None, False, DeadlineOutcome.MISSED),  # overdue; the timer has not run yet
+    ("pending", 0, None, False, DeadlineOutcome.MISSED),  # due now: the timer escalates at due
+    ("snoozed", -1, None, False, DeadlineOutcome.MISSED),
+    ("pending", 1, None, False, DeadlineOutcome.OPEN),
+    ("snoozed", 5, None, False, DeadlineOutcome.OPEN),
+    ("cancelled", -5, None, False, DeadlineOutcome.CANCELLED),  # stopped before it mattered
+    ("cancelled", -5, None, True, DeadlineOutcome.MISSED),  # missed, then stopped by resolving
 ])
 def test_deadline_outcome(state, due, completed, escalated, expected):
     due_at = T + timedelta(minutes=due)
@@ -61,7 +60,7 @@ def test_deadline_outcome(state, due, completed, escalated, expected):
 
 def test_compliance_rate_leaves_open_deadlines_out():
     c = analytics.compliance([("met", 3), ("late", 1), ("missed", 2), ("open", 4),
-                              (Outcome.MET, 1)])
+                              (DeadlineOutcome.MET, 1)])
     assert (c.met, c.late, c.missed, c.open, c.decided) == (4, 1, 2, 4, 7)
     assert c.rate == pytest.approx(4 / 7)
     assert analytics.compliance([("open", 2)]).rate is None

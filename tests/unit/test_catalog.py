@@ -65,8 +65,8 @@ def test_example_catalog_loads_with_its_systems_clients_and_schedules():
     assert fraud.monitors[0].every == timedelta(minutes=15)
     assert fraud.monitors[0].min_rows == 500
     assert catalog.system("recommender").data.current.endswith("current.parquet")
-    assert catalog.schedule_for("fraud-detector").handoff == time(9, 0)
-    assert catalog.schedule_for("recommender").timezone == "America/New_York"
+    assert catalog.oncall[fraud.oncall].handoff == time(9, 0)
+    assert catalog.oncall[catalog.system("recommender").oncall].timezone == "America/New_York"
     assert catalog.policy.holidays[0] == date(2026, 12, 25)
 
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from incidents.catalog.models import Policy
+from incidents.catalog.models import Client, Contact, Policy, System
 from incidents.deadlines.policy import (
     Stage,
     add_business_days,
@@ -14,6 +14,8 @@ from incidents.deadlines.policy import (
     reminder_moment,
     stage_at,
 )
+from incidents.deadlines.recipients import contact_to_notify, roles_to_show, who_to_remind
+from incidents.models import Incident
 from incidents.types import DeadlineKind, DeadlineState, Status
 
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # a Friday
@@ -171,3 +173,40 @@ def test_a_clock_that_ran_out_stays_run_out_when_it_applies_again():
                   policy=Policy(), start_clocks=True)
     assert result.resume == ((missed, T0 + timedelta(minutes=30)),)
     assert result.create == ((K.STATUS_UPDATE, later + timedelta(hours=2)),)
+
+
+def test_a_reminder_goes_to_the_commander_and_the_comms_lead_for_client_work():
+    incident = Incident(id=1, title="t", system="fraud-detector", commander="U_C", comms="U_M",
+                        engineer="U_E", declared_by="U_D")
+    owners = System(owners=["U_O1", "U_O2"])
+    assert who_to_remind(incident, K.EXECUTIVE_NOTIFICATION, owners) == ["U_C", "U_M"]
+    assert who_to_remind(incident, K.REVIEW, owners) == ["U_C"]
+    incident.comms = "U_C"  # one person holding both roles is mentioned once
+    assert who_to_remind(incident, K.STATUS_UPDATE, owners) == ["U_C"]
+
+
+def test_without_a_commander_the_owners_are_reminded_else_whoever_declared():
+    incident = Incident(id=1, title="t", system="fraud-detector", comms="U_M", declared_by="U_D")
+    assert who_to_remind(incident, K.STATUS_UPDATE, System(owners=["U_O1", "U_O2"])) == [
+        "U_O1", "U_O2"]
+    assert who_to_remind(incident, K.STATUS_UPDATE, System()) == ["U_D"]
+    assert who_to_remind(incident, K.STATUS_UPDATE, None) == ["U_D"]
+
+
+def test_a_reminder_shows_the_engineer_a_task_needs_even_when_missing():
+    incident = Incident(id=1, title="t", system="s", engineer=None)
+    assert roles_to_show(incident, K.FIRST_RESPONSE) == {"engineer": None}
+    assert roles_to_show(incident, K.STATUS_UPDATE) == {}
+
+
+def test_a_notification_deadline_names_the_client_contact_to_tell():
+    client = Client(
+        name="Acme Bank",
+        executive_contact=Contact(name="Dana Lee", email="dana@acme.example", phone="+1 555"),
+        technical_contact=Contact(name="Sam Roy"))
+    assert contact_to_notify(client, K.EXECUTIVE_NOTIFICATION) == (
+        "Dana Lee, Acme Bank (dana@acme.example, +1 555)")
+    assert contact_to_notify(client, K.TECHNICAL_NOTIFICATION) == "Sam Roy, Acme Bank"
+    assert contact_to_notify(Client(name="Globex"), K.FIRST_RESPONSE) == "Globex"
+    assert contact_to_notify(client, K.STATUS_UPDATE) is None
+    assert contact_to_notify(None, K.EXECUTIVE_NOTIFICATION) is None

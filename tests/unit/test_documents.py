@@ -8,10 +8,11 @@ import pytest
 
 from bot.sandbox.blockkit_limits import message_block_errors, view_errors
 from bot.slack.blocks.comms import draft_message, notify_modal, status_update_modal
-from bot.slack.listeners.comms import form_errors
 from bot.slack.listeners.review import FollowupSyntaxError, parse_followup
+from incidents.comms import form
+from incidents.comms.models import Notification
 from incidents.comms.notifications import NotificationKind, initial_deadline
-from incidents.models import Notification
+from incidents.models import Incident
 from incidents.response_times import format_duration, response_times, time_to_detect
 from incidents.review.draft import Clock, cell
 from incidents.types import DeadlineKind
@@ -93,9 +94,32 @@ def test_forms_are_valid_block_kit_and_check_required_and_future_times():
     assert view_errors(view) == []
     assert "&lt;@U1&gt; &amp; more" in view["blocks"][0]["text"]["text"]
     assert view_errors(status_update_modal(incident_id=7, title="t", values={}).to_dict()) == []
-    errors = form_errors(NotificationKind.INITIAL,
+    errors = form.problems(NotificationKind.INITIAL,
                          {"system": "Fraud detector", "next_update_at": T0}, now=T0)
     assert set(errors) == {"business_impact", "actions", "next_update_at"}
+
+
+def test_a_form_needs_what_the_client_needs_and_a_next_update_still_to_come():
+    resolution = {"system": "Fraud detector", "resolution": "Rolled back to v41",
+                  "review_within": "5 business days"}
+    assert form.problems(NotificationKind.RESOLUTION, resolution, now=T0) == {}
+    assert form.problems(NotificationKind.RESOLUTION, {**resolution, "resolution": ""},
+                         now=T0) == {"resolution": form.REQUIRED}
+    update = {"system": "s", "current_status": "Fallback on", "business_impact": "Slower",
+              "next_update_at": T0 - timedelta(minutes=1)}
+    assert form.problems(NotificationKind.STATUS_UPDATE, update, now=T0) == {
+        "next_update_at": form.PAST_PROMISE}
+    assert form.problems(NotificationKind.STATUS_UPDATE, update,
+                         now=T0 - timedelta(minutes=2)) == {}
+
+
+def test_our_contact_is_the_comms_lead_else_the_commander_else_the_drafter():
+    incident = Incident(id=1, title="t", system="s", comms="U_M", commander="U_C")
+    assert form.speaks_for_us(incident, "U_D") == "U_M"
+    incident.comms = None
+    assert form.speaks_for_us(incident, "U_D") == "U_C"
+    incident.commander = None
+    assert form.speaks_for_us(incident, "U_D") == "U_D"
 
 
 def test_draft_message_splits_long_text_and_offers_the_client_channel():

@@ -60,7 +60,7 @@ def test_shifted_column_reports_effect_sizes_and_ranks_first() -> None:
     assert report.verdict == "drift" and report.drift_found
     assert not report.dataset_drift
     assert report.drifted_share == pytest.approx(0.25)
-    assert [s.metric.name for s in report.signals()] == ["c0.psi"]
+    assert [s.metric.name for s in report.findings()] == ["c0.psi"]
 
 
 def test_dataset_drift_when_half_the_columns_drift() -> None:
@@ -72,7 +72,7 @@ def test_dataset_drift_when_half_the_columns_drift() -> None:
     report = analyse_drift(ref, cur)
     assert {c.column for c in report.drifted_columns} == {"c0", "c1"}
     assert report.verdict == "drift" and report.dataset_drift
-    assert report.signals()[0].metric.name == "drifted_column_share"
+    assert report.findings()[0].metric.name == "drifted_column_share"
 
 
 def test_categorical_share_drop_from_10_to_1_percent_is_flagged() -> None:
@@ -126,7 +126,7 @@ def test_column_the_pipeline_stopped_filling() -> None:
     assert amount.kind == "numeric"
     assert amount.null_rate_current == 1.0
     assert amount.verdict == "drift" and amount.reasons == ("null rate",)
-    signal = next(s for s in report.signals() if s.column == "amount")
+    signal = next(s for s in report.findings() if s.column == "amount")
     assert (signal.metric.value, signal.metric.baseline) == (1.0, 0.0)
     assert signal.metric.threshold == pytest.approx(0.05)
 
@@ -137,7 +137,7 @@ def test_fewer_than_200_current_rows_is_insufficient_data() -> None:
     assert report.verdict == "insufficient data"
     assert report.columns[0].verdict == "insufficient data"
     assert report.columns[0].statistic is not None  # still measured, just not judged
-    assert report.signals() == []
+    assert report.findings() == []
     assert not report.drift_found
 
 
@@ -187,7 +187,7 @@ def test_binary_prediction_shift_reads_as_positive_rate() -> None:
     assert pred is not None and pred.kind == "binary"
     assert pred.summary.startswith("positive rate 2.0% → 40.0%")
     assert pred.shifted
-    signal = next(s for s in report.signals() if s.signal == "prediction_distribution")
+    signal = next(s for s in report.findings() if s.signal == "prediction_distribution")
     assert signal.details["positive_rate_current"] == pytest.approx(0.4)
     assert signal.metric.threshold == 0.25 and signal.metric.value > 1
 
@@ -204,7 +204,7 @@ def test_a_rate_below_the_threshold_reads_as_mean_and_median_not_positive_rate()
     assert pred.summary.startswith("mean 0.03")
     assert "median" in pred.summary
     assert pred.positive_rate_reference is None and pred.positive_rate_current is None
-    signal = next(s for s in report.signals() if s.signal == "prediction_distribution")
+    signal = next(s for s in report.findings() if s.signal == "prediction_distribution")
     assert set(signal.details) == {"mean_reference", "mean_current"}
 
 
@@ -250,7 +250,7 @@ def test_confidence_drop_and_low_share_rise() -> None:
     assert conf is not None and conf.degraded
     assert conf.low_share_reference == 0.0
     assert conf.low_share_current == pytest.approx(1 / 3, abs=0.04)
-    signal = next(s for s in report.signals() if s.signal == "confidence")
+    signal = next(s for s in report.findings() if s.signal == "confidence")
     assert signal.metric.name == "conf.low_confidence_share"
     stricter = analyse_drift(
         ref, cur, confidence="conf", settings=DriftSettings(low_confidence=0.2)
@@ -276,7 +276,7 @@ def test_performance_before_and_after() -> None:
     assert (perf.recall_reference, perf.recall_current) == (0.75, 0.25)
     assert perf.degraded and perf.worst_metric == "precision"
     assert perf.summary.startswith("accuracy 95.0% → 70.0%")
-    signal = next(s for s in report.signals() if s.signal == "performance")
+    signal = next(s for s in report.findings() if s.signal == "performance")
     assert signal.metric.name == "y.precision"
     assert signal.metric.threshold == pytest.approx(0.95)
 
@@ -295,7 +295,7 @@ def test_column_lost_from_current_is_a_pipeline_signal() -> None:
     rng = np.random.default_rng(13)
     report = analyse_drift({"a": rng.random(300), "b": rng.random(300)}, {"a": rng.random(300)})
     assert report.only_in_reference == ("b",)
-    assert [s.signal for s in report.signals()] == ["pipeline"]
+    assert [s.signal for s in report.findings()] == ["pipeline"]
     assert report.drift_found
 
 

@@ -11,7 +11,7 @@ from incidents.catalog import load_catalog
 from incidents.drills import play as drills
 from incidents.drills import scenarios
 from incidents.drills.debrief import AnswerAt, DeadlineAt, Debrief, MitigationAt, compute
-from incidents.triage import outcome as triage
+from incidents.triage import proposal as triage
 from incidents.types import DeadlineState
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "incidentbot.yml"
@@ -182,8 +182,9 @@ def test_a_drill_runs_its_policy_and_escalation_waits_at_its_speed():
     from incidents.catalog.models import Policy
     from incidents.deadlines.policy import clocks, lead_for
     from incidents.deadlines.speed import at_speed
-    from incidents.models import Escalation, Incident
+    from incidents.models import Incident
     from incidents.oncall import paging
+    from incidents.oncall.models import Escalation
     from incidents.types import DeadlineKind
 
     fast = at_speed(Policy(), 60)

@@ -8,7 +8,7 @@ from incidents.catalog.models import System
 from incidents.registry import policy as registry
 from incidents.registry.policy import RegistryState, Version
 from incidents.regulatory import evidence
-from incidents.triage import outcome as triage
+from incidents.triage import proposal as triage
 from incidents.triage.mitigation import Mitigation, describe
 
 ALERT = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)

@@ -1,9 +1,18 @@
 """The triage policy: the seed's examples and every diagnosis path, answer by answer."""
 
+from datetime import UTC, datetime
+
 import pytest
 
-from incidents.triage.checklist import ITEMS, MIN_ANSWERS, answer_text
-from incidents.triage.outcome import DiagnosisPath, ImmediateAction, assess, is_ready
+from incidents.catalog.models import System
+from incidents.triage.checklist import ITEMS, MIN_ANSWERS, Answer, answer_text
+from incidents.triage.proposal import (
+    DiagnosisPath,
+    ImmediateAction,
+    assess,
+    is_ready,
+    proposal_for,
+)
 from incidents.types import Severity
 
 E = ImmediateAction.EMERGENCY
@@ -199,3 +208,29 @@ def test_answer_text_is_readable_for_the_timeline():
 
 def test_unknown_items_are_ignored():
     assert assess({"bogus": "yes", "predictions": "yes"}) is None
+
+
+def recorded(spec: str, **notes: str) -> dict[str, Answer]:
+    at = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+    return {key: Answer(value, "U_ALICE", at, 0, note=notes.get(key))
+            for key, value in answers(spec).items()}
+
+
+def test_the_proposal_for_recorded_answers_weighs_the_systems_criticality():
+    said = recorded(FULL + "ranges=yes inputs_changed=no model_updated=no "
+                    "upstream_healthy=yes impact=material trend=worse")
+    critical = proposal_for(said, signal=None, system=System(criticality="critical"))
+    standard = proposal_for(said, signal=None, system=System(criticality="standard"))
+    unknown = proposal_for(said, signal=None, system=None)  # a system not in the catalog
+    assert critical.severity == Severity.SEV1
+    assert standard.severity == unknown.severity == Severity.SEV2
+
+
+def test_the_proposal_gives_the_registrys_note_as_the_reason_for_a_model_issue():
+    said = recorded(FULL + "ranges=no inputs_changed=no model_updated=yes "
+                    "upstream_healthy=yes impact=material",
+                    model_updated="v42 promoted 3 h before the first alert")
+    found = proposal_for(said, signal="performance", system=None)
+    assert found.path == P.MODEL
+    assert found.path_reason == "v42 promoted 3 h before the first alert"
+    assert proposal_for(recorded("impact=none"), signal=None, system=None) is None

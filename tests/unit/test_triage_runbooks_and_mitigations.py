@@ -12,6 +12,7 @@ from incidents.triage import runbooks
 from incidents.triage.mitigation import (
     CallResult,
     Mitigation,
+    client_words,
     describe,
     parse_threshold,
     request_body,
@@ -96,6 +97,16 @@ def test_a_template_naming_something_unknown_fails_loudly(tmp_path: Path):
         runbooks.render("bad", env=make_environment(), system=system, context=context(system))
 
 
+def test_a_runbook_is_found_by_its_name_or_the_start_of_words_of_its_title():
+    names = [*RUNBOOK_NAMES, "fraud-pipeline"]
+    assert runbooks.find(names, "data_pipeline_failure") == "data_pipeline_failure"
+    assert runbooks.find(names, "emergency rollback") == "emergency_model_rollback"
+    assert runbooks.find(names, "emerg retrain") == "emergency_retraining"
+    assert runbooks.find(names, "fraud pipe") == "fraud-pipeline"
+    assert runbooks.find(names, "frobnicate") is None
+    assert runbooks.find(names, "  ") is None
+
+
 def test_threshold_parsing_and_trade_off():
     assert parse_threshold("0.7") == 0.7 and parse_threshold(" 0,65 ") == 0.65
     assert parse_threshold("high") is None and parse_threshold("") is None
@@ -126,3 +137,14 @@ def test_request_body_and_result_wording():
     assert result_text(Mitigation.MANUAL_REVIEW, {}, None, 1).endswith("done by hand (manual step)")
     assert {m.value for m in Mitigation} == {"rollback", "rules_fallback", "manual_review",
                                              "threshold"}
+
+
+def test_each_mitigation_reads_for_the_client_while_in_place_and_looking_back():
+    # One table serves the notification ("in place") and the key events (looking back).
+    for mitigation in Mitigation:
+        now, then = client_words(mitigation), client_words(mitigation, looking_back=True)
+        assert now and then and now != then
+    assert client_words("rollback") == "We have rolled the model back to its previous version."
+    assert client_words("rollback", looking_back=True) == (
+        "We rolled the model back to its previous version.")
+    assert client_words("reboot") is None

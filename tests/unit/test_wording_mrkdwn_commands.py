@@ -1,4 +1,7 @@
+from datetime import UTC, datetime
+
 from bot.slack.commands_text import parse, parse_incident_ref, parse_severity_arg
+from bot.slack.listeners.timeline_capture import message_time
 from bot.slack.mrkdwn import escape, link, user
 from incidents.wording import describe_metric
 
@@ -22,6 +25,10 @@ def test_user_mentions_only_for_real_ids():
     assert user("U123ABC") == "<@U123ABC>"
     assert user("<!channel>") == "&lt;!channel&gt;"
     assert user(None) == "nobody yet"
+
+
+def test_a_slack_message_ts_is_when_it_was_written_in_utc():
+    assert message_time("1764237540.000200") == datetime(2025, 11, 27, 9, 59, 0, 200, tzinfo=UTC)
 
 
 def test_link_only_for_http_urls():

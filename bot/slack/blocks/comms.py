@@ -24,36 +24,39 @@ from slack_sdk.models.views import View
 from bot.slack.blocks.common import md, option, plain, slack_date
 from bot.slack.ids import VALUE, Action, ViewId, encode
 from bot.slack.mrkdwn import escape, user
+from incidents.comms.form import OPTIONAL
+from incidents.comms.models import Notification
 from incidents.comms.notifications import FIELDS, NotificationKind, SentVia
-from incidents.models import FollowUp, Notification
+from incidents.review.models import FollowUp
 
 SECTION_TEXT = 2900  # a section holds 3000 characters; leave room for the code fence
 
 
-# (label, multiline, optional, placeholder) for each form field; next_update_at is a picker.
-SPECS: dict[str, tuple[str, bool, bool, str | None]] = {
-    "recipient": ("To", False, True, "Name <email> of the client contact"),
-    "system": ("AI system", False, False, None),
-    "business_impact": ("Business impact, in the client's terms", True, False,
+# (label, multiline, placeholder) for each form field; next_update_at is a picker. Which
+# fields may stay empty is the core's rule (incidents/comms/form.py).
+SPECS: dict[str, tuple[str, bool, str | None]] = {
+    "recipient": ("To", False, "Name <email> of the client contact"),
+    "system": ("AI system", False, None),
+    "business_impact": ("Business impact, in the client's terms", True,
                         "Accuracy 85% → 62%: about 1 in 4 at-risk customers is missed"),
-    "actions": ("What we are doing", True, False, None),
-    "mitigation": ("Mitigation in place", True, True, "Switched to the rule-based fallback"),
-    "next_update_at": ("Next update by", False, False, None),
-    "our_contact": ("Our contact for questions", False, True, "Name and phone number"),
-    "root_cause": ("Root cause (what we know so far)", True, True, None),
-    "current_status": ("Current status: what is fixed, what remains", True, False, None),
-    "expected_resolution": ("Expected resolution", False, True, "Within 4 hours"),
-    "client_action": ("Action needed from the client", True, True, None),
-    "resolution": ("What we fixed", True, False, None),
-    "current_performance": ("Current performance", True, True, "Flag rate back to 2.1%"),
-    "key_events": ("What happened, in short (times in UTC)", True, True, None),
-    "review_within": ("Review findings shared within", False, False, None),
+    "actions": ("What we are doing", True, None),
+    "mitigation": ("Mitigation in place", True, "Switched to the rule-based fallback"),
+    "next_update_at": ("Next update by", False, None),
+    "our_contact": ("Our contact for questions", False, "Name and phone number"),
+    "root_cause": ("Root cause (what we know so far)", True, None),
+    "current_status": ("Current status: what is fixed, what remains", True, None),
+    "expected_resolution": ("Expected resolution", False, "Within 4 hours"),
+    "client_action": ("Action needed from the client", True, None),
+    "resolution": ("What we fixed", True, None),
+    "current_performance": ("Current performance", True, "Flag rate back to 2.1%"),
+    "key_events": ("What happened, in short (times in UTC)", True, None),
+    "review_within": ("Review findings shared within", False, None),
 }
 CHOOSABLE = (NotificationKind.INITIAL, NotificationKind.RESOLUTION)
 
 
 def _input(name: str, value: Any) -> InputBlock:
-    label, multiline, optional, placeholder = SPECS[name]
+    label, multiline, placeholder = SPECS[name]
     if name == "next_update_at":
         element = DateTimePickerElement(
             action_id=VALUE,
@@ -67,7 +70,7 @@ def _input(name: str, value: Any) -> InputBlock:
             placeholder=plain(placeholder, 150) if placeholder else None,
         )
     return InputBlock(block_id=name, label=plain(label, 2000), element=element,
-                      optional=optional)
+                      optional=name in OPTIONAL)
 
 
 def _view(callback_id: str, title: str, submit: str, blocks: list[Block],

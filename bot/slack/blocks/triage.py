@@ -22,7 +22,7 @@ from bot.slack.ids import Action, encode
 from bot.slack.mrkdwn import clip, escape, user
 from incidents.models import Alert
 from incidents.triage import checklist, runbooks
-from incidents.triage import outcome as triage
+from incidents.triage import proposal as triage
 from incidents.triage.checklist import Answer
 from incidents.triage.mitigation import Mitigation
 from incidents.types import Severity
@@ -77,7 +77,7 @@ def checklist_blocks(
     severity: int,
     answers: dict[str, Answer],
     opening: Opening,
-    outcome: triage.Outcome | None,
+    outcome: triage.TriageProposal | None,
     open_: bool,
 ) -> tuple[str, list[Block]]:
     blocks: list[Block] = [
@@ -133,7 +133,7 @@ def _item(
 
 
 def _outcome(
-    incident_id: int, severity: int, outcome: triage.Outcome | None, *, answered: int,
+    incident_id: int, severity: int, outcome: triage.TriageProposal | None, *, answered: int,
     open_: bool,
 ) -> list[Block]:
     if outcome is None:

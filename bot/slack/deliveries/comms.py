@@ -7,10 +7,12 @@ from bot.container import Runtime
 from bot.slack.blocks.comms import draft_message, followup_message
 from bot.slack.deliveries.posting import channel_of, post_once
 from incidents.comms import notifications as communications
+from incidents.comms.models import Notification
 from incidents.comms.notifications import NotificationKind
 from incidents.deadlines import policy as deadline_policy
-from incidents.models import FollowUp, Incident, Notification, Outbox
+from incidents.models import Incident, Outbox
 from incidents.outbox import Kind
+from incidents.review.models import FollowUp
 from incidents.types import DeadlineKind
 
 

@@ -8,7 +8,8 @@ from bot.slack.deliveries.posting import channel_of, post_once
 from incidents.drills import play as drills
 from incidents.drills import scenarios
 from incidents.drills.debrief import Debrief
-from incidents.models import Drill, Incident, Outbox, TimelineEvent
+from incidents.drills.models import Drill
+from incidents.models import Incident, Outbox, TimelineEvent
 from incidents.outbox import Kind
 
 

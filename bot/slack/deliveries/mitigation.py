@@ -8,9 +8,10 @@ from bot.container import Runtime
 from bot.slack.blocks.mitigation import result_blocks
 from bot.slack.blocks.registry import undo_result_blocks
 from bot.slack.deliveries.posting import channel_of, post_once
-from incidents.models import Incident, ModelChange, Outbox, TimelineEvent
+from incidents.models import Incident, Outbox, TimelineEvent
 from incidents.outbox import Kind
 from incidents.registry import record as registry_record
+from incidents.registry.models import ModelChange
 from incidents.types import EventKind
 
 

@@ -19,8 +19,9 @@ from bot.slack.blocks import oncall as blocks
 from bot.slack.deliveries.posting import post_once
 from bot.slack.people import learn
 from incidents import timeline
-from incidents.models import Escalation, Handoff, Incident, Outbox, Page
+from incidents.models import Incident, Outbox
 from incidents.oncall import handoffs, paging
+from incidents.oncall.models import Escalation, Handoff, Page
 from incidents.oncall.schedule import next_handoffs
 from incidents.outbox import Kind
 from incidents.types import EscalationState, EventKind

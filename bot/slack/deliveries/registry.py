@@ -19,11 +19,13 @@ from bot.container import Runtime
 from bot.outbound.registry import MlflowRegistry, RegistryError, host_of
 from bot.slack.mrkdwn import escape
 from incidents.catalog.models import System
-from incidents.models import EvidenceSnapshot, Incident, ModelChange, Outbox, TimelineEvent
+from incidents.models import Incident, Outbox, TimelineEvent
 from incidents.outbox import Kind
 from incidents.registry import policy as registry
 from incidents.registry import record as registry_record
+from incidents.registry.models import ModelChange
 from incidents.regulatory import evidence
+from incidents.regulatory.models import EvidenceSnapshot
 from incidents.triage.mitigation import CallResult, Mitigation
 from incidents.types import EventKind
 

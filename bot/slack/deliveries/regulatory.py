@@ -13,7 +13,7 @@ from bot.slack.blocks.regulatory import (
 )
 from bot.slack.deliveries.posting import channel_of, post_once
 from bot.slack.mrkdwn import escape, user
-from incidents.models import Deadline, Incident, Outbox, ReportabilityAssessment
+from incidents.models import Deadline, Incident, Outbox
 from incidents.outbox import Kind
 from incidents.regulatory import (
     assessment as regulatory,
@@ -25,6 +25,7 @@ from incidents.regulatory import (
     policy as regulatory_policy,
 )
 from incidents.regulatory.clocks import TITLES
+from incidents.regulatory.models import ReportabilityAssessment
 from incidents.types import DeadlineKind
 
 

@@ -9,22 +9,10 @@ from bot.slack.blocks.deadlines import ReminderView, reminder
 from bot.slack.deliveries import regulatory
 from bot.slack.deliveries.posting import channel_of, post_once
 from incidents.deadlines import policy as deadline_policy
+from incidents.deadlines import recipients
 from incidents.models import Deadline, Incident, Outbox
 from incidents.outbox import Kind
 from incidents.types import REGULATORY_DEADLINES, DeadlineKind
-
-# Who is told first about each kind, besides the commander.
-_ALSO = {
-    DeadlineKind.EXECUTIVE_NOTIFICATION: ("comms",),
-    DeadlineKind.TECHNICAL_NOTIFICATION: ("comms",),
-    DeadlineKind.FIRST_RESPONSE: ("comms",),
-    DeadlineKind.STATUS_UPDATE: ("comms",),
-}
-# What the reminder shows next to the task, so a missing engineer is visible.
-_PEOPLE = {
-    DeadlineKind.TECHNICAL_NOTIFICATION: ("engineer",),
-    DeadlineKind.FIRST_RESPONSE: ("engineer",),
-}
 
 
 async def deliver(runtime: Runtime, item: Outbox) -> None:
@@ -40,7 +28,7 @@ async def deliver(runtime: Runtime, item: Outbox) -> None:
     if deadline.kind in REGULATORY_DEADLINES:  # a report: its own words and buttons
         rendered = regulatory.reminder_message(
             runtime, incident, deadline, item.payload["stage"],
-            recipients(runtime, incident, DeadlineKind(deadline.kind)))
+            _mentions(runtime, incident, DeadlineKind(deadline.kind)))
         if rendered is None:
             return
         text, blocks = rendered
@@ -57,35 +45,14 @@ def view_of(runtime: Runtime, incident: Incident, deadline: Deadline, stage: str
         kind=kind,
         stage=stage,
         due_at=deadline.due_at,
-        mentions=recipients(runtime, incident, kind),
-        contact=_contact(runtime, incident, kind),
-        people={role: getattr(incident, role) for role in _PEOPLE.get(kind, ())},
+        mentions=_mentions(runtime, incident, kind),
+        contact=recipients.contact_to_notify(runtime.catalog.client_for(incident.system), kind),
+        people=recipients.roles_to_show(incident, kind),
     )
 
 
-def recipients(runtime: Runtime, incident: Incident, kind: DeadlineKind) -> list[str]:
-    """The commander (and whoever else owns this kind of task); the system's owners when
-    nobody commands the incident yet."""
-    people = [incident.commander] if incident.commander else []
-    if people:
-        people += [getattr(incident, role) for role in _ALSO.get(kind, ())]
-    else:
-        system = runtime.catalog.systems.get(incident.system)
-        people = list(system.owners) if system else []
-        people = people or [incident.declared_by]
-    return list(dict.fromkeys(p for p in people if p))
-
-
-def _contact(runtime: Runtime, incident: Incident, kind: DeadlineKind) -> str | None:
-    client = runtime.catalog.client_for(incident.system)
-    if client is None or kind not in deadline_policy.NOTIFICATIONS:
-        return None
-    contact = (client.executive_contact if kind == DeadlineKind.EXECUTIVE_NOTIFICATION
-               else client.technical_contact)
-    if contact is None:
-        return client.name
-    reach = ", ".join(x for x in (contact.email, contact.phone) if x)
-    return f"{contact.name}, {client.name}" + (f" ({reach})" if reach else "")
+def _mentions(runtime: Runtime, incident: Incident, kind: DeadlineKind) -> list[str]:
+    return recipients.who_to_remind(incident, kind, runtime.catalog.systems.get(incident.system))
 
 
 HANDLERS = {Kind.REMINDER: deliver}

@@ -18,24 +18,12 @@ from bot.slack.runbooks import Runbooks
 from incidents.models import Incident, Outbox
 from incidents.outbox import Kind
 from incidents.triage import checklist, runbook_steps, runbooks
-from incidents.triage import outcome as triage
+from incidents.triage import proposal as triage
 from incidents.types import Severity
 
 log = logging.getLogger(__name__)
 REPLACED_CHECKLIST = ("This triage checklist was replaced by a newer one further down the "
                       "channel; answer there.")
-
-
-def outcome_for(runtime: Runtime, incident: Incident, answers: dict[str, checklist.Answer],
-                signal: str | None) -> triage.Outcome | None:
-    system = runtime.catalog.systems.get(incident.system)
-    deployment = answers.get("model_updated")
-    return triage.assess(
-        {key: a.value for key, a in answers.items()},
-        signal=signal,
-        criticality=system.criticality if system else "standard",
-        model_note=deployment.note if deployment else None,
-    )
 
 
 async def _post_checklist(runtime: Runtime, item: Outbox) -> None:
@@ -51,7 +39,8 @@ async def _post_checklist(runtime: Runtime, item: Outbox) -> None:
         answers=answers,
         opening=Opening(alert=alert, alert_count=count, declared_by=incident.declared_by,
                         declared_at=incident.created_at),
-        outcome=outcome_for(runtime, incident, answers, alert.signal if alert else None),
+        outcome=triage.proposal_for(answers, signal=alert.signal if alert else None,
+                                    system=runtime.catalog.systems.get(incident.system)),
         open_=incident.status_enum.is_open,
     )
     if item.payload.get("ts"):

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from bot.container import Runtime
 from bot.slack.listeners import context
+from bot.slack.mrkdwn import user as mention
 from incidents import timeline
 from incidents.models import Incident
 
@@ -34,7 +35,7 @@ async def apply_change(
             row = session.get(Incident, incident_id)
             change(session, row, runtime.now())
     except timeline.Refused as refused:
-        await _tell(respond, str(refused))
+        await _tell(respond, refused.worded(mention))
         return False
     return True
 

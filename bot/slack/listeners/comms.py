@@ -17,21 +17,17 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bot.container import Runtime
-from bot.slack.blocks.comms import (
-    CHOOSABLE,
-    SPECS,
-    client_message,
-    notify_modal,
-    status_update_modal,
-)
+from bot.slack.blocks.comms import CHOOSABLE, client_message, notify_modal, status_update_modal
 from bot.slack.ids import VALUE, Action, ViewId, decode
 from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
 from bot.slack.subcommands import Invocation
 from incidents import timeline
+from incidents.comms import form
 from incidents.comms import notifications as communications
-from incidents.comms.notifications import FIELDS, NotificationKind, SentVia
-from incidents.models import Incident, Notification
+from incidents.comms.models import Notification
+from incidents.comms.notifications import NotificationKind, SentVia
+from incidents.models import Incident
 
 log = logging.getLogger(__name__)
 ALREADY_SENT = "That notification is already recorded as sent."
@@ -92,7 +88,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         meta = json.loads(view["private_metadata"])
         kind = NotificationKind(meta["kind"])
         values = form_values(view)
-        errors = form_errors(kind, values, now=runtime.now())
+        errors = form.problems(kind, values, now=runtime.now())
         if errors:
             await ack(response_action="errors", errors=errors)
             return
@@ -109,7 +105,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.view(ViewId.STATUS_UPDATE)
     async def submit_update(ack, body, view) -> None:
         values = form_values(view)
-        errors = form_errors(NotificationKind.STATUS_UPDATE, values, now=runtime.now())
+        errors = form.problems(NotificationKind.STATUS_UPDATE, values, now=runtime.now())
         if errors:
             await ack(response_action="errors", errors=errors)
             return
@@ -204,7 +200,7 @@ async def notify_view(runtime: Runtime, incident_id: int, kind: NotificationKind
     with runtime.session() as session:
         incident = session.get(Incident, incident_id)
         kind = kind or communications.default_kind(incident)
-        contact = _our_contact_id(incident, user)
+        contact = form.speaks_for_us(incident, user)
         values = communications.prefill(session, incident=incident, catalog=runtime.catalog,
                                         kind=kind, now=runtime.now())
     if "our_contact" in values:
@@ -218,11 +214,6 @@ async def update_view(runtime: Runtime, incident_id: int):
         values = communications.prefill(session, incident=incident, catalog=runtime.catalog,
                                         kind=NotificationKind.STATUS_UPDATE, now=runtime.now())
     return status_update_modal(incident_id=incident_id, title=incident.title, values=values)
-
-
-def _our_contact_id(incident: Incident, user: str) -> str:
-    """Whoever speaks for us: the comms lead, else the commander, else the person drafting."""
-    return incident.comms or incident.commander or user
 
 
 async def display_name(runtime: Runtime, user_id: str | None) -> str:
@@ -247,18 +238,6 @@ def form_values(view: dict) -> dict[str, Any]:
         elif state.get("type") == "plain_text_input":
             values[block_id] = (state.get("value") or "").strip() or None
     return values
-
-
-def form_errors(kind: NotificationKind, values: dict[str, Any], *, now: datetime) -> dict:
-    errors = {}
-    for name in FIELDS[kind]:
-        optional = SPECS[name][2]
-        if not optional and not values.get(name):
-            errors[name] = "Fill this in: the client needs it."
-    due = values.get("next_update_at")
-    if "next_update_at" in FIELDS[kind] and due is not None and due <= now:
-        errors["next_update_at"] = "Promise the next update for a time still to come."
-    return errors
 
 
 def _channel(body: dict) -> str | None:

@@ -104,7 +104,7 @@ async def post_drift_report(runtime: Runtime, *, incident: Incident, user: str, 
                 "verdict": evidence.report.verdict,
                 "drifted": [c.column for c in evidence.report.drifted_columns],
                 "signals": [{"signal": s.signal, "column": s.column, "summary": s.summary}
-                            for s in evidence.report.signals()],
+                            for s in evidence.report.findings()],
                 "reference": evidence.reference,
                 "current": evidence.current,
                 "reference_rows": evidence.report.reference_rows,

@@ -18,9 +18,10 @@ from bot.slack.deliveries.registry import read_state
 from bot.slack.ids import VALUE, Action, Field, ViewId, decode
 from bot.slack.listeners import context
 from incidents import timeline
-from incidents.models import Alert, Incident, ModelChange
+from incidents.models import Alert, Incident
 from incidents.registry import policy as registry
 from incidents.registry import record as registry_record
+from incidents.registry.models import ModelChange
 from incidents.regulatory import evidence
 
 Tell = Callable[[str], Awaitable[None]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from slack_sdk.errors import SlackApiError
 
@@ -13,6 +14,11 @@ from incidents import timeline
 from incidents.models import Incident
 
 Reply = Callable[..., Awaitable[object]]
+
+
+def message_time(ts: str) -> datetime:
+    """When a Slack message was written: its `ts` is seconds since the epoch, in UTC."""
+    return datetime.fromtimestamp(float(ts), UTC)
 
 
 async def add_message_to_incident(
@@ -35,7 +41,8 @@ async def add_message_to_incident(
         added = timeline.add_slack_message(
             session,
             incident=session.get(Incident, incident_id),
-            ts=message["ts"],
+            source_ts=message["ts"],
+            occurred_at=message_time(message["ts"]),
             author=message.get("user") or message.get("bot_id"),
             # Slack sends text escaped; the timeline keeps what the person wrote.
             text=unescape(message.get("text", "")),

@@ -15,7 +15,6 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.container import Runtime
 from bot.slack.blocks.runbooks import runbook_list_blocks
-from bot.slack.deliveries.triage import outcome_for
 from bot.slack.ids import Action, decode
 from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
@@ -24,7 +23,7 @@ from bot.slack.runbooks import Runbooks
 from bot.slack.subcommands import Invocation
 from incidents.lifecycle import changes as lifecycle
 from incidents.models import Incident
-from incidents.triage import checklist, runbook_steps, runbooks
+from incidents.triage import checklist, proposal, runbook_steps, runbooks
 from incidents.types import Severity
 
 log = logging.getLogger(__name__)
@@ -83,7 +82,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         with runtime.session() as session:
             answers = checklist.triage_answers(session, incident.id)
             alert, _ = checklist.opening_alert(session, incident.id)
-        outcome = outcome_for(runtime, incident, answers, alert.signal if alert else None)
+        outcome = proposal.proposal_for(answers, signal=alert.signal if alert else None,
+                                        system=runtime.catalog.systems.get(incident.system))
         names = books.names(incident)
         return runbook_list_blocks(
             incident_id=incident.id, runbooks=[(n, runbooks.title(n)) for n in names],

@@ -1,4 +1,4 @@
-"""The seed's triage checklist and the policy that turns its answers into a proposal.
+"""The policy that turns the triage checklist's answers (checklist.py) into a proposal.
 
 Pure: the latest answer per item, the opening alert's signal and the system's criticality
 go in; a proposed severity, the immediate action, the likely diagnosis path with its next
@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from incidents.catalog.models import System
 from incidents.severity import propose_severity
-from incidents.triage.checklist import ITEMS, ITEMS_BY_KEY, MIN_ANSWERS
+from incidents.triage.checklist import ITEMS, ITEMS_BY_KEY, MIN_ANSWERS, Answer
 from incidents.types import Severity, Signal
 
 
@@ -118,7 +119,7 @@ _SIGNAL_PATH = {
 
 
 @dataclass(frozen=True)
-class Outcome:
+class TriageProposal:
     severity: Severity
     severity_reason: str
     action: ImmediateAction
@@ -143,7 +144,7 @@ def is_ready(answers: Mapping[str, str]) -> bool:
 def assess(
     answers: Mapping[str, str], *, signal: str | None = None, criticality: str = "standard",
     model_note: str | None = None,
-) -> Outcome | None:
+) -> TriageProposal | None:
     """The proposal for the latest answers (item key → choice value); None until ready.
     `model_note`: what the model registry said about the deployment check ("v42 promoted
     3 h before the first alert"), the reason given when it points at the model."""
@@ -155,7 +156,7 @@ def assess(
     if path == DiagnosisPath.MODEL and model_note:
         path_reason = model_note
     action = _action(answers, severity)
-    return Outcome(
+    return TriageProposal(
         severity=severity,
         severity_reason=severity_reason,
         action=action,
@@ -164,6 +165,21 @@ def assess(
         runbook=_runbook(path, answers),
         answered=len(answers),
         notes=_notes(answers, severity, path),
+    )
+
+
+def proposal_for(
+    answers: Mapping[str, Answer], *, signal: str | None, system: System | None
+) -> TriageProposal | None:
+    """The proposal for the answers recorded in the channel: the system's criticality
+    weighs the severity, and the model registry's note on the deployment check (the bot's
+    answer) is the reason given when it points at the model."""
+    deployment = answers.get("model_updated")
+    return assess(
+        {key: a.value for key, a in answers.items()},
+        signal=signal,
+        criticality=system.criticality if system else "standard",
+        model_note=deployment.note if deployment else None,
     )
 
 

@@ -1,4 +1,5 @@
-"""Findings as alert signals: a signal kind and a metric the severity policy can read."""
+"""A drift report's findings in the shape of an alert: the alert signal they raise and a
+metric the severity policy can read."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ class Metric:
 
 
 @dataclass(frozen=True)
-class Signal:
-    """One finding in the shape of an alert: signal kind, metric, readable summary.
+class DriftFinding:
+    """One finding in the shape of an alert: the alert signal it raises, metric, summary.
 
     `metric.threshold` is where the finding starts to matter, on the same scale as
     value and baseline, so (value − baseline) / (threshold − baseline) reads as how far
@@ -41,7 +42,7 @@ class Signal:
         return plain(asdict(self))
 
 
-def column_signal(col: ColumnDrift, settings: DriftSettings) -> Signal:
+def column_finding(col: ColumnDrift, settings: DriftSettings) -> DriftFinding:
     """A drifted feature: measured by PSI (or Wasserstein when only that is past its
     threshold), or by its missing share when that alone drifted it."""
     parts = []
@@ -69,12 +70,12 @@ def column_signal(col: ColumnDrift, settings: DriftSettings) -> Signal:
     if col.categories_new_count:
         noun = "category" if col.categories_new_count == 1 else "categories"
         parts.append(f"{col.categories_new_count} new {noun}")
-    return Signal(
+    return DriftFinding(
         "feature_distribution", metric, f"{col.column}: " + ", ".join(parts), column=col.column
     )
 
 
-def prediction_signal(pred: PredictionHealth, settings: DriftSettings) -> Signal:
+def prediction_finding(pred: PredictionHealth, settings: DriftSettings) -> DriftFinding:
     """Measured as PSI against the "major" band: a shift past it means materially
     different predictions; the business-readable numbers go into details and summary."""
     metric = Metric(f"{pred.column}.psi", pred.drift.psi or 0.0, 0.0, stats.PSI_MAJOR)
@@ -88,7 +89,7 @@ def prediction_signal(pred: PredictionHealth, settings: DriftSettings) -> Signal
         )
         if getattr(pred, key) is not None
     }
-    return Signal(
+    return DriftFinding(
         "prediction_distribution",
         metric,
         f"{pred.column}: {pred.summary}",
@@ -97,7 +98,7 @@ def prediction_signal(pred: PredictionHealth, settings: DriftSettings) -> Signal
     )
 
 
-def confidence_signal(conf: ConfidenceHealth, settings: DriftSettings) -> Signal:
+def confidence_finding(conf: ConfidenceHealth, settings: DriftSettings) -> DriftFinding:
     low_rise = (conf.low_share_current or 0.0) - (conf.low_share_reference or 0.0)
     if low_rise >= settings.min_low_confidence_rise:
         metric = Metric(
@@ -113,15 +114,15 @@ def confidence_signal(conf: ConfidenceHealth, settings: DriftSettings) -> Signal
             conf.mean_reference,
             conf.mean_reference - settings.min_confidence_drop,
         )
-    return Signal("confidence", metric, f"{conf.column}: {conf.summary}", column=conf.column)
+    return DriftFinding("confidence", metric, f"{conf.column}: {conf.summary}", column=conf.column)
 
 
-def performance_signal(perf: PerformanceHealth, settings: DriftSettings) -> Signal:
+def performance_finding(perf: PerformanceHealth, settings: DriftSettings) -> DriftFinding:
     name = perf.worst_metric or "accuracy"
     before = getattr(perf, f"{name}_reference")
     after = getattr(perf, f"{name}_current")
     metric = Metric(f"{perf.label}.{name}", after, before, before - settings.min_performance_drop)
-    return Signal("performance", metric, f"{perf.label}: {perf.summary}", column=perf.label)
+    return DriftFinding("performance", metric, f"{perf.label}: {perf.summary}", column=perf.label)
 
 
 def plain(value: Any) -> Any:
