@@ -25,10 +25,6 @@ def user(user_id: str | None, *, none: str = "nobody yet") -> str:
     return f"<@{user_id}>" if _USER_ID.match(user_id) else escape(user_id)
 
 
-def is_user_id(value: str) -> bool:
-    return bool(_USER_ID.match(value))
-
-
 def link(url: str | None, label: str) -> str:
     """A link only for http(s) URLs; anything else is shown as escaped text."""
     if url and url.startswith(("http://", "https://")) and not any(c in url for c in "<>|"):
