@@ -11,6 +11,7 @@ from incidents.types import Severity
 
 SEVERITY_EMOJI = {1: "🔴", 2: "🟠", 3: "🟡", 4: "🔵"}
 SECTION_LIMIT = 3000
+MESSAGE_BLOCK_LIMIT = 50  # blocks in one message
 
 
 def md(text: str) -> MarkdownTextObject:

@@ -6,7 +6,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.container import Runtime
 from bot.slack.blocks.modals import assign_modal, note_modal, resolve_modal
-from bot.slack.ids import Action, decode
+from bot.slack.ids import Action
 from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
 from incidents.lifecycle import changes as lifecycle
@@ -14,21 +14,14 @@ from incidents.oncall import paging
 from incidents.types import Severity, Status
 
 
-def _value(body: dict) -> str:
-    action = body["actions"][0]
-    if "selected_option" in action:
-        return action["selected_option"]["value"]
-    return action.get("value", "")
-
-
 def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(Action.SET_SEVERITY)
     async def set_severity(ack, body, respond) -> None:
         await ack()
-        incident_id, (severity,) = decode(_value(body))
+        incident_id, (severity,) = context.clicked(body)
         user = body["user"]["id"]
         await apply_change(
-            runtime, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
+            runtime, incident_id=incident_id, user=user, respond=respond,
             change=lambda s, inc, now: lifecycle.change_severity(
                 s, incident=inc, severity=Severity(int(severity)), actor=user, now=now,
                 policy=runtime.catalog.policy, catalog=runtime.catalog),
@@ -37,10 +30,10 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(Action.SET_STATUS)
     async def set_status(ack, body, respond) -> None:
         await ack()
-        incident_id, (status,) = decode(_value(body))
+        incident_id, (status,) = context.clicked(body)
         user = body["user"]["id"]
         await apply_change(
-            runtime, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
+            runtime, incident_id=incident_id, user=user, respond=respond,
             change=lambda s, inc, now: lifecycle.change_status(
                 s, incident=inc, status=Status(status), actor=user, now=now,
                 policy=runtime.catalog.policy),
@@ -49,10 +42,10 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(Action.DECLINE)
     async def decline(ack, body, respond) -> None:
         await ack()
-        incident_id, _ = decode(_value(body))
+        incident_id, _ = context.clicked(body)
         user = body["user"]["id"]
         await apply_change(
-            runtime, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
+            runtime, incident_id=incident_id, user=user, respond=respond,
             change=lambda s, inc, now: lifecycle.decline(s, incident=inc, actor=user, now=now,
                                                        policy=runtime.catalog.policy),
         )
@@ -60,7 +53,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(Action.ACKNOWLEDGE)
     async def acknowledge(ack, body, respond) -> None:
         await ack()
-        incident_id, _ = decode(_value(body))
+        incident_id, _ = context.clicked(body)
         user = body["user"]["id"]
 
         def take_command(session, incident, now):
@@ -70,14 +63,14 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                 lifecycle.change_status(session, incident=incident, status=Status.INVESTIGATING,
                                       actor=user, now=now, policy=runtime.catalog.policy)
 
-        await apply_change(runtime, incident_id=incident_id, user=user, channel=_channel(body),
-                           respond=respond, change=take_command)
+        await apply_change(runtime, incident_id=incident_id, user=user, respond=respond,
+                           change=take_command)
 
     async def open_modal(body, client, respond, build) -> None:
-        incident_id, _ = decode(_value(body))
+        incident_id, _ = context.clicked(body)
         incident, refusal = await context.authorise(runtime, incident_id, body["user"]["id"])
         if refusal:
-            await respond(response_type="ephemeral", replace_original=False, text=refusal)
+            await context.say(respond, refusal)
             return
         await client.views_open(trigger_id=body["trigger_id"], view=build(incident))
 
@@ -106,5 +99,3 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         await ack()  # a link button: Slack opens the URL itself
 
 
-def _channel(body: dict) -> str | None:
-    return (body.get("channel") or {}).get("id")

@@ -60,7 +60,7 @@ def _register_core(runtime: Runtime) -> None:
 
     async def change(call: Invocation, fn) -> None:
         await apply_change(runtime, incident_id=call.incident.id, user=call.user,
-                           channel=call.channel, change=fn, respond=call.respond)
+                           change=fn, respond=call.respond)
 
     @add("severity", usage="severity <1-4>", needs_incident=True,
          help="change the severity of this channel's incident")

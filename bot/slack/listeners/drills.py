@@ -86,8 +86,7 @@ async def _end(runtime: Runtime, call: Invocation) -> None:
         await call.reply("Run `/incident drill end` in the channel of a drill.")
         return
     ended = await apply_change(
-        runtime, incident_id=incident.id, user=call.user, channel=call.channel,
-        respond=call.respond,
+        runtime, incident_id=incident.id, user=call.user, respond=call.respond,
         change=lambda s, inc, now: drills.end(s, incident=inc, actor=call.user, now=now,
                                               policy=runtime.catalog.policy),
     )

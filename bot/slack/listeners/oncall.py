@@ -50,8 +50,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         user = mentions[0] if mentions else None
         schedule = None if user else word.split()[0]
         await apply_change(
-            runtime, incident_id=call.incident.id, user=call.user, channel=call.channel,
-            respond=call.respond,
+            runtime, incident_id=call.incident.id, user=call.user, respond=call.respond,
             change=lambda s, inc, now: paging.page_on_demand(
                 s, incident=inc, catalog=runtime.catalog, now=now, actor=call.user, user=user,
                 schedule=schedule),

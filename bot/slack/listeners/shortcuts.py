@@ -24,7 +24,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         user = body["user"]["id"]
 
         async def reply(*, text: str) -> None:
-            await respond(response_type="ephemeral", replace_original=False, text=text)
+            await context.say(respond, text)
 
         incident = context.incident_in_channel(runtime, channel)
         if incident is None:

@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from bot.container import Runtime
 from bot.slack.blocks.modals import already_open_modal
 from bot.slack.ids import VALUE, Field, ViewId
+from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
 from bot.slack.listeners.timeline_capture import add_message_to_incident
 from incidents import queries, roles, timeline
@@ -98,7 +99,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             return
         with runtime.session() as session:
             incident = session.get(Incident, int(metadata["incident"]))
-        say = _dm(runtime, user)
+        say = context.dm(runtime, user)
         if incident is None or incident.channel_id is None:
             await say(text=f"Incident #{metadata['incident']} has no channel yet; try again "
                            "in a moment.")
@@ -137,8 +138,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             lifecycle.resolve(s, incident=inc, summary=summary, actor=user, now=now,
                             root_cause_category=category, policy=runtime.catalog.policy)
 
-        await apply_change(runtime, incident_id=_incident_id(view), user=user, channel=None,
-                           change=resolve_, respond=_dm(runtime, user))
+        await apply_change(runtime, incident_id=_incident_id(view), user=user, change=resolve_,
+                           respond=context.dm(runtime, user))
 
     @app.view(ViewId.ASSIGN)
     async def assign(ack, body, view) -> None:
@@ -146,11 +147,11 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         await ack()
         user = body["user"]["id"]
         await apply_change(
-            runtime, incident_id=_incident_id(view), user=user, channel=None,
+            runtime, incident_id=_incident_id(view), user=user,
             change=lambda s, inc, now: roles.assign(
                 s, incident=inc, role=Role(values[Field.ROLE]), user=values[Field.USER],
                 actor=user, now=now),
-            respond=_dm(runtime, user),
+            respond=context.dm(runtime, user),
         )
 
     @app.view(ViewId.NOTE)
@@ -162,10 +163,10 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         await ack()
         user = body["user"]["id"]
         await apply_change(
-            runtime, incident_id=_incident_id(view), user=user, channel=None,
+            runtime, incident_id=_incident_id(view), user=user,
             change=lambda s, inc, now: timeline.add_note(
                 s, incident=inc, text=text, actor=user, now=now),
-            respond=_dm(runtime, user),
+            respond=context.dm(runtime, user),
         )
 
     @app.view(ViewId.PICK_INCIDENT)
@@ -175,19 +176,9 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         incident_id = int(_values(view)[Field.INCIDENT])
         await add_message_to_incident(
             runtime, incident_id=incident_id, message=message, actor=body["user"]["id"],
-            how="shortcut", reply=_dm(runtime, body["user"]["id"]),
+            how="shortcut", reply=context.dm(runtime, body["user"]["id"]),
         )
 
 
 def _incident_id(view: dict) -> int:
     return int(json.loads(view["private_metadata"])["incident_id"])
-
-
-def _dm(runtime: Runtime, user: str):
-    """Modals have no response_url: refusals reach the person as a direct message."""
-
-    async def send(*, text: str, **_: object) -> None:
-        dm = await runtime.client.conversations_open(users=user)
-        await runtime.client.chat_postMessage(channel=dm["channel"]["id"], text=text)
-
-    return send
