@@ -1,4 +1,4 @@
-"""On-call: `/incident oncall`, `/incident page`, and the paging machinery's wiring.
+"""On-call: `/incident oncall`, and `/incident page`; the paging checks are in bot/jobs/oncall.py.
 
 Acknowledging is the Acknowledge button (`Action.ACKNOWLEDGE` in `actions.py`), the same on
 alert messages, paging notices and the page itself.
@@ -18,8 +18,6 @@ from bot.slack.subcommands import Invocation
 from incidents.oncall import handoffs, paging
 from incidents.oncall.schedule import next_handoffs, on_call_at
 
-ESCALATION_CHECK_SECONDS = 1.0
-HANDOFF_CHECK_SECONDS = 5.0
 HANDOFFS_SHOWN = 3
 
 
