@@ -1,10 +1,11 @@
 """`/incident stats [period]`: the incident report with a chart, posted in the channel.
 
 Posted in the channel, not ephemerally: the figures are for the team's regular look back
-(the seed's quarterly analysis), and a chart needs a file upload, which an ephemeral answer
-cannot carry. Because the figures cover every client, they are never posted where a client
-can read them (a catalog client channel, or any channel shared outside the workspace); and
-where the bot cannot post, the person gets the figures privately, without the chart.
+(each quarter against the one before it, incidents/analytics/metrics.py), and a chart needs
+a file upload, which an ephemeral answer cannot carry. Because the figures cover every
+client, they are never posted where a client can read them (a catalog client channel, or any
+channel shared outside the workspace); and where the bot cannot post, the person gets the
+figures privately, without the chart.
 """
 
 from __future__ import annotations
