@@ -8,6 +8,7 @@ from bot.container import Runtime
 from bot.slack.early_ack import EarlyAckApp
 from bot.slack.listeners import (
     actions,
+    analytics,
     commands,
     comms,
     deadlines,
@@ -19,7 +20,6 @@ from bot.slack.listeners import (
     regulatory,
     review,
     shortcuts,
-    stats,
     triage,
     views,
 )
@@ -46,6 +46,6 @@ def register_all(app: AsyncApp, runtime: Runtime) -> None:
         drills,
         drift,
         findings,
-        stats,
+        analytics,
     ):
         module.register(app, runtime)

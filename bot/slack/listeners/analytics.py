@@ -18,7 +18,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bot.container import Runtime
-from bot.slack.blocks.stats import stats_message
+from bot.slack.blocks.analytics import stats_message
 from bot.slack.listeners.review import viewer_zone
 from bot.slack.mrkdwn import escape
 from bot.slack.subcommands import Invocation
@@ -72,7 +72,10 @@ async def post_stats(runtime: Runtime, *, channel: str | None, user: str, args: 
 
 
 def _report_and_chart(runtime: Runtime, period: Period) -> tuple[Report, bytes, str]:
-    from bot.charts.stats import alt_text, stats_chart  # matplotlib loads here, off the event loop
+    from bot.charts.analytics import (  # matplotlib loads here, off the event loop
+        alt_text,
+        stats_chart,
+    )
 
     report = analytics_query.report(runtime.engine, period=period, now=runtime.now())
     return report, stats_chart(report), alt_text(report)
