@@ -56,7 +56,7 @@ class SandboxUi:
         self.base_url = base_url
         self.actor = SlackActor(f"{base_url}/slack/events", signing_secret, workspace)
         self.streams: set[asyncio.Queue] = set()
-        self.bot: Any = None  # the bot's container, known once the app starts
+        self.runtime: Any = None  # the bot's container, known once the app starts
         self._http: aiohttp.ClientSession | None = None
 
     # ------------------------------------------------------------------ reading
@@ -206,7 +206,7 @@ class SandboxUi:
         scenario = scenarios.get(key)
         if scenario is None:
             raise UiError(f"no scenario {key!r}")
-        runtime = self.bot
+        runtime = self.runtime
         headers = {"Content-Type": "application/json"}
         token = runtime.settings.alert_webhook_token if runtime is not None else None
         if token is not None:

@@ -194,7 +194,7 @@ def add_routes(app: web.Application, workspace: Workspace, *, base_url: str,
         return ui.join(ui.person(body), ui.channel(body))
 
     async def started(app: web.Application) -> None:
-        ui.bot = app.get(BOT)
+        ui.runtime = app.get(BOT)
 
     async def stopping(app: web.Application) -> None:
         await ui.close()

@@ -137,21 +137,22 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         await run(incident_id=incident_id, mitigation=mitigation, parameters={}, user=user,
                   tell=context.teller(respond))
 
-    @app.action(Action.MITIGATE_RETRY)
-    async def retry(ack, body, respond) -> None:
-        await ack()
+    async def again(body, respond, *, by_hand: bool) -> None:
+        """A failed mitigation's buttons: try the call again, or record it done by hand."""
         incident_id, (name, *rest) = context.clicked(body)
         await run(incident_id=incident_id, mitigation=Mitigation(name),
                   parameters=_parameters(rest), user=body["user"]["id"],
-                  tell=context.teller(respond))
+                  tell=context.teller(respond), by_hand=by_hand)
+
+    @app.action(Action.MITIGATE_RETRY)
+    async def retry(ack, body, respond) -> None:
+        await ack()
+        await again(body, respond, by_hand=False)
 
     @app.action(Action.MITIGATE_BY_HAND)
     async def by_hand(ack, body, respond) -> None:
         await ack()
-        incident_id, (name, *rest) = context.clicked(body)
-        await run(incident_id=incident_id, mitigation=Mitigation(name),
-                  parameters=_parameters(rest), user=body["user"]["id"],
-                  tell=context.teller(respond), by_hand=True)
+        await again(body, respond, by_hand=True)
 
     model_rollback.register(
         app, runtime, lambda incident_id, user: _ephemeral_in_channel(runtime, incident_id, user))
