@@ -9,19 +9,19 @@ from bot.slack.early_ack import EarlyAckApp
 from bot.slack.listeners import (
     actions,
     analytics,
-    commands,
     comms,
     deadlines,
+    declare,
     drift,
     drills,
     events,
     findings,
+    lifecycle,
     oncall,
     regulatory,
     review,
     shortcuts,
     triage,
-    views,
 )
 from bot.slack.listeners import (
     mitigation as mitigate,
@@ -31,9 +31,9 @@ from bot.slack.listeners import (
 def register_all(app: AsyncApp, runtime: Runtime) -> None:
     app = EarlyAckApp(app, runtime.spawn)
     for module in (
-        commands,
+        lifecycle,
         actions,
-        views,
+        declare,
         events,
         shortcuts,
         deadlines,

@@ -6,7 +6,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.container import Runtime
 from bot.slack.listeners import context
-from bot.slack.listeners.timeline_capture import add_message_to_incident, fetch_message
+from bot.slack.listeners.timeline import add_message_to_incident, fetch_message
 
 PUSHPIN = "pushpin"
 

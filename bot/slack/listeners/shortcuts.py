@@ -8,7 +8,7 @@ from bot.container import Runtime
 from bot.slack.blocks.modals import pick_incident_modal
 from bot.slack.ids import Shortcut
 from bot.slack.listeners import context
-from bot.slack.listeners.timeline_capture import add_message_to_incident
+from bot.slack.listeners.timeline import add_message_to_incident
 from incidents import queries
 
 # private_metadata holds at most 3000 characters; keep the message text within that.

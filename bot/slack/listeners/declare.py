@@ -13,7 +13,7 @@ from bot.slack.blocks.modals import already_open_modal
 from bot.slack.ids import VALUE, Field, ViewId
 from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
-from bot.slack.listeners.timeline_capture import add_message_to_incident
+from bot.slack.listeners.timeline import add_message_to_incident
 from incidents import queries, roles, timeline
 from incidents.lifecycle import changes as lifecycle
 from incidents.models import Incident
