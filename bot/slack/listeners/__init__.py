@@ -1,4 +1,5 @@
-"""One module per Slack surface, each with `register(app, bot)`."""
+"""The app's listeners, one module per feature (the feature names of incidents/), each with
+`register(app, runtime)`. The order is the order `/incident help` lists subcommands in."""
 
 from __future__ import annotations
 
@@ -7,39 +8,35 @@ from slack_bolt.async_app import AsyncApp
 from bot.container import Runtime
 from bot.slack.early_ack import EarlyAckApp
 from bot.slack.listeners import (
-    actions,
     analytics,
     comms,
     deadlines,
     declare,
     drift,
     drills,
-    events,
     findings,
+    incident_command,
     lifecycle,
+    mitigation,
     oncall,
     regulatory,
     review,
-    shortcuts,
+    timeline,
     triage,
-)
-from bot.slack.listeners import (
-    mitigation as mitigate,
 )
 
 
 def register_all(app: AsyncApp, runtime: Runtime) -> None:
     app = EarlyAckApp(app, runtime.spawn)
     for module in (
-        lifecycle,
-        actions,
         declare,
-        events,
-        shortcuts,
+        lifecycle,
+        incident_command,
+        timeline,
         deadlines,
         oncall,
         triage,
-        mitigate,
+        mitigation,
         comms,
         review,
         regulatory,

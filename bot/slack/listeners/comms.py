@@ -115,7 +115,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         await ack()
         user = body["user"]["id"]
         await apply_change(
-            runtime, incident_id=int(json.loads(view["private_metadata"])["incident_id"]),
+            runtime, incident_id=context.view_incident_id(view),
             user=user,
             change=lambda s, inc, now: communications.record_status_update(
                 s, incident=inc, catalog=runtime.catalog, fields=values, actor=user, now=now),

@@ -1,16 +1,17 @@
 """Helpers shared by listeners: what a request is about (its channel, the clicked value,
-the incident), the one access rule (`incidents.access`) on whether this person may see or
-change it, and how to answer the person."""
+a form's values, the incident), the one access rule (`incidents.access`) on whether this
+person may see or change it, and how to answer the person."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Awaitable, Callable
 
 from slack_sdk.errors import SlackApiError
 
 from bot.container import Runtime
-from bot.slack.ids import decode
+from bot.slack.ids import VALUE, decode
 from incidents import access, queries
 from incidents.models import Incident
 
@@ -34,6 +35,31 @@ def action_value(body: dict) -> str:
 def clicked(body: dict) -> tuple[int, list[str]]:
     """(incident id, the other parts) of the clicked value (`bot.slack.ids.encode`)."""
     return decode(action_value(body))
+
+
+def view_values(view: dict) -> dict[str, object]:
+    """A submitted form's state flattened into {block_id: value} for each input's `value`
+    action."""
+    flat: dict[str, object] = {}
+    for block_id, actions in view["state"]["values"].items():
+        state = actions.get(VALUE) or {}
+        match state.get("type"):
+            case "static_select" | "radio_buttons":
+                flat[block_id] = (state.get("selected_option") or {}).get("value")
+            case "users_select":
+                flat[block_id] = state.get("selected_user")
+            case "checkboxes":
+                flat[block_id] = [o["value"] for o in state.get("selected_options") or []]
+            case "datetimepicker":
+                flat[block_id] = state.get("selected_date_time")
+            case _:
+                flat[block_id] = state.get("value")
+    return flat
+
+
+def view_incident_id(view: dict) -> int:
+    """The incident a form is about, as its builder put it in private_metadata."""
+    return int(json.loads(view["private_metadata"])["incident_id"])
 
 
 async def say(respond, text: str, **extra: object) -> None:

@@ -1,4 +1,9 @@
-"""Modal submissions. Validation errors go back in the ack; everything else after it."""
+"""Declaring an incident: `/incident declare` opens the form; submitting it opens the
+incident, or, when the system already has an open incident, offers to join that one
+(its channel) instead of opening a second.
+
+Validation errors go back in the form's ack; everything else runs after the ack.
+"""
 
 from __future__ import annotations
 
@@ -9,54 +14,29 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bot.container import Runtime
-from bot.slack.blocks.modals import already_open_modal
-from bot.slack.ids import VALUE, Field, ViewId
+from bot.slack.blocks.lifecycle import already_open_modal, declare_modal
+from bot.slack.ids import Field, ViewId
 from bot.slack.listeners import context
-from bot.slack.listeners.changes import apply_change
-from bot.slack.listeners.timeline import add_message_to_incident
-from incidents import queries, roles, timeline
+from bot.slack.subcommands import Invocation
+from incidents import queries
 from incidents.lifecycle import changes as lifecycle
 from incidents.models import Incident
-from incidents.review import findings
-from incidents.types import ROOT_CAUSE_CATEGORIES, Role, Severity
-
-
-def _declare(runtime: Runtime, declared: dict, *, user: str) -> None:
-    started = declared.get("impact_started")
-    with runtime.session() as session:
-        lifecycle.declare(
-            session, title=declared["title"], system=declared["system"],
-            severity=Severity(int(declared["severity"])), description=declared["description"],
-            private=bool(declared["private"]), declared_by=user, now=runtime.now(),
-            catalog=runtime.catalog,
-            impact_started_at=datetime.fromtimestamp(started, UTC) if started else None,
-        )
-    runtime.metrics.incidents_opened.labels("declared").inc()
-
-
-def _values(view: dict) -> dict[str, object]:
-    """Flatten Slack's state into {block_id: value} for each input's `value` action."""
-    flat: dict[str, object] = {}
-    for block_id, actions in view["state"]["values"].items():
-        state = actions.get(VALUE) or {}
-        match state.get("type"):
-            case "static_select" | "radio_buttons":
-                flat[block_id] = (state.get("selected_option") or {}).get("value")
-            case "users_select":
-                flat[block_id] = state.get("selected_user")
-            case "checkboxes":
-                flat[block_id] = [o["value"] for o in state.get("selected_options") or []]
-            case "datetimepicker":
-                flat[block_id] = state.get("selected_date_time")
-            case _:
-                flat[block_id] = state.get("value")
-    return flat
+from incidents.types import Severity
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
+    @runtime.subcommands.add("declare", usage="declare [title]",
+                             help="declare an incident (a form asks for title, AI system and "
+                             "severity)")
+    async def declare_command(call: Invocation) -> None:
+        systems = [(key, runtime.system_label(key)) for key in runtime.catalog.systems]
+        await call.open_modal(
+            declare_modal(title=call.args, systems=systems, origin_channel=call.channel)
+        )
+
     @app.view(ViewId.DECLARE)
     async def declare(ack, body, view) -> None:
-        values = _values(view)
+        values = context.view_values(view)
         title = (values.get(Field.TITLE) or "").strip()
         system = (values.get(Field.SYSTEM) or "").strip()
         errors = {}
@@ -94,7 +74,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         await ack()
         user = body["user"]["id"]
         metadata = json.loads(view["private_metadata"])
-        if "separate" in (_values(view).get(Field.SEPARATE) or []):
+        if "separate" in (context.view_values(view).get(Field.SEPARATE) or []):
             _declare(runtime, metadata["declared"], user=user)
             return
         with runtime.session() as session:
@@ -114,71 +94,15 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         await say(text=f"You are in <#{incident.channel_id}>, incident #{incident.id}'s "
                        "channel.")
 
-    @app.view(ViewId.RESOLVE)
-    async def resolve(ack, body, view) -> None:
-        values = _values(view)
-        summary = (values.get(Field.SUMMARY) or "").strip()
-        category = values.get(Field.ROOT_CAUSE_CATEGORY)
-        cause = " ".join((values.get(Field.ROOT_CAUSE) or "").split())
-        errors = {}
-        if not summary:
-            errors[Field.SUMMARY] = "Say in one line what fixed it."
-        if cause and not category:
-            errors[Field.ROOT_CAUSE_CATEGORY] = "Choose the category of this root cause."
-        if errors:
-            await ack(response_action="errors", errors=errors)
-            return
-        await ack()
-        user = body["user"]["id"]
 
-        def resolve_(s, inc, now):
-            if category and cause and cause != (inc.root_cause or ""):
-                findings.set_root_cause(s, incident=inc, category=category, text=cause,
-                                        categories=ROOT_CAUSE_CATEGORIES, actor=user, now=now)
-            lifecycle.resolve(s, incident=inc, summary=summary, actor=user, now=now,
-                            root_cause_category=category, policy=runtime.catalog.policy)
-
-        await apply_change(runtime, incident_id=_incident_id(view), user=user, change=resolve_,
-                           respond=context.dm(runtime, user))
-
-    @app.view(ViewId.ASSIGN)
-    async def assign(ack, body, view) -> None:
-        values = _values(view)
-        await ack()
-        user = body["user"]["id"]
-        await apply_change(
-            runtime, incident_id=_incident_id(view), user=user,
-            change=lambda s, inc, now: roles.assign(
-                s, incident=inc, role=Role(values[Field.ROLE]), user=values[Field.USER],
-                actor=user, now=now),
-            respond=context.dm(runtime, user),
+def _declare(runtime: Runtime, declared: dict, *, user: str) -> None:
+    started = declared.get("impact_started")
+    with runtime.session() as session:
+        lifecycle.declare(
+            session, title=declared["title"], system=declared["system"],
+            severity=Severity(int(declared["severity"])), description=declared["description"],
+            private=bool(declared["private"]), declared_by=user, now=runtime.now(),
+            catalog=runtime.catalog,
+            impact_started_at=datetime.fromtimestamp(started, UTC) if started else None,
         )
-
-    @app.view(ViewId.NOTE)
-    async def note(ack, body, view) -> None:
-        text = (_values(view).get(Field.NOTE) or "").strip()
-        if not text:
-            await ack(response_action="errors", errors={Field.NOTE: "Write the note."})
-            return
-        await ack()
-        user = body["user"]["id"]
-        await apply_change(
-            runtime, incident_id=_incident_id(view), user=user,
-            change=lambda s, inc, now: timeline.add_note(
-                s, incident=inc, text=text, actor=user, now=now),
-            respond=context.dm(runtime, user),
-        )
-
-    @app.view(ViewId.PICK_INCIDENT)
-    async def pick_incident(ack, body, view) -> None:
-        await ack()
-        message = json.loads(view["private_metadata"])
-        incident_id = int(_values(view)[Field.INCIDENT])
-        await add_message_to_incident(
-            runtime, incident_id=incident_id, message=message, actor=body["user"]["id"],
-            how="shortcut", reply=context.dm(runtime, body["user"]["id"]),
-        )
-
-
-def _incident_id(view: dict) -> int:
-    return int(json.loads(view["private_metadata"])["incident_id"])
+    runtime.metrics.incidents_opened.labels("declared").inc()

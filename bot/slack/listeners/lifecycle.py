@@ -1,6 +1,8 @@
-"""`/incident`: dispatch to registered subcommands, and the core ones of an incident's life.
+"""An incident's life in Slack (incidents/lifecycle): `/incident severity`, `status`,
+`assign`, `note`, `resolve`, `decline`, `merge` and `list`, the summary's buttons and menus
+that do the same, and the resolve, assign and note forms. Declaring is in declare.py.
 
-Each handler runs after the ack; Slack's 3-second limit never depends on what it does.
+Validation errors go back in a form's ack; everything else runs after the ack.
 """
 
 from __future__ import annotations
@@ -8,8 +10,9 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.container import Runtime
-from bot.slack.blocks.modals import declare_modal, resolve_modal
-from bot.slack.commands_text import parse, parse_incident_ref, parse_severity_arg
+from bot.slack.blocks.lifecycle import assign_modal, note_modal, resolve_modal
+from bot.slack.commands_text import parse_incident_ref, parse_severity_arg
+from bot.slack.ids import Action, Field, ViewId
 from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
 from bot.slack.listeners.deadlines import status_report
@@ -17,46 +20,18 @@ from bot.slack.mrkdwn import escape
 from bot.slack.subcommands import Invocation
 from incidents import queries, roles, timeline
 from incidents.lifecycle import changes as lifecycle
-from incidents.types import Role, Severity, Status
+from incidents.review import findings
+from incidents.types import ROOT_CAUSE_CATEGORIES, Role, Severity, Status
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
-    @app.command("/incident")
-    async def incident_command(ack, body, respond, client) -> None:
-        await ack()
-        command = parse(body.get("text", ""))
-        entry = runtime.subcommands.get(command.name)
-        if entry is None or command.name == "help":
-            prefix = "" if command.name == "help" else f"I don't know `{escape(command.name)}`."
-            await respond(response_type="ephemeral", text=runtime.subcommands.help_text(prefix))
-            return
-        call = Invocation(runtime=runtime, body=body, command=command, respond=respond,
-                          client=client)
-        if entry.needs_incident:
-            here = context.incident_in_channel(runtime, call.channel)
-            if here is None:
-                await call.reply(context.NO_INCIDENT)
-                return
-            call.incident, refusal = await context.authorise(
-                runtime, here.id, call.user, change=entry.members_only)
-            if refusal:
-                await call.reply(refusal)
-                return
-        await entry.handler(call)
-
-    _register_core(runtime)
+    _register_commands(runtime)
+    _register_buttons(app, runtime)
+    _register_forms(app, runtime)
 
 
-def _register_core(runtime: Runtime) -> None:
+def _register_commands(runtime: Runtime) -> None:
     add = runtime.subcommands.add
-
-    @add("declare", usage="declare [title]",
-         help="declare an incident (a form asks for title, AI system and severity)")
-    async def declare(call: Invocation) -> None:
-        systems = [(key, runtime.system_label(key)) for key in runtime.catalog.systems]
-        await call.open_modal(
-            declare_modal(title=call.args, systems=systems, origin_channel=call.channel)
-        )
 
     async def change(call: Invocation, fn) -> None:
         await apply_change(runtime, incident_id=call.incident.id, user=call.user,
@@ -152,9 +127,136 @@ def _register_core(runtime: Runtime) -> None:
             incidents = queries.open_incidents(session)
         await call.reply(_list_text(await context.visible(runtime, incidents, call.user)))
 
-    @add("help", usage="help", help="show this help")
-    async def help_(call: Invocation) -> None:  # answered by the dispatcher
-        await call.reply(runtime.subcommands.help_text())
+
+def _register_buttons(app: AsyncApp, runtime: Runtime) -> None:
+    """The summary's buttons and menus (and the same ones on alert messages)."""
+
+    @app.action(Action.SET_SEVERITY)
+    async def set_severity(ack, body, respond) -> None:
+        await ack()
+        incident_id, (severity,) = context.clicked(body)
+        user = body["user"]["id"]
+        await apply_change(
+            runtime, incident_id=incident_id, user=user, respond=respond,
+            change=lambda s, inc, now: lifecycle.change_severity(
+                s, incident=inc, severity=Severity(int(severity)), actor=user, now=now,
+                policy=runtime.catalog.policy, catalog=runtime.catalog),
+        )
+
+    @app.action(Action.SET_STATUS)
+    async def set_status(ack, body, respond) -> None:
+        await ack()
+        incident_id, (status,) = context.clicked(body)
+        user = body["user"]["id"]
+        await apply_change(
+            runtime, incident_id=incident_id, user=user, respond=respond,
+            change=lambda s, inc, now: lifecycle.change_status(
+                s, incident=inc, status=Status(status), actor=user, now=now,
+                policy=runtime.catalog.policy),
+        )
+
+    @app.action(Action.DECLINE)
+    async def decline(ack, body, respond) -> None:
+        await ack()
+        incident_id, _ = context.clicked(body)
+        user = body["user"]["id"]
+        await apply_change(
+            runtime, incident_id=incident_id, user=user, respond=respond,
+            change=lambda s, inc, now: lifecycle.decline(s, incident=inc, actor=user, now=now,
+                                                       policy=runtime.catalog.policy),
+        )
+
+    async def open_modal(body, client, respond, build) -> None:
+        incident_id, _ = context.clicked(body)
+        incident, refusal = await context.authorise(runtime, incident_id, body["user"]["id"])
+        if refusal:
+            await context.say(respond, refusal)
+            return
+        await client.views_open(trigger_id=body["trigger_id"], view=build(incident))
+
+    @app.action(Action.ASSIGN_ROLE)
+    async def assign_role(ack, body, client, respond) -> None:
+        await ack()
+        await open_modal(body, client, respond, lambda inc: assign_modal(incident_id=inc.id))
+
+    @app.action(Action.ADD_NOTE)
+    async def add_note(ack, body, client, respond) -> None:
+        await ack()
+        await open_modal(body, client, respond, lambda inc: note_modal(incident_id=inc.id))
+
+    @app.action(Action.RESOLVE)
+    async def resolve(ack, body, client, respond) -> None:
+        await ack()
+        await open_modal(
+            body, client, respond,
+            lambda inc: resolve_modal(
+                incident_id=inc.id, title=inc.title, summary=inc.resolution_summary,
+                category=inc.root_cause_category, root_cause=inc.root_cause),
+        )
+
+    @app.action(Action.OPEN_CHANNEL)
+    async def open_channel(ack) -> None:
+        await ack()  # a link button: Slack opens the URL itself
+
+
+def _register_forms(app: AsyncApp, runtime: Runtime) -> None:
+    """The resolve, assign and note forms; a modal has no response_url, so refusals come as
+    a direct message."""
+
+    @app.view(ViewId.RESOLVE)
+    async def resolve(ack, body, view) -> None:
+        values = context.view_values(view)
+        summary = (values.get(Field.SUMMARY) or "").strip()
+        category = values.get(Field.ROOT_CAUSE_CATEGORY)
+        cause = " ".join((values.get(Field.ROOT_CAUSE) or "").split())
+        errors = {}
+        if not summary:
+            errors[Field.SUMMARY] = "Say in one line what fixed it."
+        if cause and not category:
+            errors[Field.ROOT_CAUSE_CATEGORY] = "Choose the category of this root cause."
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        user = body["user"]["id"]
+
+        def resolve_(s, inc, now):
+            if category and cause and cause != (inc.root_cause or ""):
+                findings.set_root_cause(s, incident=inc, category=category, text=cause,
+                                        categories=ROOT_CAUSE_CATEGORIES, actor=user, now=now)
+            lifecycle.resolve(s, incident=inc, summary=summary, actor=user, now=now,
+                            root_cause_category=category, policy=runtime.catalog.policy)
+
+        await apply_change(runtime, incident_id=context.view_incident_id(view), user=user,
+                           change=resolve_, respond=context.dm(runtime, user))
+
+    @app.view(ViewId.ASSIGN)
+    async def assign(ack, body, view) -> None:
+        values = context.view_values(view)
+        await ack()
+        user = body["user"]["id"]
+        await apply_change(
+            runtime, incident_id=context.view_incident_id(view), user=user,
+            change=lambda s, inc, now: roles.assign(
+                s, incident=inc, role=Role(values[Field.ROLE]), user=values[Field.USER],
+                actor=user, now=now),
+            respond=context.dm(runtime, user),
+        )
+
+    @app.view(ViewId.NOTE)
+    async def note(ack, body, view) -> None:
+        text = (context.view_values(view).get(Field.NOTE) or "").strip()
+        if not text:
+            await ack(response_action="errors", errors={Field.NOTE: "Write the note."})
+            return
+        await ack()
+        user = body["user"]["id"]
+        await apply_change(
+            runtime, incident_id=context.view_incident_id(view), user=user,
+            change=lambda s, inc, now: timeline.add_note(
+                s, incident=inc, text=text, actor=user, now=now),
+            respond=context.dm(runtime, user),
+        )
 
 
 def _list_text(incidents: list) -> str:

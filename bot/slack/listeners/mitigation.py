@@ -3,8 +3,6 @@ form, Retry after a failure, and the message that reports each result in the cha
 
 from __future__ import annotations
 
-import json
-
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
@@ -173,7 +171,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             return
         await ack()
         user = body["user"]["id"]
-        incident_id = int(json.loads(view["private_metadata"])["incident_id"])
+        incident_id = context.view_incident_id(view)
         parameters = {"threshold": new} | ({"previous": previous} if previous is not None else {})
         await run(incident_id=incident_id, mitigation=Mitigation.THRESHOLD,
                   parameters=parameters, user=user, tell=_ephemeral_in_channel(runtime, incident_id,

@@ -106,7 +106,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             elif state.get("selected_option"):
                 answers[block_id] = state["selected_option"]["value"]
         await apply_change(
-            runtime, incident_id=int(json.loads(view["private_metadata"])["incident_id"]),
+            runtime, incident_id=context.view_incident_id(view),
             user=user, respond=context.dm(runtime, user),
             change=lambda s, inc, now: regulatory.assess(
                 s, incident=inc, catalog=runtime.catalog, answers=answers, actor=user, now=now,
