@@ -57,6 +57,16 @@ def view_values(view: dict) -> dict[str, object]:
     return flat
 
 
+async def accepted(ack, errors: dict[str, str]) -> bool:
+    """Ack a form's submission: with its errors (Slack shows each under its field and keeps
+    the form open), else plainly. True when the form went through."""
+    if errors:
+        await ack(response_action="errors", errors=errors)
+        return False
+    await ack()
+    return True
+
+
 def view_incident_id(view: dict) -> int:
     """The incident a form is about, as its builder put it in private_metadata."""
     return int(json.loads(view["private_metadata"])["incident_id"])

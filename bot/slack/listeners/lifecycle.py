@@ -214,10 +214,8 @@ def _register_forms(app: AsyncApp, runtime: Runtime) -> None:
             errors[Field.SUMMARY] = "Say in one line what fixed it."
         if cause and not category:
             errors[Field.ROOT_CAUSE_CATEGORY] = "Choose the category of this root cause."
-        if errors:
-            await ack(response_action="errors", errors=errors)
+        if not await context.accepted(ack, errors):
             return
-        await ack()
         user = body["user"]["id"]
 
         def resolve_(s, inc, now):
@@ -246,10 +244,8 @@ def _register_forms(app: AsyncApp, runtime: Runtime) -> None:
     @app.view(ViewId.NOTE)
     async def note(ack, body, view) -> None:
         text = (context.view_values(view).get(Field.NOTE) or "").strip()
-        if not text:
-            await ack(response_action="errors", errors={Field.NOTE: "Write the note."})
+        if not await context.accepted(ack, {} if text else {Field.NOTE: "Write the note."}):
             return
-        await ack()
         user = body["user"]["id"]
         await apply_change(
             runtime, incident_id=context.view_incident_id(view), user=user,

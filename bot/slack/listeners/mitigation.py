@@ -10,7 +10,7 @@ from bot.container import Runtime
 from bot.outbound.mitigation import call_action, target_of
 from bot.slack.blocks.mitigation import menu_blocks, threshold_modal
 from bot.slack.deliveries.registry import preserve_before
-from bot.slack.ids import VALUE, Action, Field, ViewId
+from bot.slack.ids import Action, Field, ViewId
 from bot.slack.listeners import context
 from bot.slack.listeners import registry as model_rollback
 from bot.slack.subcommands import Invocation
@@ -157,19 +157,16 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
 
     @app.view(ViewId.THRESHOLD)
     async def threshold(ack, body, view) -> None:
-        values = view["state"]["values"]
-        raw = (values.get(Field.THRESHOLD, {}).get(VALUE) or {}).get("value")
-        raw_previous = (values.get(Field.PREVIOUS_THRESHOLD, {}).get(VALUE) or {}).get("value")
+        values = context.view_values(view)
+        raw, raw_previous = values.get(Field.THRESHOLD), values.get(Field.PREVIOUS_THRESHOLD)
         new, previous = parse_threshold(raw), parse_threshold(raw_previous)
         errors = {}
         if new is None:
             errors[Field.THRESHOLD] = "Give the new threshold as a number, for example 0.7."
         if raw_previous and previous is None:
             errors[Field.PREVIOUS_THRESHOLD] = "Give the current threshold as a number."
-        if errors:
-            await ack(response_action="errors", errors=errors)
+        if not await context.accepted(ack, errors):
             return
-        await ack()
         user = body["user"]["id"]
         incident_id = context.view_incident_id(view)
         parameters = {"threshold": new} | ({"previous": previous} if previous is not None else {})

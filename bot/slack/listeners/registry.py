@@ -15,7 +15,7 @@ from bot.container import Runtime
 from bot.outbound.registry import host_of
 from bot.slack.blocks.registry import rollback_form, rollback_reading, rollback_unavailable
 from bot.slack.deliveries.registry import read_state
-from bot.slack.ids import VALUE, Action, Field, ViewId
+from bot.slack.ids import Action, Field, ViewId
 from bot.slack.listeners import context
 from incidents import timeline
 from incidents.models import Alert, Incident, ModelChange
@@ -95,14 +95,10 @@ def register(app: AsyncApp, runtime: Runtime,
 
     @app.view(ViewId.MODEL_ROLLBACK)
     async def submit(ack, body, view) -> None:
-        values = view["state"]["values"]
-        chosen = ((values.get(Field.MODEL_VERSION, {}).get(VALUE) or {})
-                  .get("selected_option") or {}).get("value")
-        if not chosen:
-            await ack(response_action="errors",
-                      errors={Field.MODEL_VERSION: "Choose the version to roll back to."})
+        chosen = context.view_values(view).get(Field.MODEL_VERSION)
+        if not await context.accepted(ack, {} if chosen else {
+                Field.MODEL_VERSION: "Choose the version to roll back to."}):
             return
-        await ack()
         meta = json.loads(view["private_metadata"])
         incident_id, user = int(meta["incident_id"]), body["user"]["id"]
         await request(incident_id=incident_id, user=user,

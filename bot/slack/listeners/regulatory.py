@@ -18,7 +18,7 @@ from bot.container import Runtime
 from bot.slack.blocks.common import slack_date
 from bot.slack.blocks.regulatory import assessment_modal, settle, snooze_modal, status_lines
 from bot.slack.deliveries.regulatory import duties
-from bot.slack.ids import VALUE, Action, Field, ViewId
+from bot.slack.ids import Action, Field, ViewId
 from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
 from bot.slack.listeners.comms import display_name
@@ -98,13 +98,9 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     async def submit_assessment(ack, body, view) -> None:
         await ack()
         user = body["user"]["id"]
-        answers, note = {}, ""
-        for block_id, actions in view["state"]["values"].items():
-            state = actions.get(VALUE) or {}
-            if block_id == Field.ASSESSMENT_NOTE:
-                note = state.get("value") or ""
-            elif state.get("selected_option"):
-                answers[block_id] = state["selected_option"]["value"]
+        values = context.view_values(view)
+        note = values.pop(Field.ASSESSMENT_NOTE, None) or ""
+        answers = {question: answer for question, answer in values.items() if answer}
         await apply_change(
             runtime, incident_id=context.view_incident_id(view),
             user=user, respond=context.dm(runtime, user),
@@ -169,15 +165,13 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
 
     @app.view(ViewId.REPORT_SNOOZE)
     async def submit_snooze(ack, body, view) -> None:
-        values = view["state"]["values"]
-        reason = ((values.get(Field.SNOOZE_REASON) or {}).get(VALUE) or {}).get("value") or ""
-        if not reason.strip():
-            await ack(response_action="errors",
-                      errors={Field.SNOOZE_REASON: "Say why the report can wait."})
+        values = context.view_values(view)
+        reason = values.get(Field.SNOOZE_REASON) or ""
+        if not await context.accepted(ack, {} if reason.strip() else {
+                Field.SNOOZE_REASON: "Say why the report can wait."}):
             return
-        await ack()
-        chosen = ((values.get(Field.SNOOZE_FOR) or {}).get(VALUE) or {}).get("selected_option")
-        seconds = int(chosen["value"]) if chosen else 3600
+        chosen = values.get(Field.SNOOZE_FOR)
+        seconds = int(chosen) if chosen else 3600
         meta, user = json.loads(view["private_metadata"]), body["user"]["id"]
         until = []
 
