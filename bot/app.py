@@ -24,7 +24,7 @@ from bot.jobs import timers
 from bot.keys import ALERT_WRITER, BOLT, BOT, SCHEDULER, WORKER
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.slack import deliveries, people
+from bot.slack import deliveries, drill_marking, people
 from bot.slack.client import make_client
 from bot.slack.listeners import register_all
 from bot.slack.outbox_worker import OutboxWorker
@@ -72,6 +72,7 @@ def create_app(
     bolt.use(slack_events.team_guard(runtime))
     bolt.use(people.middleware(runtime))
     register_all(bolt, runtime)
+    drill_marking.install(runtime)
     jobs.install(runtime)
     if uses_wal(settings.database_url):
         runtime.timer_checks.append(("wal_checkpoint", _checkpoint, CHECKPOINT_SECONDS))

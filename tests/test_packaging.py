@@ -25,8 +25,10 @@ def test_wheel_ships_data_files():
     assert "incidents/templates/regulatory/gdpr_breach_notification.md.j2" in names
     assert any(n.startswith("bot/migrations/versions/") for n in names)
     assert "bot/migrations/script.py.mako" in names
-    assert {"bot/sandbox/static/index.html", "bot/sandbox/static/app.js",
-            "bot/sandbox/static/app.css"} <= names  # the sandbox page
+    page = {f"bot/sandbox/static/{name}" for name in (
+        "index.html", "app.css", "app.js", "state.js", "people.js", "mrkdwn.js", "blocks.js",
+        "forms.js", "channels.js", "composer.js")}
+    assert page <= names  # the sandbox page and each of its modules
 
 
 def test_console_script_is_declared():

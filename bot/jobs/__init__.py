@@ -12,18 +12,16 @@ from __future__ import annotations
 from bot.container import Runtime
 from bot.jobs import deadlines as reminders
 from bot.jobs import drift as monitors
-from bot.jobs import oncall as slack_paging
-from bot.slack.listeners import drills as drill_listeners
-from bot.slack.listeners import oncall as oncall_listeners
+from bot.jobs import drills
+from bot.jobs import oncall as paging
 
 
 def install(runtime: Runtime) -> None:
-    """Put every check on `bot.timer_checks`; create_app hands them to the scheduler."""
+    """Put every check on `runtime.timer_checks`; create_app hands them to the scheduler."""
     runtime.timer_checks.extend([
         ("deadlines", reminders.check, reminders.CHECK_SECONDS),
-        ("escalation", slack_paging.check_escalations,
-         oncall_listeners.ESCALATION_CHECK_SECONDS),
-        ("handoffs", slack_paging.check_handoffs, oncall_listeners.HANDOFF_CHECK_SECONDS),
-        ("drills", drill_listeners.check, drill_listeners.CHECK_SECONDS),
+        ("escalation", paging.check_escalations, paging.ESCALATION_CHECK_SECONDS),
+        ("handoffs", paging.check_handoffs, paging.HANDOFF_CHECK_SECONDS),
+        ("drills", drills.check, drills.CHECK_SECONDS),
     ])
     monitors.install(runtime)

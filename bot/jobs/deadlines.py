@@ -1,5 +1,5 @@
 """Deadline reminders on the timer mechanism: a periodic check fires what fell due (in the
-database) and the outbox posts it (bot/slack/deliveries/reminders.py), so a Slack outage
+database) and the outbox posts it (bot/slack/deliveries/deadlines.py), so a Slack outage
 delays a reminder but never loses it."""
 
 from __future__ import annotations

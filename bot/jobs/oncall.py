@@ -6,6 +6,9 @@ from __future__ import annotations
 from bot.container import Runtime
 from incidents.oncall import handoffs, paging
 
+ESCALATION_CHECK_SECONDS = 1.0
+HANDOFF_CHECK_SECONDS = 5.0
+
 
 async def check_escalations(runtime: Runtime) -> int:
     """Timer check: page the next level of every chain whose wait ran out."""

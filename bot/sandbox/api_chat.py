@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from bot.sandbox.blockkit_limits import MESSAGE_MAX_TEXT, message_block_errors
-from bot.sandbox.models import Bookmark, Ephemeral, Message
+from bot.sandbox.models import Bookmark, Channel, Ephemeral, Message
 from bot.sandbox.params import Params, SlackError
 
 if TYPE_CHECKING:
@@ -90,11 +90,18 @@ def chat_post_message(ws: Workspace, p: Params) -> dict[str, Any]:
     }
 
 
-def chat_update(ws: Workspace, p: Params) -> dict[str, Any]:
+def _own_message(ws: Workspace, p: Params, refusal: str) -> tuple[Channel, Message]:
+    """The channel and message named by `channel` and `ts`; Slack lets a bot change only
+    its own messages."""
     channel = ws.conversation(p.required("channel", "channel_not_found"))
     message = ws.message(channel, p.required("ts", "message_not_found"))
     if message.bot_id != ws.bot.bot_id:
-        raise SlackError("cant_update_message")
+        raise SlackError(refusal)
+    return channel, message
+
+
+def chat_update(ws: Workspace, p: Params) -> dict[str, Any]:
+    channel, message = _own_message(ws, p, "cant_update_message")
     content = validated_content(p.values)
     for key, value in content.items():
         setattr(message, key, value)
@@ -110,10 +117,7 @@ def chat_update(ws: Workspace, p: Params) -> dict[str, Any]:
 
 
 def chat_delete(ws: Workspace, p: Params) -> dict[str, Any]:
-    channel = ws.conversation(p.required("channel", "channel_not_found"))
-    message = ws.message(channel, p.required("ts", "message_not_found"))
-    if message.bot_id != ws.bot.bot_id:
-        raise SlackError("cant_delete_message")
+    channel, message = _own_message(ws, p, "cant_delete_message")
     channel.messages.remove(message)
     ws.emit("message_deleted", channel=channel.id, ts=message.ts)
     return {"channel": channel.id, "ts": message.ts}

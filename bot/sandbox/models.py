@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,10 +25,6 @@ class User:
         moment = datetime.fromtimestamp(when, UTC).astimezone(ZoneInfo(self.tz))
         offset = moment.utcoffset()
         return int(offset.total_seconds()) if offset else 0
-
-    @property
-    def tz_offset(self) -> int:
-        return self.tz_offset_at(time.time())
 
     def to_api(self, *, team_id: str, now: float) -> dict[str, Any]:
         moment = datetime.fromtimestamp(now, UTC).astimezone(ZoneInfo(self.tz))

@@ -60,7 +60,8 @@ The CLI against this database (report, export, stats), from this folder:
   {cli_hint(database_url)}
 
 Open the page to see the channels, click through incidents, type /incident commands and
-fire a sample alert for one of the seed's failure modes; `/incident drill` lists drills.
+fire a sample alert for one of the AI failure modes (data drift, pipeline nulls, a bad
+deployment…); `/incident drill` lists drills.
 
 Or fire a sample alert from a shell:
   curl -s -X POST {base}/alerts -H 'Content-Type: application/json' \\

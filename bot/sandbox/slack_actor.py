@@ -306,16 +306,6 @@ class SlackActor:
         )
         return await self._interaction(payload)
 
-    async def global_shortcut(self, callback_id: str, *, user: str | None = None) -> ActorResponse:
-        user = user or self.default_user
-        payload = self._common("shortcut", user)
-        payload.update(
-            callback_id=callback_id,
-            trigger_id=self.workspace.issue_trigger(user),
-            action_ts=self._now_ts(),
-        )
-        return await self._interaction(payload)
-
     # ------------------------------------------------------------------ events
 
     async def event(self, event: dict[str, Any]) -> ActorResponse:
@@ -377,16 +367,3 @@ class SlackActor:
                 },
             }
         )
-
-    async def app_home_opened(self, user: str | None = None) -> ActorResponse:
-        user = user or self.default_user
-        home = self.workspace.home_view(user)
-        event: dict[str, Any] = {
-            "type": "app_home_opened",
-            "user": user,
-            "channel": self.workspace.open_im(user).id,
-            "tab": "home",
-        }
-        if home is not None:
-            event["view"] = self._view_api(home.id)
-        return await self.event(event)

@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from bot.app import create_app
 from bot.container import Runtime
 from bot.keys import BOT, WORKER
-from bot.sandbox import mlflow, mlops, ui
+from bot.sandbox import mlflow, mlops, ui_routes
 from bot.sandbox.slack_actor import SlackActor
 from bot.sandbox.web_api import add_routes
 from bot.sandbox.workspace import Workspace
@@ -55,7 +55,7 @@ def sandbox_app(
     add_routes(app, workspace)
     mlops.add_routes(app)
     mlflow.add_routes(app, catalog)
-    ui.add_routes(app, workspace, base_url=base_url, signing_secret=signing_secret)
+    ui_routes.add_routes(app, workspace, base_url=base_url, signing_secret=signing_secret)
     workspace.public_url = base_url
     return app
 

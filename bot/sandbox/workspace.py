@@ -1,4 +1,5 @@
-"""The Slack-compatible workspace: state, Web API dispatch, events and test helpers.
+"""The Slack-compatible workspace: state, Web API dispatch, events, and people acting in it;
+the read-only lookups tests and the page use are in workspace_queries.py.
 
 Web API methods live in the api_* modules, one per family, as functions of (workspace, params).
 Nothing here knows about HTTP; web_api.py serves `Workspace.handle` over aiohttp.
@@ -19,19 +20,18 @@ from bot.sandbox import api_chat, api_conversations, api_users_files, api_views
 from bot.sandbox.faults import Faults
 from bot.sandbox.models import (
     ApiCall,
-    Bookmark,
     Channel,
     Ephemeral,
     File,
     Message,
     ResponsePost,
     ResponseUrl,
-    TextMeta,
     Trigger,
     User,
     View,
 )
 from bot.sandbox.params import Params, SlackError, decode_json_arguments
+from bot.sandbox.workspace_queries import WorkspaceQueries
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class ApiResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class Workspace:
+class Workspace(WorkspaceQueries):
     """One Slack team with a bot user, people, channels and everything the bot did to them."""
 
     def __init__(
@@ -371,54 +371,3 @@ class Workspace:
             url_id, channel, user, self.now(), message_ts=message_ts, ephemeral=ephemeral
         )
         return self.url_for(f"/response/{url_id}")
-
-    # ------------------------------------------------------------------ queries for tests
-
-    def channel_by_name(self, name: str) -> Channel | None:
-        return next((c for c in self.channels.values() if c.name == name and not c.is_im), None)
-
-    def messages(self, channel_id: str, *, thread_ts: str | None = None) -> list[Message]:
-        """All messages of a channel (replies included) oldest first, or one thread's."""
-        messages = self.channels[channel_id].messages
-        if thread_ts is None:
-            return list(messages)
-        return [m for m in messages if m.ts == thread_ts or m.thread_ts == thread_ts]
-
-    def last_message(self, channel_id: str) -> Message | None:
-        messages = self.channels[channel_id].messages
-        return messages[-1] if messages else None
-
-    def pinned(self, channel_id: str) -> list[Message]:
-        return [m for m in self.channels[channel_id].messages if m.pinned]
-
-    def members(self, channel_id: str) -> set[str]:
-        return set(self.channels[channel_id].members)
-
-    def bookmarks(self, channel_id: str) -> list[Bookmark]:
-        return list(self.channels[channel_id].bookmarks)
-
-    def calls_to(self, method: str, *, include_injected: bool = False) -> list[ApiCall]:
-        return [
-            c for c in self.calls if c.method == method and (include_injected or not c.injected)
-        ]
-
-    def ephemerals_for(
-        self, user: str | None = None, channel: str | None = None
-    ) -> list[Ephemeral]:
-        return [
-            e
-            for e in self.ephemerals
-            if not e.deleted and user in (None, e.user) and channel in (None, e.channel)
-        ]
-
-    def open_modal(self, user: str) -> View | None:
-        """The modal on top of the user's stack, if any."""
-        stack = self.view_stacks.get(user) or []
-        return self.views[stack[-1]] if stack else None
-
-    def home_view(self, user: str) -> View | None:
-        view_id = self.home_views.get(user)
-        return self.views[view_id] if view_id else None
-
-    def topic(self, channel_id: str) -> TextMeta:
-        return self.channels[channel_id].topic

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-_MENTION = re.compile(r"<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>")
+from incidents.people import MENTION
+
 
 @dataclass(frozen=True)
 class Command:
@@ -14,7 +14,7 @@ class Command:
 
     @property
     def mentions(self) -> list[str]:
-        return _MENTION.findall(self.args)
+        return MENTION.findall(self.args)
 
 
 def parse(text: str) -> Command:

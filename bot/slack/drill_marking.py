@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import select
 
 from bot.container import Runtime
+from bot.slack.blocks.common import MESSAGE_BLOCK_LIMIT
 from incidents.models import Incident
 
 MARKER_ID = "drill-marker"
@@ -17,7 +18,6 @@ MARKER_TEXT = ":performing_arts: *DRILL* · a practice incident: nothing here is
 PREFIX = "DRILL · "
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral",
                              "chat.scheduleMessage"})
-MAX_BLOCKS = 50
 
 
 def marker_block() -> dict[str, Any]:
@@ -33,7 +33,7 @@ def mark(body: dict[str, Any]) -> None:
     blocks = body.get("blocks")
     if isinstance(blocks, str):
         blocks = json.loads(blocks)
-    if not blocks or len(blocks) >= MAX_BLOCKS:
+    if not blocks or len(blocks) >= MESSAGE_BLOCK_LIMIT:
         return
     if any(isinstance(b, dict) and b.get("block_id") == MARKER_ID for b in blocks):
         return

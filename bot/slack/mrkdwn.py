@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-_USER_ID = re.compile(r"^[UW][A-Z0-9_]{1,20}$")
+from incidents.people import USER_ID
 
 
 def escape(text: object) -> str:
@@ -22,11 +22,7 @@ def user(user_id: str | None, *, none: str = "nobody yet") -> str:
     """A mention for a Slack user id we trust (validated), else plain escaped text."""
     if not user_id:
         return none
-    return f"<@{user_id}>" if _USER_ID.match(user_id) else escape(user_id)
-
-
-def is_user_id(value: str) -> bool:
-    return bool(_USER_ID.match(value))
+    return f"<@{user_id}>" if USER_ID.match(user_id) else escape(user_id)
 
 
 def link(url: str | None, label: str) -> str:

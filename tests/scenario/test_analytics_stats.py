@@ -10,7 +10,7 @@ import pytest_asyncio
 from sqlmodel import update
 
 from bot.sandbox.stack import start_stack
-from bot.slack.listeners.stats import CLIENT_CAN_SEE
+from bot.slack.listeners.analytics import CLIENT_CAN_SEE
 from incidents.models import Outbox
 from incidents.oncall.models import Escalation
 from incidents.types import EventKind

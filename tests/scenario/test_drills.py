@@ -11,10 +11,10 @@ import pytest_asyncio
 from sqlmodel import select
 
 from bot.jobs import deadlines as reminders
+from bot.jobs.drills import check
 from bot.sandbox.stack import start_stack
 from bot.sandbox.workspace import Workspace
 from bot.slack.drill_marking import MARKER_ID
-from bot.slack.listeners.drills import check
 from incidents.catalog.models import Policy
 from incidents.deadlines import clocks as deadlines
 from incidents.drills.models import Drill, DrillInject

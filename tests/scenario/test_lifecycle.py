@@ -87,6 +87,20 @@ async def test_resolve_asks_for_a_summary(harness):
     assert "Rolled back to model v41" in str(summary.blocks)
 
 
+async def test_note_form_refuses_an_empty_note_and_records_a_written_one(harness):
+    ws = harness.workspace
+    incident = await harness.declare()
+    await harness.actor.click(incident.channel_id, incident.summary_ts, "incident.add_note")
+    modal = await ws.wait_for(lambda: harness.modal("U_ALICE"))
+    empty = await harness.actor.submit_view(modal.id, {"note": {"value": "   "}})
+    assert empty.json == {"response_action": "errors", "errors": {"note": "Write the note."}}
+    assert harness.modal("U_ALICE") is not None  # the form stays open for the text
+    await harness.actor.submit_view(modal.id, {"note": {"value": "Feature store lagging"}})
+    await harness.settle()
+    notes = [e.text for e in harness.timeline(incident.id) if e.kind == EventKind.NOTE]
+    assert notes == ["Feature store lagging"]
+
+
 async def test_decline_and_merge_from_commands(harness):
     first = await harness.declare(title="First")
     second = await harness.declare(title="Second", system="recommender")

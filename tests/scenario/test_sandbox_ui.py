@@ -3,6 +3,7 @@ through signed requests (the browser test drives the same endpoints from a real 
 
 import asyncio
 import json
+import re
 
 import aiohttp
 from sqlmodel import select
@@ -27,10 +28,19 @@ async def get(harness, path: str):
 async def test_the_page_and_its_files_are_served(harness):
     status, kind, html = await get(harness, "/")
     assert status == 200 and kind.startswith("text/html")
-    assert '<script src="/sandbox/ui/static/app.js"' in html and "Fire alert" in html
-    status, kind, script = await get(harness, "/sandbox/ui/static/app.js")
-    assert status == 200 and "javascript" in kind
-    assert "innerHTML" not in script  # every text goes in as text
+    assert '<script src="/sandbox/ui/static/app.js" type="module"' in html
+    assert "Fire alert" in html
+    # app.js and every module it imports, however deep: each served as JavaScript (a browser
+    # runs a module only with a JavaScript type), none writing HTML from text.
+    waiting, served = ["app.js"], set()
+    while waiting:
+        name = waiting.pop()
+        status, kind, script = await get(harness, f"/sandbox/ui/static/{name}")
+        assert status == 200 and "javascript" in kind, name
+        assert "innerHTML" not in script, name  # every text goes in as text
+        served.add(name)
+        waiting += [m for m in re.findall(r'from "\./([\w-]+\.js)"', script) if m not in served]
+    assert len(served) > 1 and "blocks.js" in served
     status, kind, _ = await get(harness, "/sandbox/ui/static/app.css")
     assert status == 200 and kind.startswith("text/css")
 

@@ -1,6 +1,6 @@
 """📌, pins and the "Add to incident timeline" shortcut copy messages once, at their own time."""
 
-from bot.slack.listeners.timeline_capture import message_time
+from bot.slack.listeners.timeline import message_time
 from incidents.types import EventKind
 
 

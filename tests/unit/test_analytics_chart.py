@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 
-from bot.charts.stats import alt_text, chart_slices, stats_chart
+from bot.charts.analytics import alt_text, chart_slices, stats_chart
 from incidents.analytics.metrics import CubeRow, FollowUps, summarize
 from incidents.analytics.periods import period_from_dates
 

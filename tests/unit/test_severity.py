@@ -1,4 +1,5 @@
-"""The severity policy, rule by rule, following the seed's four levels."""
+"""The severity policy, rule by rule, following the four levels (`SEVERITY_MEANINGS` in
+incidents/types.py)."""
 
 import pytest
 
@@ -37,7 +38,7 @@ def test_performance_under_contractual_threshold_is_at_least_sev2():
 
 
 def test_noticeable_drop_within_tolerance_is_sev3():
-    # the seed: accuracy dropped 5–10% but still above the contractual threshold
+    # Sev3's example: accuracy dropped 5–10% but still above the contractual threshold
     proposal = propose_severity(
         signal="performance", metric=Metric("accuracy", 0.80, 0.88, 0.75), criticality="critical"
     )

@@ -1,4 +1,4 @@
-"""Contract thresholds in the severity policy and in the client's wording: the seed's Sev2
+"""Contract thresholds in the severity policy and in the client's wording: Sev2
 ("accuracy dropped below acceptable threshold") and Sev3 ("accuracy dropped 5-10% but is
 still above the contractual threshold")."""
 

@@ -1,4 +1,5 @@
-"""The triage policy: the seed's examples and every diagnosis path, answer by answer."""
+"""The triage policy (incidents/triage/outcome.py): worked examples of each severity and
+every diagnosis path, answer by answer."""
 
 from datetime import UTC, datetime
 
@@ -29,7 +30,7 @@ def answers(spec: str) -> dict[str, str]:
 FULL = "alert=real predictions=yes "
 CASES = [
     # (example, answers, alert signal, criticality, severity, action, path, runbook)
-    # --- the seed's Severity 1 examples
+    # --- Severity 1 examples
     ("fraud detection missing active fraud (fraudsters adapted)",
      FULL + "ranges=yes inputs_changed=no model_updated=no upstream_healthy=yes "
      "impact=significant_harm trend=worse", "performance", "critical",
@@ -77,7 +78,7 @@ CASES = [
      "alert=unsure predictions=yes ranges=unsure inputs_changed=unsure impact=none "
      "trend=stable", "feature_distribution", "standard",
      Severity.SEV4, MON, P.DATA_DRIFT, "model_performance_degradation"),
-    # --- the seed's opening examples
+    # --- examples of models that are wrong without failing
     ("fraud detector flagging 40% of legitimate transactions (third-party API nulls)",
      FULL + "ranges=no inputs_changed=yes model_updated=no upstream_healthy=no "
      "impact=material trend=worse", "prediction_distribution", "critical",

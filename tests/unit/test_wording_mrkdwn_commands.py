@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
 from bot.slack.commands_text import parse, parse_incident_ref, parse_severity_arg
-from bot.slack.listeners.timeline_capture import message_time
+from bot.slack.listeners.timeline import message_time
 from bot.slack.mrkdwn import escape, link, user
 from incidents.wording import describe_metric
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
-from slack_sdk.models.blocks import MarkdownTextObject, Option, PlainTextObject
+from slack_sdk.models.blocks import Block, MarkdownTextObject, Option, PlainTextObject
+from slack_sdk.models.views import View
 
 from bot.slack.mrkdwn import escape, truncate
 from incidents.types import Severity
 
 SEVERITY_EMOJI = {1: "🔴", 2: "🟠", 3: "🟡", 4: "🔵"}
 SECTION_LIMIT = 3000
+MESSAGE_BLOCK_LIMIT = 50  # blocks in one message
 
 
 def md(text: str) -> MarkdownTextObject:
@@ -28,6 +31,16 @@ def option(label: str, value: str, description: str | None = None) -> Option:
         value=value,
         description=plain(description, 75) if description else None,
     )
+
+
+def modal(callback_id: str, title: str, submit: str | None, blocks: list[Block],
+          metadata: dict) -> View:
+    """A form as the bot's forms are: what the listener needs back in private_metadata, and
+    Cancel beside the submit button (Close when there is nothing to submit)."""
+    return View(type="modal", callback_id=callback_id, title=plain(title, 24),
+                submit=plain(submit, 24) if submit else None,
+                close=plain("Cancel" if submit else "Close", 24),
+                private_metadata=json.dumps(metadata), blocks=blocks)
 
 
 def slack_date(moment: datetime | None, fmt: str = "{date_short_pretty} {time}") -> str:

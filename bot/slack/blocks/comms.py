@@ -3,7 +3,6 @@ the follow-up confirmations and the offer to draft the resolution notification."
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +20,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.slack.blocks.common import md, option, plain, slack_date
+from bot.slack.blocks.common import md, modal, option, plain, slack_date
 from bot.slack.ids import VALUE, Action, ViewId, encode
 from bot.slack.mrkdwn import escape, user
 from incidents.comms.form import OPTIONAL
@@ -73,13 +72,6 @@ def _input(name: str, value: Any) -> InputBlock:
                       optional=name in OPTIONAL)
 
 
-def _view(callback_id: str, title: str, submit: str, blocks: list[Block],
-          metadata: dict) -> View:
-    return View(type="modal", callback_id=callback_id, title=plain(title, 24),
-                submit=plain(submit, 24), close=plain("Cancel", 24),
-                private_metadata=json.dumps(metadata), blocks=blocks)
-
-
 def notify_modal(*, incident_id: int, title: str, kind: NotificationKind,
                  values: dict[str, Any]) -> View:
     """A notification draft form, pre-filled; choosing the other kind re-fills it."""
@@ -100,7 +92,7 @@ def notify_modal(*, incident_id: int, title: str, kind: NotificationKind,
             "lead to send and mark as sent."
         )]),
     ]
-    return _view(ViewId.NOTIFY, "Draft notification", "Post draft", blocks,
+    return modal(ViewId.NOTIFY, "Draft notification", "Post draft", blocks,
                  {"incident_id": incident_id, "kind": str(kind)})
 
 
@@ -113,7 +105,7 @@ def status_update_modal(*, incident_id: int, title: str, values: dict[str, Any])
             "deadline."
         )]),
     ]
-    return _view(ViewId.STATUS_UPDATE, "Status update", "Post update", blocks,
+    return modal(ViewId.STATUS_UPDATE, "Status update", "Post update", blocks,
                  {"incident_id": incident_id})
 
 

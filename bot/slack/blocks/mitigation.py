@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -16,7 +14,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.slack.blocks.common import md, plain, slack_date
+from bot.slack.blocks.common import md, modal, plain, slack_date
 from bot.slack.blocks.registry import rollback_buttons
 from bot.slack.ids import VALUE, Action, Field, ViewId, encode
 from bot.slack.mrkdwn import escape, truncate, user
@@ -89,13 +87,9 @@ def threshold_modal(*, incident_id: int, system_label: str, target: str | None,
     """`preserved`: what the evidence snapshot before the call will hold, when one is."""
     more = [ContextBlock(elements=[md(f":lock: {escape(preserved)}")])] \
         if preserved and target else []
-    return View(
-        type="modal",
-        callback_id=ViewId.THRESHOLD,
-        title=plain("Adjust threshold", 24),
-        submit=plain("Adjust", 24),
-        close=plain("Cancel", 24),
-        private_metadata=json.dumps({"incident_id": incident_id}),
+    return modal(
+        ViewId.THRESHOLD, "Adjust threshold", "Adjust",
+        metadata={"incident_id": incident_id},
         blocks=[
             SectionBlock(text=md(
                 f"*{escape(system_label)}*: adjust the prediction threshold.\n{THRESHOLD_TRADE_OFF}"

@@ -4,7 +4,6 @@ under a registry rollback's result. Builders take data, never a session."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ContextBlock, InputBlock, SectionBlock
@@ -12,7 +11,7 @@ from slack_sdk.models.blocks.basic_components import ConfirmObject
 from slack_sdk.models.blocks.block_elements import ButtonElement, StaticSelectElement
 from slack_sdk.models.views import View
 
-from bot.slack.blocks.common import md, option, plain, slack_date
+from bot.slack.blocks.common import md, modal, option, plain, slack_date
 from bot.slack.ids import VALUE, Action, Field, ViewId, encode
 from bot.slack.mrkdwn import escape, truncate, user
 from incidents.models import TimelineEvent
@@ -21,13 +20,8 @@ from incidents.registry import policy as registry
 
 def _modal(*, incident_id: int, blocks: list[Block], submit: str | None = None,
            metadata: dict | None = None) -> View:
-    return View(
-        type="modal", callback_id=ViewId.MODEL_ROLLBACK, title=plain("Roll back the model", 24),
-        submit=plain(submit, 24) if submit else None,
-        close=plain("Cancel" if submit else "Close", 24),
-        private_metadata=json.dumps({"incident_id": incident_id, **(metadata or {})}),
-        blocks=blocks,
-    )
+    return modal(ViewId.MODEL_ROLLBACK, "Roll back the model", submit, blocks,
+                 {"incident_id": incident_id, **(metadata or {})})
 
 
 def rollback_reading(*, incident_id: int, system_label: str, model: str, host: str) -> View:

@@ -4,7 +4,6 @@ Builders take plain data (incidents.regulatory.OpenClock), never a session."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -25,7 +24,7 @@ from slack_sdk.models.blocks.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.slack.blocks.common import md, option, plain, slack_date
+from bot.slack.blocks.common import md, modal, option, plain, slack_date
 from bot.slack.blocks.comms import code_chunks
 from bot.slack.ids import VALUE, Action, Field, ViewId, encode
 from bot.slack.mrkdwn import escape, user
@@ -45,13 +44,6 @@ def summary_row(incident_id: int) -> ActionsBlock:
     return ActionsBlock(block_id=f"reportability-{incident_id}", elements=[ButtonElement(
         text=plain("Assess reportability"), action_id=Action.REPORTABILITY,
         value=encode(incident_id))])
-
-
-def _modal(callback_id: str, title: str, submit: str, blocks: list[Block],
-           metadata: dict[str, Any]) -> View:
-    return View(type="modal", callback_id=callback_id, title=plain(title, 24),
-                submit=plain(submit, 24), close=plain("Cancel", 24),
-                private_metadata=json.dumps(metadata), blocks=blocks)
 
 
 def assessment_modal(*, incident_id: int, title: str, duties: str,
@@ -76,7 +68,7 @@ def assessment_modal(*, incident_id: int, title: str, duties: str,
         block_id=Field.ASSESSMENT_NOTE, optional=True,
         label=plain("What the assessment is based on"),
         element=PlainTextInputElement(action_id=VALUE, multiline=True, max_length=2000)))
-    return _modal(ViewId.REPORTABILITY, "Reportability", "Record assessment", blocks,
+    return modal(ViewId.REPORTABILITY, "Reportability", "Record assessment", blocks,
                   {"incident_id": incident_id})
 
 
@@ -93,7 +85,7 @@ def snooze_modal(*, incident_id: int, clock: OpenClock) -> View:
                    element=StaticSelectElement(action_id=VALUE, options=choices,
                                                initial_option=choices[1])),
     ]
-    return _modal(ViewId.REPORT_SNOOZE, "Snooze reminders", "Snooze reminders", blocks,
+    return modal(ViewId.REPORT_SNOOZE, "Snooze reminders", "Snooze reminders", blocks,
                   {"incident_id": incident_id, "deadline_id": clock.deadline_id})
 
 

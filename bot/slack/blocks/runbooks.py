@@ -12,13 +12,12 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.slack.blocks.common import md, plain, slack_date
+from bot.slack.blocks.common import MESSAGE_BLOCK_LIMIT, md, plain, slack_date
 from bot.slack.ids import Action, encode
 from bot.slack.mrkdwn import escape, user
 from incidents.triage.runbook_steps import Tick
 from incidents.triage.runbooks import Heading, Note, Runbook, Step
 
-MAX_BLOCKS = 50
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s|]+)\)")
 
@@ -43,7 +42,7 @@ def runbook_blocks(
         )]),
     ]
     parts = list(runbook.parts)
-    room = MAX_BLOCKS - len(blocks) - 1  # keep one block for the "more steps" note
+    room = MESSAGE_BLOCK_LIMIT - len(blocks) - 1  # keep one block for the "more steps" note
     if len(parts) > room:
         parts = [p for p in parts if not isinstance(p, Note)]  # steps matter more than prose
     for part in parts[:room]:
@@ -87,7 +86,7 @@ def runbook_list_blocks(
         "*Runbooks* for this incident's AI system. Opening one posts it in the channel as a "
         "checklist."
     ))]
-    for name, title in runbooks[: MAX_BLOCKS - 1]:
+    for name, title in runbooks[: MESSAGE_BLOCK_LIMIT - 1]:
         star = " :star: _suggested by triage_" if name == suggested else ""
         blocks.append(SectionBlock(
             block_id=f"runbook-{name}"[:255],
@@ -95,4 +94,4 @@ def runbook_list_blocks(
             accessory=ButtonElement(text=plain("Open"), action_id=Action.RUNBOOK_OPEN,
                                     value=encode(incident_id, name)),
         ))
-    return "Runbooks", blocks[:MAX_BLOCKS]
+    return "Runbooks", blocks[:MESSAGE_BLOCK_LIMIT]

@@ -186,7 +186,8 @@ def _outcome(
 def emergency_blocks(
     *, incident_id: int, system_label: str, at: datetime
 ) -> tuple[str, list[Block]]:
-    """Sev1: the seed's emergency response, with the buttons that carry it out."""
+    """Sev1 calls for emergency response (the immediate action incidents/triage/outcome.py
+    proposes for it): what that means now, with the buttons that carry it out."""
     text = (
         f":rotating_light: *{escape(system_label)} is Sev1: emergency response.*\n"
         "• *All hands:* everyone needed joins this channel now.\n"

@@ -8,21 +8,19 @@ from bot.slack.deliveries import (
     alerts,
     announcements,
     comms,
+    deadlines,
     drills,
     mitigation,
+    oncall,
     registry,
     regulatory,
-    reminders,
     sync,
     triage,
-)
-from bot.slack.deliveries import (
-    oncall as paging,
 )
 from bot.slack.deliveries.posting import Handler
 from incidents.outbox import Kind
 
-MODULES = (sync, announcements, alerts, reminders, paging, triage, mitigation, comms, drills,
+MODULES = (sync, announcements, alerts, deadlines, oncall, triage, mitigation, comms, drills,
            registry, regulatory)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.container import Runtime
-from bot.slack.blocks.announce import announcement
+from bot.slack.blocks.announcements import announcement
 from bot.slack.deliveries.posting import channel_of, post_once
 from incidents.models import Incident, Outbox, TimelineEvent
 from incidents.outbox import Kind

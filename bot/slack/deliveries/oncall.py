@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.container import Runtime
 from bot.slack.blocks import oncall as blocks
-from bot.slack.deliveries.posting import post_once
+from bot.slack.deliveries.posting import channel_of, post_once
 from bot.slack.people import learn
 from incidents import timeline
 from incidents.models import Incident, Outbox
@@ -52,7 +52,7 @@ async def _direct_message(runtime: Runtime, item: Outbox, user_id: str, text: st
 async def _invite(runtime: Runtime, incident: Incident, user_id: str) -> None:
     """The paged person needs the channel; asked every time, as they may have left it."""
     try:
-        await runtime.client.conversations_invite(channel=incident.channel_id, users=[user_id])
+        await runtime.client.conversations_invite(channel=channel_of(incident), users=[user_id])
     except SlackApiError as exc:
         if _error(exc) not in INVITE_DONE:
             raise
@@ -71,8 +71,6 @@ async def deliver_page(runtime: Runtime, item: Outbox) -> None:
         return
     if escalation.state != EscalationState.ACTIVE:
         return  # acknowledged, or the incident ended, before we got to it: wake nobody
-    if incident.channel_id is None:
-        raise RuntimeError("the incident has no channel yet")
     await _invite(runtime, incident, page.user_id)
     chain = paging.levels(runtime.catalog, escalation, incident)
     why = paging.reason(escalation, level=page.level, repeat=page.repeat)
@@ -117,8 +115,7 @@ async def post_notice(runtime: Runtime, item: Outbox) -> None:
                                 repeat=payload["repeat"])
     if escalation.state != EscalationState.ACTIVE:
         return  # already acknowledged: the channel hears that instead
-    if incident.channel_id is None:
-        raise RuntimeError("the incident has no channel yet")
+    channel = channel_of(incident)
     level = payload["level"]
     chain = paging.levels(runtime.catalog, escalation, incident)
     previous = chain[level - 1].wait if 0 < level <= len(chain) else None
@@ -130,7 +127,7 @@ async def post_notice(runtime: Runtime, item: Outbox) -> None:
         wait=timedelta(seconds=payload["wait_seconds"]), previous_wait=previous,
         last=payload["last"],
     )
-    posted = await post_once(runtime, item, channel=incident.channel_id, text=text, blocks=body)
+    posted = await post_once(runtime, item, channel=channel, text=text, blocks=body)
     with runtime.session() as session:
         row = session.get(Escalation, escalation.id)
         # Kept so the notice loses its Acknowledge button once the chain stops.

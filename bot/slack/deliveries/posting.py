@@ -26,6 +26,8 @@ HISTORY_PAGE_SIZE = 200
 
 
 def channel_of(incident: Incident) -> str:
+    """The incident's channel. Before the channel sync has made it, this raises, so the
+    delivery fails and the outbox tries it again later (the one "no channel yet" check)."""
     if incident.channel_id is None:
         raise RuntimeError("the incident has no channel yet")
     return incident.channel_id

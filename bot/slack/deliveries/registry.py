@@ -17,6 +17,7 @@ from sqlmodel import select
 
 from bot.container import Runtime
 from bot.outbound.registry import MlflowRegistry, RegistryError, host_of
+from bot.slack.deliveries.posting import channel_of
 from bot.slack.mrkdwn import escape
 from incidents.catalog.models import System
 from incidents.models import Incident, Outbox, TimelineEvent
@@ -165,11 +166,9 @@ async def upload_evidence(runtime: Runtime, item: Outbox) -> None:
         incident = session.get(Incident, item.incident_id)
     if snapshot is None or snapshot.file_id:
         return  # uploaded by an earlier delivery
-    if incident.channel_id is None:
-        raise RuntimeError("the incident has no channel yet")
     # A failure raises: the outbox retries the upload; the snapshot itself is stored.
     response = await runtime.client.files_upload_v2(
-        channel=incident.channel_id, content=snapshot.document.encode(),
+        channel=channel_of(incident), content=snapshot.document.encode(),
         filename=snapshot.filename, title=f"Evidence preserved before: {snapshot.before}",
         initial_comment=escape(
             f":lock: Evidence preserved ({evidence.ARTICLE}) before: {snapshot.before}. "

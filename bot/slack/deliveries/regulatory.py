@@ -82,7 +82,7 @@ async def post_draft(runtime: Runtime, item: Outbox) -> None:
 
 def reminder_message(runtime: Runtime, incident: Incident, deadline: Deadline, stage: str,
                      mentions: list[str]) -> tuple[str, list] | None:
-    """A report's reminder (deliveries/reminders.py hands regulatory kinds here); None when
+    """A report's reminder (deliveries/deadlines.py hands regulatory kinds here); None when
     its clock no longer runs."""
     with runtime.session() as session:
         clocks = regulatory.open_clocks(session, incident.id, runtime.catalog)

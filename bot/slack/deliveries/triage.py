@@ -31,8 +31,7 @@ async def _post_checklist(runtime: Runtime, item: Outbox) -> None:
         incident = session.get(Incident, item.incident_id)
         answers = checklist.triage_answers(session, incident.id)
         alert, count = checklist.opening_alert(session, incident.id)
-    if incident.channel_id is None:
-        raise RuntimeError("the incident has no channel yet")
+    channel = channel_of(incident)
     text, blocks = checklist_blocks(
         incident_id=incident.id,
         severity=incident.severity,
@@ -46,14 +45,14 @@ async def _post_checklist(runtime: Runtime, item: Outbox) -> None:
     if item.payload.get("ts"):
         await _post_or_update(runtime, item, incident, text, blocks)
         return
-    posted = await post_once(runtime, item, channel=incident.channel_id, text=text, blocks=blocks)
+    posted = await post_once(runtime, item, channel=channel, text=text, blocks=blocks)
     with runtime.session() as session:
         stored = session.get(Incident, incident.id)
         previous, stored.checklist_ts = stored.checklist_ts, posted["ts"]
     if previous and previous != posted["ts"]:
         # The older copy would keep showing answers as they were, with live buttons.
         try:
-            await runtime.client.chat_update(channel=incident.channel_id, ts=previous,
+            await runtime.client.chat_update(channel=channel, ts=previous,
                                              text=REPLACED_CHECKLIST, blocks=[])
         except SlackApiError as exc:  # deleted meanwhile, say; failing would post again
             log.warning("could not retire checklist %s of incident %s: %s", previous,
@@ -66,14 +65,13 @@ async def _post_runbook(runtime: Runtime, item: Outbox) -> None:
     with runtime.session() as session:
         incident = session.get(Incident, item.incident_id)
         ticks = runbook_steps.runbook_ticks(session, incident.id, name)
-    if incident.channel_id is None:
-        raise RuntimeError("the incident has no channel yet")
+    channel = channel_of(incident)
     try:
         book = books.load(incident, name)
     except (runbooks.UnknownRunbook, TemplateError, OSError) as exc:
         # Retrying cannot fix a broken template; say so instead of blocking the channel.
         log.warning("runbook %s for incident %s failed to render: %s", name, incident.id, exc)
-        await post_once(runtime, item, channel=incident.channel_id, blocks=[],
+        await post_once(runtime, item, channel=channel, blocks=[],
                         text=f"The runbook `{escape(name)}` could not be rendered: {escape(exc)}")
         return
     text, blocks = runbook_blocks(incident_id=incident.id, runbook=book, ticks=ticks,
@@ -84,15 +82,14 @@ async def _post_runbook(runtime: Runtime, item: Outbox) -> None:
 async def _post_emergency(runtime: Runtime, item: Outbox) -> None:
     with runtime.session() as session:
         incident = session.get(Incident, item.incident_id)
-    if incident.channel_id is None:
-        raise RuntimeError("the incident has no channel yet")
+    channel = channel_of(incident)
     if incident.severity != Severity.SEV1 or not incident.status_enum.is_open:
         return  # lowered or ended before we got here: no call to arms
     text, blocks = emergency_blocks(
         incident_id=incident.id, system_label=runtime.system_label(incident.system),
         at=datetime.fromisoformat(item.payload["at"]) if item.payload.get("at") else runtime.now(),
     )
-    await post_once(runtime, item, channel=incident.channel_id, text=text, blocks=blocks)
+    await post_once(runtime, item, channel=channel, text=text, blocks=blocks)
 
 
 async def _post_or_update(runtime: Runtime, item: Outbox, incident: Incident, text: str,

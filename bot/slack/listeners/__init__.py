@@ -1,4 +1,5 @@
-"""One module per Slack surface, each with `register(app, bot)`."""
+"""The app's listeners, one module per feature (the feature names of incidents/), each with
+`register(app, runtime)`. The order is the order `/incident help` lists subcommands in."""
 
 from __future__ import annotations
 
@@ -7,45 +8,41 @@ from slack_bolt.async_app import AsyncApp
 from bot.container import Runtime
 from bot.slack.early_ack import EarlyAckApp
 from bot.slack.listeners import (
-    actions,
-    commands,
+    analytics,
     comms,
     deadlines,
+    declare,
     drift,
     drills,
-    events,
     findings,
+    incident_command,
+    lifecycle,
+    mitigation,
     oncall,
     regulatory,
     review,
-    shortcuts,
-    stats,
+    timeline,
     triage,
-    views,
-)
-from bot.slack.listeners import (
-    mitigation as mitigate,
 )
 
 
 def register_all(app: AsyncApp, runtime: Runtime) -> None:
     app = EarlyAckApp(app, runtime.spawn)
     for module in (
-        commands,
-        actions,
-        views,
-        events,
-        shortcuts,
+        declare,
+        lifecycle,
+        incident_command,
+        timeline,
         deadlines,
         oncall,
         triage,
-        mitigate,
+        mitigation,
         comms,
         review,
         regulatory,
         drills,
         drift,
         findings,
-        stats,
+        analytics,
     ):
         module.register(app, runtime)

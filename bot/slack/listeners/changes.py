@@ -21,7 +21,6 @@ async def apply_change(
     *,
     incident_id: int,
     user: str,
-    channel: str | None,
     change: Change,
     respond: Callable[..., Awaitable[object]] | None = None,
 ) -> bool:
@@ -42,4 +41,4 @@ async def apply_change(
 
 async def _tell(respond, text: str) -> None:
     if respond is not None:
-        await respond(response_type="ephemeral", replace_original=False, text=text)
+        await context.say(respond, text)

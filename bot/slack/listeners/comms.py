@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.container import Runtime
 from bot.slack.blocks.comms import CHOOSABLE, client_message, notify_modal, status_update_modal
-from bot.slack.ids import VALUE, Action, ViewId, decode
+from bot.slack.ids import VALUE, Action, ViewId
 from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
 from bot.slack.subcommands import Invocation
@@ -61,12 +61,12 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(Action.DRAFT_NOTIFICATION)
     async def draft_button(ack, body, client, respond) -> None:
         await ack()
-        incident_id, rest = decode(body["actions"][0]["value"])
+        incident_id, rest = context.clicked(body)
         kind = NotificationKind(rest[0]) if rest and rest[0] in set(CHOOSABLE) else None
         user = body["user"]["id"]
         _, refusal = await context.authorise(runtime, incident_id, user)
         if refusal:
-            await respond(response_type="ephemeral", replace_original=False, text=refusal)
+            await context.say(respond, refusal)
             return
         view = await notify_view(runtime, incident_id, kind, user)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -74,8 +74,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(Action.NOTIFICATION_KIND)
     async def switch_kind(ack, body, client) -> None:
         await ack()
-        chosen = body["actions"][0]["selected_option"]["value"]
-        incident_id, (kind, *_) = decode(chosen)
+        incident_id, (kind, *_) = context.clicked(body)
         _, refusal = await context.authorise(runtime, incident_id, body["user"]["id"])
         if refusal:
             return  # the form was opened through the same rule; a forged value gets nothing
@@ -95,11 +94,11 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         await ack()
         user = body["user"]["id"]
         await apply_change(
-            runtime, incident_id=int(meta["incident_id"]), user=user, channel=None,
+            runtime, incident_id=int(meta["incident_id"]), user=user,
             change=lambda s, inc, now: communications.draft(
                 s, incident=inc, catalog=runtime.catalog, kind=kind, fields=values, actor=user,
                 now=now),
-            respond=dm(runtime, user),
+            respond=context.dm(runtime, user),
         )
 
     @app.view(ViewId.STATUS_UPDATE)
@@ -112,17 +111,17 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         await ack()
         user = body["user"]["id"]
         await apply_change(
-            runtime, incident_id=int(json.loads(view["private_metadata"])["incident_id"]),
-            user=user, channel=None,
+            runtime, incident_id=context.view_incident_id(view),
+            user=user,
             change=lambda s, inc, now: communications.record_status_update(
                 s, incident=inc, catalog=runtime.catalog, fields=values, actor=user, now=now),
-            respond=dm(runtime, user),
+            respond=context.dm(runtime, user),
         )
 
     @app.action(Action.MARK_SENT)
     async def mark_sent(ack, body, respond) -> None:
         await ack()
-        incident_id, (notification_id, *_) = decode(body["actions"][0]["value"])
+        incident_id, (notification_id, *_) = context.clicked(body)
         user = body["user"]["id"]
 
         def change(session, incident, now):
@@ -131,13 +130,13 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                                             actor=user, now=now, policy=runtime.catalog.policy):
                 raise timeline.Refused(ALREADY_SENT)
 
-        await apply_change(runtime, incident_id=incident_id, user=user, channel=_channel(body),
-                           change=change, respond=respond)
+        await apply_change(runtime, incident_id=incident_id, user=user, change=change,
+                           respond=respond)
 
     @app.action(Action.SEND_TO_CLIENT)
     async def send_to_client(ack, body, respond) -> None:
         await ack()
-        incident_id, (notification_id, *_) = decode(body["actions"][0]["value"])
+        incident_id, (notification_id, *_) = context.clicked(body)
         notification_id = int(notification_id)
         user = body["user"]["id"]
         if notification_id in sending:
@@ -151,7 +150,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
 
 async def _send_to_client(runtime: Runtime, incident_id: int, notification_id: int, user: str,
                           respond) -> None:
-    tell = _teller(respond)
+    tell = context.teller(respond)
     incident, refusal = await context.authorise(runtime, incident_id, user)
     if refusal:
         await tell(refusal)
@@ -185,7 +184,7 @@ async def _send_to_client(runtime: Runtime, incident_id: int, notification_id: i
                                         policy=runtime.catalog.policy):
             raise timeline.Refused(ALREADY_SENT)
 
-    await apply_change(runtime, incident_id=incident_id, user=user, channel=None, change=change,
+    await apply_change(runtime, incident_id=incident_id, user=user, change=change,
                        respond=respond)
 
 
@@ -240,22 +239,3 @@ def form_values(view: dict) -> dict[str, Any]:
     return values
 
 
-def _channel(body: dict) -> str | None:
-    return (body.get("channel") or {}).get("id")
-
-
-def _teller(respond):
-    async def tell(text: str) -> None:
-        await respond(response_type="ephemeral", replace_original=False, text=text)
-
-    return tell
-
-
-def dm(runtime: Runtime, user: str):
-    """Modals have no response_url: refusals reach the person as a direct message."""
-
-    async def send(*, text: str, **_: object) -> None:
-        opened = await runtime.client.conversations_open(users=user)
-        await runtime.client.chat_postMessage(channel=opened["channel"]["id"], text=text)
-
-    return send

@@ -11,7 +11,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.container import Runtime
 from bot.slack.blocks.deadlines import done_note, settled, snoozed_note, status_text
-from bot.slack.ids import Action, decode
+from bot.slack.ids import Action
+from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
 from bot.slack.listeners.regulatory import reportability_status
 from incidents import queries, timeline
@@ -28,7 +29,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(Action.DEADLINE_DONE)
     async def mark_done(ack, body, respond) -> None:
         await ack()
-        incident_id, (deadline_id, *_) = decode(body["actions"][0]["value"])
+        incident_id, (deadline_id, *_) = context.clicked(body)
         user = body["user"]["id"]
 
         def change(session, incident, now):
@@ -37,14 +38,14 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             if met is None:
                 raise timeline.Refused(GONE)
 
-        if await apply_change(runtime, incident_id=incident_id, user=user, channel=_channel(body),
-                              change=change, respond=respond):
+        if await apply_change(runtime, incident_id=incident_id, user=user, change=change,
+                              respond=respond):
             await _settle(runtime, body, done_note(user, runtime.now()))
 
     @app.action(_SNOOZE)
     async def snooze(ack, body, respond) -> None:
         await ack()
-        incident_id, (deadline_id, seconds, *_) = decode(body["actions"][0]["value"])
+        incident_id, (deadline_id, seconds, *_) = context.clicked(body)
         user = body["user"]["id"]
         until = []
 
@@ -56,18 +57,14 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                 raise timeline.Refused(GONE)
             until.append(snoozed.snoozed_until)
 
-        if await apply_change(runtime, incident_id=incident_id, user=user, channel=_channel(body),
-                              change=change, respond=respond):
+        if await apply_change(runtime, incident_id=incident_id, user=user, change=change,
+                              respond=respond):
             await _settle(runtime, body, snoozed_note(user, until[0]))
-
-
-def _channel(body: dict) -> str | None:
-    return (body.get("channel") or {}).get("id")
 
 
 async def _settle(runtime: Runtime, body: dict, note: str) -> None:
     """Take the buttons off the reminder that was acted on, saying who did what."""
-    message, channel = body.get("message"), _channel(body)
+    message, channel = body.get("message"), context.channel_id(body)
     if not message or not channel:
         return
     try:

@@ -1,19 +1,18 @@
 """`/incident drill`: practise on a scenario (incidents/drills/scenarios.py) in any workspace.
 
-The core stores the drill and its injects; a timer check plays what fell due and debriefs
-drills that are over; outbox deliveries (bot/slack/deliveries/drills.py) post the briefing,
-the injects and the debrief; a hook on the Web API client marks every message in a drill's
-channel DRILL.
+The core stores the drill and its injects; a timer check (bot/jobs/drills.py) plays what
+fell due and debriefs drills that are over; outbox deliveries
+(bot/slack/deliveries/drills.py) post the briefing, the injects and the debrief; a hook on
+the Web API client (bot/slack/drill_marking.py, installed by create_app) marks every message
+in a drill's channel DRILL.
 """
 
 from __future__ import annotations
 
-import logging
-
 from slack_bolt.async_app import AsyncApp
 
 from bot.container import Runtime
-from bot.slack import drill_marking
+from bot.jobs import drills as drill_jobs
 from bot.slack.blocks.drills import scenario_list
 from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
@@ -23,21 +22,8 @@ from incidents import timeline
 from incidents.drills import play as drills
 from incidents.drills import scenarios
 
-log = logging.getLogger(__name__)
-CHECK_SECONDS = 1.0
-
-
-async def check(runtime: Runtime) -> int:
-    """Play the injects that fell due, then debrief drills that are over."""
-    with runtime.session() as session:
-        played = drills.play_due(session, now=runtime.now(), catalog=runtime.catalog)
-        finished = drills.finish_due(session, now=runtime.now(), catalog=runtime.catalog)
-    return len(played) + len(finished)
-
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
-    drill_marking.install(runtime)
-
     def listing() -> tuple[str, list]:
         where = {s.key: drills.choose_system(s, runtime.catalog) for s in scenarios.SCENARIOS}
         return scenario_list(scenarios.SCENARIOS, systems=where)
@@ -86,10 +72,9 @@ async def _end(runtime: Runtime, call: Invocation) -> None:
         await call.reply("Run `/incident drill end` in the channel of a drill.")
         return
     ended = await apply_change(
-        runtime, incident_id=incident.id, user=call.user, channel=call.channel,
-        respond=call.respond,
+        runtime, incident_id=incident.id, user=call.user, respond=call.respond,
         change=lambda s, inc, now: drills.end(s, incident=inc, actor=call.user, now=now,
                                               policy=runtime.catalog.policy),
     )
     if ended:
-        runtime.spawn(check(runtime))  # the debrief now, not at the next tick
+        runtime.spawn(drill_jobs.check(runtime))  # the debrief now, not at the next tick

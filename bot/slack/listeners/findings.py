@@ -42,8 +42,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             await call.reply(known + ROOT_CAUSE_USAGE)
             return
         await apply_change(
-            runtime, incident_id=call.incident.id, user=call.user, channel=call.channel,
-            respond=call.respond,
+            runtime, incident_id=call.incident.id, user=call.user, respond=call.respond,
             change=lambda s, inc, now: findings.set_root_cause(
                 s, incident=inc, category=category, text=text,
                 categories=ROOT_CAUSE_CATEGORIES, actor=call.user, now=now),
@@ -58,8 +57,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             await call.reply(known + IMPACT_USAGE)
             return
         await apply_change(
-            runtime, incident_id=call.incident.id, user=call.user, channel=call.channel,
-            respond=call.respond,
+            runtime, incident_id=call.incident.id, user=call.user, respond=call.respond,
             change=lambda s, inc, now: findings.set_business_impact(
                 s, incident=inc, text=call.args, actor=call.user, now=now),
         )
@@ -81,8 +79,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             await call.reply(str(refused))
             return
         await apply_change(
-            runtime, incident_id=call.incident.id, user=call.user, channel=call.channel,
-            respond=call.respond,
+            runtime, incident_id=call.incident.id, user=call.user, respond=call.respond,
             change=lambda s, inc, now: findings.set_impact_start(
                 s, incident=inc, at=at, actor=call.user, now=now),
         )

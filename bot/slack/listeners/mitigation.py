@@ -3,9 +3,6 @@ form, Retry after a failure, and the message that reports each result in the cha
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable
-
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
@@ -13,7 +10,7 @@ from bot.container import Runtime
 from bot.outbound.mitigation import call_action, target_of
 from bot.slack.blocks.mitigation import menu_blocks, threshold_modal
 from bot.slack.deliveries.registry import preserve_before
-from bot.slack.ids import VALUE, Action, Field, ViewId, decode
+from bot.slack.ids import Action, Field, ViewId
 from bot.slack.listeners import context
 from bot.slack.listeners import registry as model_rollback
 from bot.slack.subcommands import Invocation
@@ -22,12 +19,6 @@ from incidents.models import Incident
 from incidents.regulatory import evidence
 from incidents.triage import mitigation_log
 from incidents.triage.mitigation import Mitigation, describe, parse_threshold, request_body
-
-Tell = Callable[[str], Awaitable[None]]
-
-
-def _value(body: dict) -> str:
-    return body["actions"][0].get("value", "")
 
 
 def _targets(runtime: Runtime, incident: Incident) -> dict[Mitigation, str | None]:
@@ -55,7 +46,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                                                if evidence.required(system, m)))
 
     async def run(*, incident_id: int, mitigation: Mitigation, parameters: dict, user: str,
-                  tell: Tell, by_hand: bool = False) -> None:
+                  tell: context.Tell, by_hand: bool = False) -> None:
         incident, refusal = await context.authorise(runtime, incident_id, user)
         if refusal:
             await tell(refusal)
@@ -91,11 +82,6 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         finally:
             running.discard(key)
 
-    def telling(respond) -> Tell:
-        async def tell(text: str) -> None:
-            await respond(response_type="ephemeral", replace_original=False, text=text)
-        return tell
-
     @runtime.subcommands.add("mitigate", usage="mitigate", needs_incident=True,
                              help="roll back, fall back to rules, route to human review or adjust "
                               "the threshold")
@@ -106,31 +92,31 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(Action.MITIGATE_MENU)
     async def menu_button(ack, body, respond) -> None:
         await ack()
-        incident_id, _ = decode(_value(body))
-        tell = telling(respond)
+        incident_id, _ = context.clicked(body)
+        tell = context.teller(respond)
         incident, refusal = await context.authorise(runtime, incident_id, body["user"]["id"])
         if refusal:
             await tell(refusal)
             return
         text, blocks = menu(incident)
-        await respond(response_type="ephemeral", replace_original=False, text=text, blocks=blocks)
+        await context.say(respond, text, blocks=blocks)
 
     @app.action(Action.MITIGATE)
     async def mitigate(ack, body, respond, client) -> None:
         await ack()
-        incident_id, (name, *_) = decode(_value(body))
+        incident_id, (name, *_) = context.clicked(body)
         mitigation = Mitigation(name)
         user = body["user"]["id"]
         if mitigation == Mitigation.ROLLBACK:
             incident, refusal = await context.authorise(runtime, incident_id, user)
             if refusal:
-                await telling(respond)(refusal)
+                await context.say(respond, refusal)
                 return
             if model_rollback.model_target(runtime, incident):  # a registry: choose the version
                 try:
                     mitigation_log.check_can_mitigate(incident)
                 except timeline.Refused as refused:
-                    await telling(respond)(str(refused))
+                    await context.say(respond, str(refused))
                     return
                 await model_rollback.open_form(runtime, client, trigger_id=body["trigger_id"],
                                                incident=incident)
@@ -138,7 +124,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         if mitigation == Mitigation.THRESHOLD:
             incident, refusal = await context.authorise(runtime, incident_id, user)
             if refusal:
-                await telling(respond)(refusal)
+                await context.say(respond, refusal)
                 return
             await client.views_open(trigger_id=body["trigger_id"], view=threshold_modal(
                 incident_id=incident_id, system_label=runtime.system_label(incident.system),
@@ -147,50 +133,49 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             ))
             return
         await run(incident_id=incident_id, mitigation=mitigation, parameters={}, user=user,
-                  tell=telling(respond))
+                  tell=context.teller(respond))
+
+    async def again(body, respond, *, by_hand: bool) -> None:
+        """A failed mitigation's buttons: try the call again, or record it done by hand."""
+        incident_id, (name, *rest) = context.clicked(body)
+        await run(incident_id=incident_id, mitigation=Mitigation(name),
+                  parameters=_parameters(rest), user=body["user"]["id"],
+                  tell=context.teller(respond), by_hand=by_hand)
 
     @app.action(Action.MITIGATE_RETRY)
     async def retry(ack, body, respond) -> None:
         await ack()
-        incident_id, (name, *rest) = decode(_value(body))
-        await run(incident_id=incident_id, mitigation=Mitigation(name),
-                  parameters=_parameters(rest), user=body["user"]["id"], tell=telling(respond))
+        await again(body, respond, by_hand=False)
 
     @app.action(Action.MITIGATE_BY_HAND)
     async def by_hand(ack, body, respond) -> None:
         await ack()
-        incident_id, (name, *rest) = decode(_value(body))
-        await run(incident_id=incident_id, mitigation=Mitigation(name),
-                  parameters=_parameters(rest), user=body["user"]["id"], tell=telling(respond),
-                  by_hand=True)
+        await again(body, respond, by_hand=True)
 
     model_rollback.register(
         app, runtime, lambda incident_id, user: _ephemeral_in_channel(runtime, incident_id, user))
 
     @app.view(ViewId.THRESHOLD)
     async def threshold(ack, body, view) -> None:
-        values = view["state"]["values"]
-        raw = (values.get(Field.THRESHOLD, {}).get(VALUE) or {}).get("value")
-        raw_previous = (values.get(Field.PREVIOUS_THRESHOLD, {}).get(VALUE) or {}).get("value")
+        values = context.view_values(view)
+        raw, raw_previous = values.get(Field.THRESHOLD), values.get(Field.PREVIOUS_THRESHOLD)
         new, previous = parse_threshold(raw), parse_threshold(raw_previous)
         errors = {}
         if new is None:
             errors[Field.THRESHOLD] = "Give the new threshold as a number, for example 0.7."
         if raw_previous and previous is None:
             errors[Field.PREVIOUS_THRESHOLD] = "Give the current threshold as a number."
-        if errors:
-            await ack(response_action="errors", errors=errors)
+        if not await context.accepted(ack, errors):
             return
-        await ack()
         user = body["user"]["id"]
-        incident_id = int(json.loads(view["private_metadata"])["incident_id"])
+        incident_id = context.view_incident_id(view)
         parameters = {"threshold": new} | ({"previous": previous} if previous is not None else {})
         await run(incident_id=incident_id, mitigation=Mitigation.THRESHOLD,
                   parameters=parameters, user=user, tell=_ephemeral_in_channel(runtime, incident_id,
                                                                                user))
 
 
-def _ephemeral_in_channel(runtime: Runtime, incident_id: int, user: str) -> Tell:
+def _ephemeral_in_channel(runtime: Runtime, incident_id: int, user: str) -> context.Tell:
     """A modal has no response_url: refusals go to the person inside the incident channel."""
 
     async def tell(text: str) -> None:
@@ -201,7 +186,6 @@ def _ephemeral_in_channel(runtime: Runtime, incident_id: int, user: str) -> Tell
             await runtime.client.chat_postEphemeral(channel=incident.channel_id, user=user,
                                                     text=text)
         except SlackApiError:  # not in the channel (any more): a direct message instead
-            dm = await runtime.client.conversations_open(users=user)
-            await runtime.client.chat_postMessage(channel=dm["channel"]["id"], text=text)
+            await context.dm(runtime, user)(text=text)
 
     return tell

@@ -1,7 +1,6 @@
-"""On-call: `/incident oncall`, `/incident page`, and the paging machinery's wiring.
-
-Acknowledging is the Acknowledge button (`Action.ACKNOWLEDGE` in `actions.py`), the same on
-alert messages, paging notices and the page itself.
+"""On-call: `/incident oncall`, `/incident page`, and the Acknowledge button, the same on
+alert messages, paging notices and the page itself. The paging checks are in
+bot/jobs/oncall.py.
 """
 
 from __future__ import annotations
@@ -12,14 +11,16 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.container import Runtime
 from bot.slack.blocks.oncall import ScheduleNow, oncall_text
+from bot.slack.ids import Action
+from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
 from bot.slack.mrkdwn import escape
 from bot.slack.subcommands import Invocation
+from incidents.lifecycle import changes as lifecycle
 from incidents.oncall import handoffs, paging
 from incidents.oncall.schedule import next_handoffs, on_call_at
+from incidents.types import Status
 
-ESCALATION_CHECK_SECONDS = 1.0
-HANDOFF_CHECK_SECONDS = 5.0
 HANDOFFS_SHOWN = 3
 
 
@@ -50,12 +51,27 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         user = mentions[0] if mentions else None
         schedule = None if user else word.split()[0]
         await apply_change(
-            runtime, incident_id=call.incident.id, user=call.user, channel=call.channel,
-            respond=call.respond,
+            runtime, incident_id=call.incident.id, user=call.user, respond=call.respond,
             change=lambda s, inc, now: paging.page_on_demand(
                 s, incident=inc, catalog=runtime.catalog, now=now, actor=call.user, user=user,
                 schedule=schedule),
         )
+
+    @app.action(Action.ACKNOWLEDGE)
+    async def acknowledge(ack, body, respond) -> None:
+        await ack()
+        incident_id, _ = context.clicked(body)
+        user = body["user"]["id"]
+
+        def take_command(session, incident, now):
+            # Stops any paging, counts for time to acknowledge, makes them commander if none.
+            paging.acknowledge(session, incident=incident, user=user, now=now)
+            if incident.status == Status.TRIAGE:
+                lifecycle.change_status(session, incident=incident, status=Status.INVESTIGATING,
+                                      actor=user, now=now, policy=runtime.catalog.policy)
+
+        await apply_change(runtime, incident_id=incident_id, user=user, respond=respond,
+                           change=take_command)
 
 
 def schedule_keys(runtime: Runtime, wanted: str) -> list[str] | None:

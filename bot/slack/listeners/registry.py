@@ -6,7 +6,7 @@ replica that claims the work (bot/slack/deliveries/registry.py), never in the re
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from slack_bolt.async_app import AsyncApp
 from sqlmodel import select
@@ -15,7 +15,7 @@ from bot.container import Runtime
 from bot.outbound.registry import host_of
 from bot.slack.blocks.registry import rollback_form, rollback_reading, rollback_unavailable
 from bot.slack.deliveries.registry import read_state
-from bot.slack.ids import VALUE, Action, Field, ViewId, decode
+from bot.slack.ids import Action, Field, ViewId
 from bot.slack.listeners import context
 from incidents import timeline
 from incidents.models import Alert, Incident
@@ -23,8 +23,6 @@ from incidents.registry import policy as registry
 from incidents.registry import record as registry_record
 from incidents.registry.models import ModelChange
 from incidents.regulatory import evidence
-
-Tell = Callable[[str], Awaitable[None]]
 
 
 def what_is_preserved(runtime: Runtime, incident: Incident) -> str | None:
@@ -76,9 +74,10 @@ async def open_form(runtime: Runtime, client, *, trigger_id: str, incident: Inci
     await client.views_update(view_id=view["id"], view=form)
 
 
-def register(app: AsyncApp, runtime: Runtime, tell_in_channel: Callable[[int, str], Tell]) -> None:
+def register(app: AsyncApp, runtime: Runtime,
+             tell_in_channel: Callable[[int, str], context.Tell]) -> None:
 
-    async def request(*, incident_id: int, user: str, tell: Tell, **change) -> None:
+    async def request(*, incident_id: int, user: str, tell: context.Tell, **change) -> None:
         incident, refusal = await context.authorise(runtime, incident_id, user)
         if refusal:
             await tell(refusal)
@@ -97,14 +96,10 @@ def register(app: AsyncApp, runtime: Runtime, tell_in_channel: Callable[[int, st
 
     @app.view(ViewId.MODEL_ROLLBACK)
     async def submit(ack, body, view) -> None:
-        values = view["state"]["values"]
-        chosen = ((values.get(Field.MODEL_VERSION, {}).get(VALUE) or {})
-                  .get("selected_option") or {}).get("value")
-        if not chosen:
-            await ack(response_action="errors",
-                      errors={Field.MODEL_VERSION: "Choose the version to roll back to."})
+        chosen = context.view_values(view).get(Field.MODEL_VERSION)
+        if not await context.accepted(ack, {} if chosen else {
+                Field.MODEL_VERSION: "Choose the version to roll back to."}):
             return
-        await ack()
         meta = json.loads(view["private_metadata"])
         incident_id, user = int(meta["incident_id"]), body["user"]["id"]
         await request(incident_id=incident_id, user=user,
@@ -113,11 +108,10 @@ def register(app: AsyncApp, runtime: Runtime, tell_in_channel: Callable[[int, st
                       key=f"view:{view['id']}")
 
     async def follow_up(body, respond, *, undo: bool) -> None:
-        incident_id, (change_id, *_) = decode(body["actions"][0].get("value", ""))
+        incident_id, (change_id, *_) = context.clicked(body)
         user = body["user"]["id"]
 
-        async def tell(text: str) -> None:
-            await respond(response_type="ephemeral", replace_original=False, text=text)
+        tell = context.teller(respond)
 
         with runtime.session() as session:
             change = session.get(ModelChange, int(change_id))

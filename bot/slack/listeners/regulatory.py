@@ -18,10 +18,10 @@ from bot.container import Runtime
 from bot.slack.blocks.common import slack_date
 from bot.slack.blocks.regulatory import assessment_modal, settle, snooze_modal, status_lines
 from bot.slack.deliveries.regulatory import duties
-from bot.slack.ids import VALUE, Action, Field, ViewId, decode
+from bot.slack.ids import Action, Field, ViewId
 from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
-from bot.slack.listeners.comms import display_name, dm
+from bot.slack.listeners.comms import display_name
 from bot.slack.mrkdwn import escape
 from bot.slack.mrkdwn import user as mention
 from bot.slack.subcommands import Invocation
@@ -73,13 +73,13 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(Action.REPORTABILITY)
     async def open_assessment(ack, body, client, respond) -> None:
         await ack()
-        incident_id, _ = decode(body["actions"][0]["value"])
+        incident_id, _ = context.clicked(body)
         incident, refusal = await context.authorise(runtime, incident_id, body["user"]["id"])
         view = None
         if incident is not None:
             view, refusal = assessment_view(runtime, incident)
         if refusal:
-            await respond(response_type="ephemeral", replace_original=False, text=refusal)
+            await context.say(respond, refusal)
             return
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -98,16 +98,12 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     async def submit_assessment(ack, body, view) -> None:
         await ack()
         user = body["user"]["id"]
-        answers, note = {}, ""
-        for block_id, actions in view["state"]["values"].items():
-            state = actions.get(VALUE) or {}
-            if block_id == Field.ASSESSMENT_NOTE:
-                note = state.get("value") or ""
-            elif state.get("selected_option"):
-                answers[block_id] = state["selected_option"]["value"]
+        values = context.view_values(view)
+        note = values.pop(Field.ASSESSMENT_NOTE, None) or ""
+        answers = {question: answer for question, answer in values.items() if answer}
         await apply_change(
-            runtime, incident_id=int(json.loads(view["private_metadata"])["incident_id"]),
-            user=user, channel=None, respond=dm(runtime, user),
+            runtime, incident_id=context.view_incident_id(view),
+            user=user, respond=context.dm(runtime, user),
             change=lambda s, inc, now: regulatory.assess(
                 s, incident=inc, catalog=runtime.catalog, answers=answers, actor=user, now=now,
                 note=note))
@@ -115,21 +111,21 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(Action.REPORT_DRAFT)
     async def draft(ack, body, respond) -> None:
         await ack()
-        incident_id, (deadline_id, *_) = decode(body["actions"][0]["value"])
+        incident_id, (deadline_id, *_) = context.clicked(body)
         user = body["user"]["id"]
         incident = context.incident_by_id(runtime, incident_id)
         people = await _names(runtime, incident)
         await apply_change(
-            runtime, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
+            runtime, incident_id=incident_id, user=user, respond=respond,
             change=lambda s, inc, now: regulatory_reports.draft(
                 s, incident=inc, catalog=runtime.catalog, deadline_id=int(deadline_id), actor=user,
                 now=now, people=people))
 
     async def submitted(body, respond, *, initial: bool) -> None:
-        incident_id, (deadline_id, *_) = decode(body["actions"][0]["value"])
+        incident_id, (deadline_id, *_) = context.clicked(body)
         user = body["user"]["id"]
         if await apply_change(
-            runtime, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
+            runtime, incident_id=incident_id, user=user, respond=respond,
             change=lambda s, inc, now: regulatory.submit(
                 s, incident=inc, catalog=runtime.catalog, deadline_id=int(deadline_id),
                 initial=initial, actor=user, now=now)):
@@ -150,7 +146,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(Action.REPORT_SNOOZE)
     async def open_snooze(ack, body, client, respond) -> None:
         await ack()
-        incident_id, (deadline_id, *_) = decode(body["actions"][0]["value"])
+        incident_id, (deadline_id, *_) = context.clicked(body)
         _, refusal = await context.authorise(runtime, incident_id, body["user"]["id"])
         clock = None
         if refusal is None:
@@ -158,26 +154,24 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                 clocks = regulatory.open_clocks(session, incident_id, runtime.catalog)
             clock = next((c for c in clocks if c.deadline_id == int(deadline_id)), None)
         if clock is None:
-            await respond(response_type="ephemeral", replace_original=False,
-                          text=refusal or GONE)
+            await context.say(respond, refusal or GONE)
             return
         view = snooze_modal(incident_id=incident_id, clock=clock)
         message = body.get("message") or {}
         view.private_metadata = json.dumps({**json.loads(view.private_metadata),
-                                            "channel": _channel(body), "ts": message.get("ts")})
+                                            "channel": context.channel_id(body),
+                                            "ts": message.get("ts")})
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(ViewId.REPORT_SNOOZE)
     async def submit_snooze(ack, body, view) -> None:
-        values = view["state"]["values"]
-        reason = ((values.get(Field.SNOOZE_REASON) or {}).get(VALUE) or {}).get("value") or ""
-        if not reason.strip():
-            await ack(response_action="errors",
-                      errors={Field.SNOOZE_REASON: "Say why the report can wait."})
+        values = context.view_values(view)
+        reason = values.get(Field.SNOOZE_REASON) or ""
+        if not await context.accepted(ack, {} if reason.strip() else {
+                Field.SNOOZE_REASON: "Say why the report can wait."}):
             return
-        await ack()
-        chosen = ((values.get(Field.SNOOZE_FOR) or {}).get(VALUE) or {}).get("selected_option")
-        seconds = int(chosen["value"]) if chosen else 3600
+        chosen = values.get(Field.SNOOZE_FOR)
+        seconds = int(chosen) if chosen else 3600
         meta, user = json.loads(view["private_metadata"]), body["user"]["id"]
         until = []
 
@@ -188,7 +182,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             until.append(snoozed.snoozed_until)
 
         if await apply_change(runtime, incident_id=int(meta["incident_id"]), user=user,
-                              channel=None, change=change, respond=dm(runtime, user)) \
+                              change=change, respond=context.dm(runtime, user)) \
                 and meta.get("ts"):
             note = (f":zzz: Snoozed by {mention(user)} until {slack_date(until[0])}: "
                     f"{escape(reason.strip())}")
@@ -206,14 +200,10 @@ async def _names(runtime: Runtime, incident: Incident | None) -> dict[str, str]:
     return {person: name for person, name in names.items() if name}
 
 
-def _channel(body: dict) -> str | None:
-    return (body.get("channel") or {}).get("id")
-
-
 async def _settle(runtime: Runtime, body: dict, deadline_id: int, note: str) -> None:
     message = body.get("message")
-    if message and _channel(body):
-        await _update(runtime, _channel(body), message["ts"], deadline_id, note,
+    if message and context.channel_id(body):
+        await _update(runtime, context.channel_id(body), message["ts"], deadline_id, note,
                       blocks=message.get("blocks") or [], text=message.get("text"))
 
 

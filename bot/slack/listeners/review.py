@@ -23,7 +23,6 @@ from incidents.review import followups
 from incidents.types import EventKind
 
 log = logging.getLogger(__name__)
-_MENTION = re.compile(r"<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>")
 _DUE = re.compile(r"(?:^|\s)due\s+(\d{4}-\d{2}-\d{2})\s*$", re.IGNORECASE)
 _DONE = re.compile(r"^done\s+#?(\d+)\s*$", re.IGNORECASE)
 FOLLOWUP_USAGE = ("Usage: `/incident followup <what to change> [@owner] [due YYYY-MM-DD]`, "
@@ -37,10 +36,10 @@ class FollowupSyntaxError(ValueError):
 
 def parse_followup(args: str) -> tuple[str, str | None, date | None]:
     """`Add a schema check <@U1|bob> due 2026-12-04` → (text, owner, due)."""
-    owners = _MENTION.findall(args)
+    owners = people.MENTION.findall(args)
     if len(owners) > 1:
         raise FollowupSyntaxError("Give one owner per follow-up.")
-    text = _MENTION.sub(" ", args)
+    text = people.MENTION.sub(" ", args)
     due = None
     match = _DUE.search(text)
     if match:
@@ -65,8 +64,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         if done:
             number = int(done[1])
             await apply_change(
-                runtime, incident_id=call.incident.id, user=call.user, channel=call.channel,
-                respond=call.respond,
+                runtime, incident_id=call.incident.id, user=call.user, respond=call.respond,
                 change=lambda s, inc, now: followups.complete(
                     s, incident=inc, followup_id=number, actor=call.user, now=now),
             )
@@ -78,8 +76,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             return
         due_at = datetime(due.year, due.month, due.day, tzinfo=UTC) if due else None
         await apply_change(
-            runtime, incident_id=call.incident.id, user=call.user, channel=call.channel,
-            respond=call.respond,
+            runtime, incident_id=call.incident.id, user=call.user, respond=call.respond,
             change=lambda s, inc, now: followups.add(
                 s, incident=inc, text=text, owner=owner, due_at=due_at, actor=call.user,
                 now=now),

@@ -15,7 +15,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.container import Runtime
 from bot.slack.blocks.runbooks import runbook_list_blocks
-from bot.slack.ids import Action, decode
+from bot.slack.ids import Action
 from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
 from bot.slack.mrkdwn import escape
@@ -29,14 +29,6 @@ from incidents.types import Severity
 log = logging.getLogger(__name__)
 
 
-def _value(body: dict) -> str:
-    return body["actions"][0].get("value", "")
-
-
-def _channel(body: dict) -> str | None:
-    return (body.get("channel") or {}).get("id")
-
-
 def _message_ref(body: dict) -> dict[str, str]:
     """The clicked message, so its re-render updates it in place (not for ephemerals)."""
     container = body.get("container") or {}
@@ -45,35 +37,30 @@ def _message_ref(body: dict) -> dict[str, str]:
     return {"channel": container["channel_id"], "ts": container["message_ts"]}
 
 
-async def _say(respond, text: str) -> None:
-    await respond(response_type="ephemeral", replace_original=False, text=text)
-
-
 def register(app: AsyncApp, runtime: Runtime) -> None:
     books = Runbooks(runtime)
 
     async def post_checklist(incident_id: int, user: str, respond) -> None:
-        await apply_change(runtime, incident_id=incident_id, user=user, channel=None,
-                           respond=respond,
+        await apply_change(runtime, incident_id=incident_id, user=user, respond=respond,
                            change=lambda s, inc, now: checklist.post_checklist(s, incident=inc))
 
     async def open_runbook(incident_id: int, name: str, user: str, respond) -> None:
         incident, refusal = await context.authorise(runtime, incident_id, user)
         if refusal:
-            await _say(respond, refusal)
+            await context.say(respond, refusal)
             return
         try:
             book = books.load(incident, name)
         except runbooks.UnknownRunbook:
-            await _say(respond, f"There is no runbook `{escape(name)}` for "
-                       f"{escape(incident.system)}.")
+            await context.say(respond, f"There is no runbook `{escape(name)}` for "
+                              f"{escape(incident.system)}.")
             return
         except (TemplateError, OSError) as exc:
-            await _say(respond, f"The runbook `{escape(name)}` could not be rendered: "
-                       f"{escape(exc)}")
+            await context.say(respond, f"The runbook `{escape(name)}` could not be rendered: "
+                              f"{escape(exc)}")
             return
         await apply_change(
-            runtime, incident_id=incident_id, user=user, channel=None, respond=respond,
+            runtime, incident_id=incident_id, user=user, respond=respond,
             change=lambda s, inc, now: runbook_steps.open_runbook(
                 s, incident=inc, runbook=name, title=book.title, actor=user, now=now),
         )
@@ -113,19 +100,19 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(Action.TRIAGE)
     async def triage_button(ack, body, respond) -> None:
         await ack()
-        incident_id, _ = decode(_value(body))
+        incident_id, _ = context.clicked(body)
         await post_checklist(incident_id, body["user"]["id"], respond)
 
     @app.action(re.compile(rf"^{re.escape(Action.TRIAGE_ANSWER)}:"))
     async def answer(ack, body, respond) -> None:
         await ack()
-        incident_id, parts = decode(_value(body))
+        incident_id, parts = context.clicked(body)
         if len(parts) != 2:
             return
         item, value = parts
         user = body["user"]["id"]
         await apply_change(
-            runtime, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
+            runtime, incident_id=incident_id, user=user, respond=respond,
             change=lambda s, inc, now: checklist.answer_triage(
                 s, incident=inc, item=item, answer=value, actor=user, now=now,
                 message=_message_ref(body)),
@@ -134,7 +121,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(Action.TRIAGE_APPLY)
     async def apply_severity(ack, body, respond) -> None:
         await ack()
-        incident_id, (level,) = decode(_value(body))
+        incident_id, (level,) = context.clicked(body)
         user = body["user"]["id"]
 
         def change(session, incident, now) -> None:
@@ -143,48 +130,47 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                                     catalog=runtime.catalog)
             checklist.refresh_checklist(session, incident=incident, message=_message_ref(body))
 
-        await apply_change(runtime, incident_id=incident_id, user=user, channel=_channel(body),
-                           respond=respond, change=change)
+        await apply_change(runtime, incident_id=incident_id, user=user, respond=respond,
+                           change=change)
 
     @app.action(Action.RUNBOOKS)
     async def runbooks_button(ack, body, respond) -> None:
         await ack()
-        incident_id, _ = decode(_value(body))
+        incident_id, _ = context.clicked(body)
         incident, refusal = await context.authorise(runtime, incident_id, body["user"]["id"],
                                                     change=False)
         if refusal:
-            await _say(respond, refusal)
+            await context.say(respond, refusal)
         else:
             text, blocks = list_blocks(incident)
-            await respond(response_type="ephemeral", replace_original=False, text=text,
-                          blocks=blocks)
+            await context.say(respond, text, blocks=blocks)
 
     @app.action(Action.RUNBOOK_OPEN)
     async def runbook_button(ack, body, respond) -> None:
         await ack()
-        incident_id, (name, *_) = decode(_value(body))
+        incident_id, (name, *_) = context.clicked(body)
         await open_runbook(incident_id, name, body["user"]["id"], respond)
 
     @app.action(Action.RUNBOOK_TICK)
     async def tick(ack, body, respond) -> None:
         await ack()
-        incident_id, (name, number, done) = decode(_value(body))
+        incident_id, (name, number, done) = context.clicked(body)
         incident, refusal = await context.authorise(runtime, incident_id, body["user"]["id"])
         if refusal:
-            await _say(respond, refusal)
+            await context.say(respond, refusal)
             return
         try:
             book = books.load(incident, name)
         except (runbooks.UnknownRunbook, TemplateError, OSError):
-            await _say(respond, f"The runbook `{escape(name)}` is no longer available.")
+            await context.say(respond, f"The runbook `{escape(name)}` is no longer available.")
             return
         step = book.step(int(number))
         if step is None:
-            await _say(respond, "That step is no longer in the runbook; open it again.")
+            await context.say(respond, "That step is no longer in the runbook; open it again.")
             return
         user = body["user"]["id"]
         await apply_change(
-            runtime, incident_id=incident_id, user=user, channel=_channel(body), respond=respond,
+            runtime, incident_id=incident_id, user=user, respond=respond,
             change=lambda s, inc, now: runbook_steps.tick_runbook_step(
                 s, incident=inc, runbook=name, title=book.title, step=step, done=done == "1",
                 actor=user, now=now, message=_message_ref(body)),

@@ -1,8 +1,8 @@
-"""Modals: declare, resolve, assign a role, add a note, pick an incident."""
+"""The lifecycle's forms: declare (and the offer to join the system's open incident instead),
+resolve, assign a role, add a note."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from slack_sdk.models.blocks import (
@@ -17,22 +17,10 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.slack.blocks.common import md, option, plain, severity_options
+from bot.slack.blocks.common import md, modal, option, plain, severity_options
 from bot.slack.ids import VALUE, Field, ViewId
 from bot.slack.mrkdwn import escape
 from incidents.types import ROOT_CAUSE_CATEGORIES, Role, Severity
-
-
-def _modal(callback_id: str, title: str, submit: str, blocks: list, metadata: dict) -> View:
-    return View(
-        type="modal",
-        callback_id=callback_id,
-        title=plain(title, 24),
-        submit=plain(submit, 24),
-        close=plain("Cancel", 24),
-        private_metadata=json.dumps(metadata),
-        blocks=blocks,
-    )
 
 
 def _long_text(block_id: str, label: str, *, max_length: int, placeholder: str,
@@ -59,7 +47,7 @@ def declare_modal(
     else:
         system_input = PlainTextInputElement(action_id=VALUE, placeholder=plain("fraud-detector"))
     sev3 = Severity.SEV3
-    return _modal(
+    return modal(
         ViewId.DECLARE,
         "Declare an incident",
         "Declare",
@@ -111,7 +99,7 @@ def resolve_modal(*, incident_id: int, title: str, summary: str | None = None,
     resolution), so resolving never asks twice or quietly drops it."""
     categories = [option(label, key) for key, label in ROOT_CAUSE_CATEGORIES.items()]
     chosen = next((o for o in categories if o.value == category), None)
-    return _modal(
+    return modal(
         ViewId.RESOLVE,
         "Resolve incident",
         "Resolve",
@@ -147,7 +135,7 @@ def resolve_modal(*, incident_id: int, title: str, summary: str | None = None,
 def assign_modal(*, incident_id: int, role: str | None = None) -> View:
     roles = [option(r.capitalize(), r, r.purpose[:75]) for r in Role]
     initial = next((o for o in roles if o.value == role), None)
-    return _modal(
+    return modal(
         ViewId.ASSIGN,
         "Assign a role",
         "Assign",
@@ -171,7 +159,7 @@ def assign_modal(*, incident_id: int, role: str | None = None) -> View:
 
 
 def note_modal(*, incident_id: int) -> View:
-    return _modal(
+    return modal(
         ViewId.NOTE,
         "Add a note",
         "Add note",
@@ -186,32 +174,12 @@ def note_modal(*, incident_id: int) -> View:
     )
 
 
-def pick_incident_modal(*, incidents: Sequence[tuple[int, str]], message: dict) -> View:
-    return _modal(
-        ViewId.PICK_INCIDENT,
-        "Add to timeline",
-        "Add",
-        [
-            InputBlock(
-                block_id=Field.INCIDENT,
-                label=plain("Incident"),
-                element=StaticSelectElement(
-                    action_id=VALUE,
-                    placeholder=plain("Choose the incident"),
-                    options=[option(f"#{i}: {escape(t)}", str(i)) for i, t in incidents[:100]],
-                ),
-            )
-        ],
-        message,
-    )
-
-
 def already_open_modal(*, system: str, incident_id: int, title: str, severity: int,
                        status: str, channel: str | None, declared: dict) -> View:
     """Declaring for a system that already has an open incident: offer to join that one
     (one incident per system, as alerts do), or open a separate one on purpose."""
     where = f" in <#{channel}>" if channel else ""
-    return _modal(
+    return modal(
         ViewId.DECLARE_OPEN_ONE,
         "Already open",
         f"Join incident #{incident_id}",

@@ -1,10 +1,11 @@
 """`/incident stats [period]`: the incident report with a chart, posted in the channel.
 
 Posted in the channel, not ephemerally: the figures are for the team's regular look back
-(the seed's quarterly analysis), and a chart needs a file upload, which an ephemeral answer
-cannot carry. Because the figures cover every client, they are never posted where a client
-can read them (a catalog client channel, or any channel shared outside the workspace); and
-where the bot cannot post, the person gets the figures privately, without the chart.
+(each quarter against the one before it, incidents/analytics/metrics.py), and a chart needs
+a file upload, which an ephemeral answer cannot carry. Because the figures cover every
+client, they are never posted where a client can read them (a catalog client channel, or any
+channel shared outside the workspace); and where the bot cannot post, the person gets the
+figures privately, without the chart.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bot.container import Runtime
-from bot.slack.blocks.stats import stats_message
+from bot.slack.blocks.analytics import stats_message
 from bot.slack.listeners.review import viewer_zone
 from bot.slack.mrkdwn import escape
 from bot.slack.subcommands import Invocation
@@ -71,7 +72,10 @@ async def post_stats(runtime: Runtime, *, channel: str | None, user: str, args: 
 
 
 def _report_and_chart(runtime: Runtime, period: Period) -> tuple[Report, bytes, str]:
-    from bot.charts.stats import alt_text, stats_chart  # matplotlib loads here, off the event loop
+    from bot.charts.analytics import (  # matplotlib loads here, off the event loop
+        alt_text,
+        stats_chart,
+    )
 
     report = analytics_query.report(runtime.engine, period=period, now=runtime.now())
     return report, stats_chart(report), alt_text(report)
