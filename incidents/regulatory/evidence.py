@@ -29,8 +29,12 @@ from incidents.types import EventKind
 
 ARTICLE = "EU AI Act Art. 73(6)"
 # Mitigations that change what the model decides; falling back to rules or to people
-# leaves the model as it is.
+# leaves the model as it is. Whether the bot makes the change or a person does and records
+# it, the state is kept first.
 ALTERS_MODEL = frozenset({Mitigation.ROLLBACK, Mitigation.THRESHOLD})
+# Runbooks whose steps replace the model: opening one is the decision to change it, so the
+# evidence is kept then, before any of its steps is done.
+RUNBOOKS_ALTERING_MODEL = frozenset({"emergency_model_rollback", "emergency_retraining"})
 
 
 def required(system: System | None, mitigation: Mitigation | None = Mitigation.ROLLBACK) -> bool:
@@ -39,6 +43,10 @@ def required(system: System | None, mitigation: Mitigation | None = Mitigation.R
     if system is None or system.obligations is None or system.obligations.eu_ai_act is None:
         return False
     return mitigation is None or mitigation in ALTERS_MODEL
+
+
+def required_for_runbook(system: System | None, runbook: str) -> bool:
+    return runbook in RUNBOOKS_ALTERING_MODEL and required(system, None)
 
 
 def will_preserve(system: System, *, alerts: int, drift_at: datetime | None) -> str:
@@ -51,7 +59,7 @@ def will_preserve(system: System, *, alerts: int, drift_at: datetime | None) -> 
                  else "the latest drift report (none was run yet)")
     parts.append(f"the incident's {alerts} alert{'s' if alerts != 1 else ''}")
     parts.append("the system's catalog entry (credentials removed)")
-    return (f"{ARTICLE}: before the bot changes the model it preserves "
+    return (f"{ARTICLE}: before the model is changed the bot preserves "
             + ", ".join(parts[:-1]) + " and " + parts[-1]
             + ", as one file in this channel and in the timeline.")
 
@@ -155,6 +163,7 @@ def preserve(
     actor: str | None,
     now: datetime,
     change: int | None = None,
+    runbook: str | None = None,
 ) -> EvidenceSnapshot:
     """Store the file and its digest, record it in the timeline and queue its upload. The
     caller commits before it changes anything."""
@@ -169,11 +178,17 @@ def preserve(
     session.flush()  # its id, for the event and the upload
     said = f"Evidence preserved before: {before} ({summary_text(summary, digest)})"
     facts = {"snapshot": snapshot.id, "sha256": digest, "filename": snapshot.filename,
-             "before": before, "change": change, **summary}
+             "before": before, "change": change, "runbook": runbook, **summary}
     timeline.record(session, incident=incident, kind=EventKind.EVIDENCE_PRESERVED, now=now,
                    actor=actor, text=said, data=facts)
     outbox.evidence_upload(session, incident_id=incident.id, snapshot_id=snapshot.id)
     return snapshot
+
+
+def preserved_for_runbook(session: Session, incident_id: int, runbook: str) -> bool:
+    """Kept once per runbook: opening it again changes nothing more."""
+    return any((e.data or {}).get("runbook") == runbook
+               for e in timeline.events_of(session, incident_id, EventKind.EVIDENCE_PRESERVED))
 
 
 def snapshots(session: Session, incident_id: int) -> list[EvidenceSnapshot]:

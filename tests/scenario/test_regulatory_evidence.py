@@ -1,6 +1,8 @@
-"""Evidence before change on the HTTP-action path: a threshold change for a system under the
-EU AI Act stores the evidence before its endpoint is called; and for a system with neither
-`model:` nor `obligations:` nothing of the registry or the evidence appears."""
+"""Evidence before change, besides the registry's rollback: for a system under the EU AI Act
+a threshold change stores the evidence before its endpoint is called, a rollback done by hand
+before it is recorded, and opening the retraining runbook before any of its steps; for a
+system with neither `model:` nor `obligations:` nothing of the registry or the evidence
+appears."""
 
 from __future__ import annotations
 
@@ -104,3 +106,72 @@ async def test_without_model_or_obligations_nothing_of_this_appears(harness, rec
                    if m.ts == harness.incident().summary_ts)
     assert "Serving model" not in json.dumps(summary.blocks)
     assert not [f for f in harness.workspace.files.values() if "evidence" in f.filename]
+
+
+@pytest.mark.parametrize("obligations", [Obligations(eu_ai_act={"role": "provider"})])
+async def test_a_rollback_done_by_hand_under_the_ai_act_is_preceded_by_the_evidence(harness,
+                                                                                    catalog):
+    catalog.systems["fraud-detector"].actions = {}  # nothing automated: a person does it
+    incident = await harness.declare()
+    menu = await open_menu(harness, incident)
+    confirm = menu_buttons(menu)["rollback"]["confirm"]["text"]["text"]
+    assert "manual step" in confirm and "Before recording it" in confirm
+    assert "evidence" not in menu_buttons(menu)["manual_review"]["confirm"]["text"]["text"]
+
+    await click_mitigation(harness, incident, menu, "rollback")
+    await harness.settle()
+
+    events = harness.timeline(incident.id)
+    kinds = [e.kind for e in events]
+    assert kinds.index(EventKind.EVIDENCE_PRESERVED) < kinds.index(EventKind.MITIGATION)
+    mitigation = next(e for e in events if e.kind == EventKind.MITIGATION)
+    assert mitigation.data["manual"] is True
+    assert [f for f in harness.workspace.files.values() if "evidence" in f.filename]
+
+
+async def open_runbooks_list(harness, incident):
+    await harness.actor.command("/incident", "runbook", channel=incident.channel_id,
+                                user="U_BOB")
+    await harness.settle()
+    return [e for e in harness.workspace.ephemerals_for(user="U_BOB")
+            if e.text == "Runbooks"][-1]
+
+
+def runbook_buttons(listing):
+    return {b["block_id"].removeprefix("runbook-"): b["accessory"] for b in listing.blocks
+            if b.get("accessory")}
+
+
+@pytest.mark.parametrize("obligations", [Obligations(eu_ai_act={"role": "provider"}), None])
+async def test_opening_the_retraining_runbook_preserves_the_evidence_once(harness, obligations):
+    incident = await harness.declare()
+    listing = await open_runbooks_list(harness, incident)
+    buttons = runbook_buttons(listing)
+    if obligations:
+        assert "73(6)" in buttons["emergency_retraining"]["confirm"]["text"]["text"]
+        assert "73(6)" in buttons["emergency_model_rollback"]["confirm"]["text"]["text"]
+    else:
+        assert "confirm" not in buttons["emergency_retraining"]
+    assert "confirm" not in buttons["data_pipeline_failure"]
+
+    for _ in range(2):  # the button, then the command again: one snapshot
+        await harness.actor.click(incident.channel_id, listing.ts, "incident.runbook_open",
+                                  f"{incident.id}:emergency_retraining", user="U_BOB")
+        await harness.settle()
+    await harness.actor.click(incident.channel_id, listing.ts, "incident.runbook_open",
+                              f"{incident.id}:data_pipeline_failure", user="U_BOB")
+    await harness.settle()
+
+    events = harness.timeline(incident.id)
+    preserved = [e for e in events if e.kind == EventKind.EVIDENCE_PRESERVED]
+    opened = [e for e in events if e.kind == EventKind.RUNBOOK_STEP]
+    assert len(opened) == 3
+    with harness.bot.session() as session:
+        stored = session.exec(select(EvidenceSnapshot)).all()
+    if obligations is None:
+        assert preserved == [] and stored == []
+        return
+    assert [e.data["runbook"] for e in preserved] == ["emergency_retraining"]
+    assert len(stored) == 1 and stored[0].before.startswith("Emergency model retraining")
+    assert "confirm" not in runbook_buttons(
+        await open_runbooks_list(harness, incident))["emergency_retraining"]

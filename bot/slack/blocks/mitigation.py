@@ -33,9 +33,10 @@ def _how(target: str | None) -> str:
 
 def _confirm(mitigation: Mitigation, target: str | None, preserved: bool) -> ConfirmObject:
     action = f"call {target}" if target else "record it as a manual step done by you"
-    first = " Before the call the bot preserves the evidence (EU AI Act Art. 73(6)): the " \
-        "model registry's versions, the latest drift report, the alerts and the catalog " \
-        "entry, as one file in this channel." if preserved and target else ""
+    first = f" Before {'the call' if target else 'recording it'} the bot preserves the " \
+        "evidence (EU AI Act Art. 73(6)): the model registry's versions, the latest drift " \
+        "report, the alerts and the catalog entry, as one file in this channel." \
+        if preserved else ""
     return ConfirmObject(
         title=truncate(f"{mitigation.label}?", 100),
         text=truncate(f"{mitigation.title}. This will {action}.{first}", 300),
@@ -65,7 +66,7 @@ def menu_blocks(
         if mitigation == Mitigation.ROLLBACK and model_target:
             how = f"Automated: choose the earlier version in the next step; the bot moves " \
                 f"{escape(model_target)} and reports the result here."
-        if mitigation in preserved and (target or (by_form and not is_threshold)):
+        if mitigation in preserved:
             how += " :lock: The evidence is preserved first (EU AI Act Art. 73(6))."
         blocks.append(SectionBlock(
             block_id=f"mitigation-{mitigation}",
@@ -85,8 +86,7 @@ def menu_blocks(
 def threshold_modal(*, incident_id: int, system_label: str, target: str | None,
                     preserved: str | None = None) -> View:
     """`preserved`: what the evidence snapshot before the call will hold, when one is."""
-    more = [ContextBlock(elements=[md(f":lock: {escape(preserved)}")])] \
-        if preserved and target else []
+    more = [ContextBlock(elements=[md(f":lock: {escape(preserved)}")])] if preserved else []
     return modal(
         ViewId.THRESHOLD, "Adjust threshold", "Adjust",
         metadata={"incident_id": incident_id},

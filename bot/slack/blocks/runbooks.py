@@ -7,6 +7,7 @@ import re
 from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     HeaderBlock,
     SectionBlock,
@@ -14,7 +15,7 @@ from slack_sdk.models.blocks import (
 
 from bot.slack.blocks.common import MESSAGE_BLOCK_LIMIT, md, plain, slack_date
 from bot.slack.ids import Action, encode
-from bot.slack.mrkdwn import escape, user
+from bot.slack.mrkdwn import escape, truncate, user
 from incidents.triage.runbook_steps import Tick
 from incidents.triage.runbooks import Heading, Note, Runbook, Step
 
@@ -79,19 +80,29 @@ def _step(incident_id: int, name: str, step: Step, tick: Tick | None, open_: boo
 
 
 def runbook_list_blocks(
-    *, incident_id: int, runbooks: list[tuple[str, str]], suggested: str | None = None
+    *, incident_id: int, runbooks: list[tuple[str, str]], suggested: str | None = None,
+    preserved: dict[str, str] | None = None,
 ) -> tuple[str, list[Block]]:
-    """(name, title) pairs, each with a button that posts it in the incident channel."""
+    """(name, title) pairs, each with a button that posts it in the incident channel.
+    `preserved`: for a runbook that changes the model, what opening it keeps first (its
+    button asks for confirmation and says so)."""
+    preserved = preserved or {}
     blocks: list[Block] = [SectionBlock(text=md(
         "*Runbooks* for this incident's AI system. Opening one posts it in the channel as a "
         "checklist."
     ))]
     for name, title in runbooks[: MESSAGE_BLOCK_LIMIT - 1]:
         star = " :star: _suggested by triage_" if name == suggested else ""
+        kept = preserved.get(name)
+        confirm = None if kept is None else ConfirmObject(
+            title=truncate(f"Open {title}?", 100), text=truncate(
+                f"Its steps change the model. {kept}", 300),
+            confirm="Open it", deny="Cancel")
         blocks.append(SectionBlock(
             block_id=f"runbook-{name}"[:255],
-            text=md(f"{escape(title)}{star}"),
+            text=md(f"{escape(title)}{star}"
+                    + (" :lock: _the evidence is preserved first_" if kept else "")),
             accessory=ButtonElement(text=plain("Open"), action_id=Action.RUNBOOK_OPEN,
-                                    value=encode(incident_id, name)),
+                                    value=encode(incident_id, name), confirm=confirm),
         ))
     return "Runbooks", blocks[:MESSAGE_BLOCK_LIMIT]

@@ -65,7 +65,8 @@ async def read_state(
 async def preserve_before(runtime: Runtime, *, incident_id: int, system: System, before: str,
                           actor: str | None,
                           state: registry.RegistryState | None = None,
-                          error: str | None = None, change_id: int | None = None) -> None:
+                          error: str | None = None, change_id: int | None = None,
+                          runbook: str | None = None) -> None:
     """Store the evidence file (committed when this returns); the registry is read here
     unless the caller just read it."""
     if system.model is not None and state is None and error is None:
@@ -86,7 +87,7 @@ async def preserve_before(runtime: Runtime, *, incident_id: int, system: System,
         if change_id is not None:
             content["model_change"] = change_id
         evidence.preserve(session, incident=incident, content=content, before=before,
-                          actor=actor, now=runtime.now(), change=change_id)
+                          actor=actor, now=runtime.now(), change=change_id, runbook=runbook)
 
 
 def _preserved_for(runtime: Runtime, incident_id: int, change_id: int) -> bool:

@@ -66,10 +66,12 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         running.add(key)
         try:
             result = None
+            # Stored before the call, or before a person's change is recorded; "done by
+            # hand" follows a failed call, whose evidence was kept before it.
+            if evidence.required(system, mitigation) and not by_hand:
+                await preserve_before(runtime, incident_id=incident_id, system=system,
+                                      before=describe(mitigation, parameters), actor=user)
             if action is not None and not by_hand:  # by hand: recorded as a manual step
-                if evidence.required(system, mitigation):  # stored before the call
-                    await preserve_before(runtime, incident_id=incident_id, system=system,
-                                          before=describe(mitigation, parameters), actor=user)
                 result = await call_action(action, request_body(
                     incident_id=incident_id, system=incident.system, mitigation=mitigation,
                     parameters=parameters, requested_by=user,

@@ -15,14 +15,17 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.container import Runtime
 from bot.slack.blocks.runbooks import runbook_list_blocks
+from bot.slack.deliveries.registry import preserve_before
 from bot.slack.ids import Action
 from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
+from bot.slack.listeners.registry import what_is_preserved
 from bot.slack.mrkdwn import escape
 from bot.slack.runbooks import Runbooks
 from bot.slack.subcommands import Invocation
 from incidents.lifecycle import changes as lifecycle
 from incidents.models import Incident
+from incidents.regulatory import evidence
 from incidents.triage import checklist, proposal, runbook_steps, runbooks
 from incidents.types import Severity
 
@@ -59,11 +62,19 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             await context.say(respond, f"The runbook `{escape(name)}` could not be rendered: "
                               f"{escape(exc)}")
             return
-        await apply_change(
+        opened = await apply_change(
             runtime, incident_id=incident_id, user=user, respond=respond,
             change=lambda s, inc, now: runbook_steps.open_runbook(
                 s, incident=inc, runbook=name, title=book.title, actor=user, now=now),
         )
+        system = runtime.catalog.systems.get(incident.system)
+        if opened and evidence.required_for_runbook(system, name):
+            with runtime.session() as session:
+                kept = evidence.preserved_for_runbook(session, incident_id, name)
+            if not kept:  # before any of its steps changes the model
+                await preserve_before(
+                    runtime, incident_id=incident_id, system=system, actor=user, runbook=name,
+                    before=f"{book.title} (runbook opened; its steps change the model)")
 
     def list_blocks(incident: Incident):
         with runtime.session() as session:
@@ -72,9 +83,13 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         outcome = proposal.proposal_for(answers, signal=alert.signal if alert else None,
                                         system=runtime.catalog.systems.get(incident.system))
         names = books.names(incident)
+        kept = what_is_preserved(runtime, incident)
+        with runtime.session() as session:
+            preserved = {n: kept for n in names if kept and n in evidence.RUNBOOKS_ALTERING_MODEL
+                         and not evidence.preserved_for_runbook(session, incident.id, n)}
         return runbook_list_blocks(
             incident_id=incident.id, runbooks=[(n, runbooks.title(n)) for n in names],
-            suggested=outcome.runbook if outcome else None,
+            suggested=outcome.runbook if outcome else None, preserved=preserved,
         )
 
     @runtime.subcommands.add("triage", usage="triage", needs_incident=True,
