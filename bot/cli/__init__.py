@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 
 
 def main() -> None:
+    # Before anything imports NumPy: the drift command, and the bot's /incident drift and
+    # drift monitors under `serve` and `sandbox`, sort with the faster code (bot/cli/drift.py).
+    from bot.cli.drift import numpy_environment
+
+    for name, value in numpy_environment().items():
+        os.environ.setdefault(name, value)
     args = sys.argv[1:]
     if args[:1] == ["drift"]:
         from bot.cli.drift import parse_command_line, run_command

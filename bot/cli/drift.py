@@ -86,8 +86,6 @@ def parse_command_line(args: list[str]) -> DriftCommand | None:
 
 def run_command(command: DriftCommand) -> int:
     """Run `incidentbot drift` as the command line asked; returns the exit status."""
-    for name, value in numpy_environment().items():  # before anything imports NumPy
-        os.environ.setdefault(name, value)
     columns = [name.strip() for item in command.exclude for name in item.split(",")
                if name.strip()]
     return run_drift(
@@ -104,7 +102,9 @@ ZEN4_FAMILY = "25"
 
 
 def numpy_environment(cpu: str | None = None, numpy_version: str | None = None) -> dict[str, str]:
-    """Settings a drift run gives NumPy before importing it (the user's own win).
+    """Settings the console script gives NumPy before anything imports it, for every
+    command: a drift run, and `serve` and `sandbox`, whose /incident drift and drift
+    monitors analyse the same way (the user's own settings win).
 
     - OPENBLAS_NUM_THREADS=1: the analysis uses no BLAS, but OpenBLAS starts a thread
       per core at NumPy's import and they spin waiting for work: on two cores that took

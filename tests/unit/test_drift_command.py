@@ -240,6 +240,24 @@ def test_a_drift_run_gives_numpy_its_settings_before_importing_it(tmp_path: Path
         assert seen[2] is False
 
 
+
+def test_every_command_gives_numpy_its_settings_so_serve_and_sandbox_sort_as_fast() -> None:
+    from bot.cli.drift import numpy_environment
+
+    seen = run_child("""
+        import contextlib, io, json, os, sys
+        os.environ.pop("NPY_DISABLE_CPU_FEATURES", None)
+        os.environ.pop("OPENBLAS_NUM_THREADS", None)
+        sys.argv = ["incidentbot", "serve", "--help"]
+        from bot.cli import main
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+            main()
+        print(json.dumps([os.environ.get("NPY_DISABLE_CPU_FEATURES"),
+                          os.environ.get("OPENBLAS_NUM_THREADS")]))
+    """)
+    assert seen == [numpy_environment().get("NPY_DISABLE_CPU_FEATURES"), "1"]
+
+
 DRIFT_LINES = [
     ["--reference", "r.csv", "--current", "c.csv"],
     ["--current", "c.csv", "--reference=r.csv", "--json"],
