@@ -306,6 +306,9 @@ async def test_handoff_tells_the_incoming_person_about_open_incidents_once(
     await first.actor.click(page.channel, page.ts, "incident.acknowledge", str(incident.id),
                             user="U_ALICE")
     await first.settle()
+    secret = await first.declare(title="Secret merger scoring", system="quiet-scorer",
+                                 user="U_BOB", private=True)
+    assert "U_CAROL" not in ws.channels[secret.channel_id].members
     assert dms(ws, "U_CAROL") == []
 
     clock.skip(minutes=2)  # Carol's override begins
@@ -314,6 +317,9 @@ async def test_handoff_tells_the_incoming_person_about_open_incidents_once(
     [message] = dms(ws, "U_CAROL")
     assert "You are now on call for *rota*" in str(message.blocks)
     assert f"*#{incident.id}* Fraud flag rate 40%" in str(message.blocks)
+    # A private incident is named only to its people, on call or not.
+    assert "Secret merger" not in str(message.blocks) and f"#{secret.id}*" not in str(
+        message.blocks)
     await first.stack.close()
 
     second = Harness(await start_stack(settings, paging_catalog, clock=clock, workspace=ws))

@@ -15,6 +15,7 @@ from datetime import timedelta
 from slack_sdk.errors import SlackApiError
 
 from bot.container import Runtime
+from bot.slack import membership
 from bot.slack.blocks import oncall as blocks
 from bot.slack.deliveries.posting import channel_of, post_once
 from bot.slack.people import learn
@@ -185,6 +186,8 @@ async def announce_handoff(runtime: Runtime, item: Outbox) -> None:
     schedule = runtime.catalog.oncall.get(handoff.schedule)
     if schedule is None:
         return  # the schedule left the catalog since
+    # A private incident is named only to its people, as everywhere (incidents/access.py).
+    incidents = await membership.visible(runtime, incidents, handoff.user_id)
     upcoming = next_handoffs(schedule, handoff.at, 1)
     text, body = blocks.handoff_message(
         schedule=handoff.schedule, until=upcoming[0] if upcoming else None,

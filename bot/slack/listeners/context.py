@@ -1,21 +1,19 @@
 """Helpers shared by listeners: what a request is about (its channel, the clicked value,
-a form's values, the incident), the one access rule (`incidents.access`) on whether this
-person may see or change it, and how to answer the person."""
+a form's values, the incident), whether this person may see or change it (`authorise`:
+the one access rule, `incidents.access`, through bot/slack/membership.py), and how to
+answer the person."""
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Awaitable, Callable
-
-from slack_sdk.errors import SlackApiError
 
 from bot.container import Runtime
 from bot.slack.ids import VALUE, decode
+from bot.slack.membership import verdict
 from incidents import access, queries
 from incidents.models import Incident
 
-_MEMBER_CACHE_SECONDS = 30
 Tell = Callable[[str], Awaitable[None]]
 
 
@@ -109,43 +107,6 @@ def incident_in_channel(runtime: Runtime, channel_id: str | None) -> Incident | 
         return queries.by_channel(session, channel_id)
 
 
-async def is_member(runtime: Runtime, channel_id: str, user_id: str) -> bool:
-    """Only people in an incident's channel may change it; cached briefly to stay fast."""
-    cached = runtime.member_cache.get(channel_id)
-    if cached and time.monotonic() - cached[0] < _MEMBER_CACHE_SECONDS and user_id in cached[1]:
-        return True
-    members: set[str] = set()
-    cursor = None
-    try:
-        while True:
-            response = await runtime.client.conversations_members(
-                channel=channel_id, cursor=cursor, limit=1000
-            )
-            members.update(response.get("members", []))
-            cursor = (response.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                break
-    except SlackApiError:
-        return False
-    runtime.member_cache[channel_id] = (time.monotonic(), members)
-    return user_id in members
-
-
-async def in_channel(runtime: Runtime, incident: Incident, user: str) -> bool:
-    return bool(incident.channel_id) and await is_member(runtime, incident.channel_id, user)
-
-
-async def verdict(runtime: Runtime, incident: Incident | None, user: str, *, change: bool
-                  ) -> access.Verdict:
-    """The access rule for this person, looking membership up only when it matters."""
-    if incident is None:
-        return access.Verdict.UNSEEN
-    needs_lookup = incident.channel_id is not None and (
-        change or (incident.private and user not in access.people_of(incident)))
-    member = needs_lookup and await in_channel(runtime, incident, user)
-    return access.decide(incident, user=user, in_channel=member, change=change)
-
-
 async def authorise(runtime: Runtime, incident_id: int | None, user: str, *, change: bool = True
                     ) -> tuple[Incident | None, str | None]:
     """(the incident, None) when allowed, else (None, what to tell the person). Every
@@ -158,12 +119,6 @@ async def authorise(runtime: Runtime, incident_id: int | None, user: str, *, cha
             return None, NOT_A_MEMBER
         case _:
             return None, access.no_such_incident(incident_id if incident_id is not None else "?")
-
-
-async def visible(runtime: Runtime, incidents: list[Incident], user: str) -> list[Incident]:
-    """The incidents of a list this person may see (private ones only to their people)."""
-    return [i for i in incidents
-            if await verdict(runtime, i, user, change=False) is access.Verdict.ALLOWED]
 
 
 NOT_A_MEMBER = "Only members of the incident channel can change the incident. Join it first."

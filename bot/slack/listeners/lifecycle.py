@@ -10,6 +10,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.container import Runtime
+from bot.slack import membership
 from bot.slack.blocks.lifecycle import assign_modal, note_modal, resolve_modal
 from bot.slack.commands_text import parse_incident_ref, parse_severity_arg
 from bot.slack.ids import Action, Field, ViewId
@@ -125,7 +126,7 @@ def _register_commands(runtime: Runtime) -> None:
     async def list_(call: Invocation) -> None:
         with runtime.session() as session:
             incidents = queries.open_incidents(session)
-        await call.reply(_list_text(await context.visible(runtime, incidents, call.user)))
+        await call.reply(_list_text(await membership.visible(runtime, incidents, call.user)))
 
 
 def _register_buttons(app: AsyncApp, runtime: Runtime) -> None:

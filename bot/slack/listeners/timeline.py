@@ -12,6 +12,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bot.container import Runtime
+from bot.slack import membership
 from bot.slack.blocks.timeline import pick_incident_modal
 from bot.slack.ids import Field, Shortcut, ViewId
 from bot.slack.listeners import context
@@ -73,7 +74,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         if incident is None:
             with runtime.session() as session:
                 everything = queries.open_incidents(session)
-            candidates = await context.visible(runtime, everything, user)
+            candidates = await membership.visible(runtime, everything, user)
             if len(candidates) == 1:
                 incident = candidates[0]
             elif not candidates:
