@@ -146,7 +146,8 @@ async def _identify(runtime: Runtime) -> None:
         runtime.team_id = response.get("team_id")
         runtime.enterprise_id = response.get("enterprise_id")
     except Exception as exc:
-        log.warning("auth.test failed, continuing without the bot's user id: %s", exc)
+        log.warning("auth.test failed, continuing without the bot's user id: %s",
+                    runtime.redact(exc))
 
 
 async def _checkpoint(runtime: Runtime) -> int:

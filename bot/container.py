@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from incidents.catalog import Catalog
 from incidents.db import session_scope
 from incidents.models import utcnow
 from incidents.outbox_claims import new_claimant
+from incidents.redaction import redact, secrets_of
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,18 @@ class Runtime:
         task.add_done_callback(_finished)
         task.add_done_callback(self.background.discard)
         return task
+
+    def redact(self, text: object) -> str:
+        """Error text without this process's secrets — the Slack and alert tokens, the
+        catalog's credential headers — or anything shaped like a credential, before it is
+        logged or stored (incidents/redaction.py)."""
+        configured = [secret.get_secret_value() for secret in (
+            self.settings.slack_bot_token, self.settings.slack_signing_secret,
+            self.settings.slack_app_token, self.settings.alert_webhook_token) if secret]
+        headers = [value for system in self.catalog.systems.values()
+                   for source in (*system.actions.values(), system.model) if source
+                   for value in source.headers.values()]
+        return redact(str(text), secrets={*configured, *secrets_of(headers, os.environ)})
 
     def system_label(self, key: str) -> str:
         system = self.catalog.systems.get(key)

@@ -177,7 +177,7 @@ class OutboxWorker:
 
     def _failed(self, item: Outbox, exc: Exception) -> bool:
         now = self.bot.now()
-        error = f"{type(exc).__name__}: {exc}"
+        error = self.bot.redact(f"{type(exc).__name__}: {exc}")
         waited = _rate_limited(exc)
         if waited is not None:
             wait = rate_limit_wait(waited)
@@ -186,7 +186,7 @@ class OutboxWorker:
             self.bot.metrics.outbox_rate_limited.labels(item.kind).inc()
             self._with_session(outbox_claims.put_off, item, error=error, until=now + wait)
             return False
-        log.warning("outbox item %s (%s) failed: %s", item.id, item.kind, exc)
+        log.warning("outbox item %s (%s) failed: %s", item.id, item.kind, error)
         refused = _permanent(exc)
         if refused and item.attempts + 1 >= GIVE_UP_AFTER:
             self._give_up(item, refused)

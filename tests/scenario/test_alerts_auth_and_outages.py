@@ -130,3 +130,25 @@ def alert_items(harness):
     with harness.bot.session() as session:
         return session.exec(select(Outbox).where(Outbox.kind == "alerts",
                                                  Outbox.attempts > 0)).all()
+
+
+async def test_a_failure_naming_a_secret_is_stored_and_logged_without_it(harness, caplog):
+    token = harness.bot.settings.slack_bot_token.get_secret_value()
+    harness.workspace.faults.inject("conversations.create", status=200,
+                                    error=f"invalid_auth for {token}")
+    status, _ = await harness.post("/alerts", alert())
+    assert status == 201
+    await harness.stack.drain()
+    with harness.bot.session() as session:
+        [failed] = session.exec(select(Outbox).where(Outbox.kind == "sync")).all()
+    assert "invalid_auth for [redacted]" in failed.last_error
+    assert token not in failed.last_error
+    assert "invalid_auth for [redacted]" in caplog.text and token not in caplog.text
+
+
+async def test_the_catalogs_credentials_are_among_the_secrets_kept_out(harness, monkeypatch):
+    monkeypatch.setenv("MLOPS_TOKEN", "mlops-token-4242")  # the example's action header
+    said = harness.bot.redact("POST https://ml-ops.example failed: mlops-token-4242 "
+                              "was rejected")
+    assert "mlops-token-4242" not in said and "rejected" in said
+    assert harness.bot.redact("nothing secret here") == "nothing secret here"
