@@ -146,8 +146,7 @@ async def _identify(runtime: Runtime) -> None:
         runtime.team_id = response.get("team_id")
         runtime.enterprise_id = response.get("enterprise_id")
     except Exception as exc:
-        log.warning("auth.test failed, continuing without the bot's user id: %s",
-                    runtime.redact(exc))
+        log.warning("auth.test failed, continuing without the bot's user id: %s", exc)
 
 
 async def _checkpoint(runtime: Runtime) -> int:

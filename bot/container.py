@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.log_redaction import redactor
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.subcommands import Subcommands
@@ -22,7 +22,6 @@ from incidents.catalog import Catalog
 from incidents.db import session_scope
 from incidents.models import utcnow
 from incidents.outbox_claims import new_claimant
-from incidents.redaction import redact, secrets_of
 
 log = logging.getLogger(__name__)
 
@@ -82,16 +81,9 @@ class Runtime:
         return task
 
     def redact(self, text: object) -> str:
-        """Error text without this process's secrets — the Slack and alert tokens, the
-        catalog's credential headers — or anything shaped like a credential, before it is
-        logged or stored (incidents/redaction.py)."""
-        configured = [secret.get_secret_value() for secret in (
-            self.settings.slack_bot_token, self.settings.slack_signing_secret,
-            self.settings.slack_app_token, self.settings.alert_webhook_token) if secret]
-        headers = [value for system in self.catalog.systems.values()
-                   for source in (*system.actions.values(), system.model) if source
-                   for value in source.headers.values()]
-        return redact(str(text), secrets={*configured, *secrets_of(headers, os.environ)})
+        """Error text without this process's secrets or anything shaped like a credential,
+        before it is stored (the outbox's last_error) or logged (bot/log_redaction.py)."""
+        return redactor(self.settings, self.catalog)(text)
 
     def system_label(self, key: str) -> str:
         system = self.catalog.systems.get(key)

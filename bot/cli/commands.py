@@ -72,7 +72,9 @@ def _database_errors() -> Iterator[None]:
         fail(f"DATABASE_URL: cannot use the database: {reason}")
 
 
-def _logging(verbose: bool) -> None:
+def _logging(verbose: bool, settings: Settings, catalog) -> None:
+    from bot.log_redaction import redact_logs, redactor
+
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -83,6 +85,7 @@ def _logging(verbose: bool) -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     # Timer checks run every second; their "job executed" lines would drown everything.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    redact_logs(redactor(settings, catalog))
 
 
 @cli.command()
@@ -100,7 +103,7 @@ def serve(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> 
     except SettingsError as exc:
         fail(str(exc))
     catalog = _catalog(settings)
-    _logging(verbose)
+    _logging(verbose, settings, catalog)
     app = create_app(settings, catalog)
     freeze_after_startup(app)
     mode = "Socket Mode" if settings.socket_mode else "POST /slack/events"
@@ -118,7 +121,7 @@ def sandbox(
     from bot.sandbox.run import run_sandbox
 
     settings = _settings()
-    _logging(verbose)
+    _logging(verbose, settings, _catalog(settings))
     with _database_errors():
         run_sandbox(settings, port=port if port is not None else settings.port)
 

@@ -139,7 +139,7 @@ async def run_monitor(runtime: Runtime, due: Due, slots: asyncio.Semaphore) -> i
                                   now=now, catalog=runtime.catalog) if alerts else []
     except DriftDataError as exc:
         runtime.metrics.monitor_failures.labels(due.system_key).inc()
-        log.warning("drift monitor %s failed: %s", due.monitor_id, runtime.redact(exc))
+        log.warning("drift monitor %s failed: %s", due.monitor_id, exc)
         return 0
     except Exception:
         runtime.metrics.monitor_failures.labels(due.system_key).inc()

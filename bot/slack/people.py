@@ -57,7 +57,7 @@ async def learn(runtime: Runtime, user_ids: Iterable[str]) -> None:
             continue
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:  # best effort: no failure
             runtime.people_seen.discard(user_id)
-            log.info("no name for %s: %s", user_id, runtime.redact(exc))
+            log.info("no name for %s: %s", user_id, exc)
             continue
         profile = found.get("profile") or {}
         real_name = found.get("real_name") or profile.get("real_name") or ""

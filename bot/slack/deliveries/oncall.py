@@ -87,8 +87,7 @@ async def deliver_page(runtime: Runtime, item: Outbox) -> None:
     except SlackApiError as exc:
         if _error(exc) not in UNREACHABLE:
             raise
-        log.warning("could not page %s for incident %s: %s", page.user_id, incident.id,
-                    runtime.redact(exc))
+        log.warning("could not page %s for incident %s: %s", page.user_id, incident.id, exc)
         with runtime.session() as session:
             session.get(Page, page.id).error = _error(exc)
         return
@@ -199,8 +198,7 @@ async def announce_handoff(runtime: Runtime, item: Outbox) -> None:
     except SlackApiError as exc:
         if _error(exc) not in UNREACHABLE:
             raise
-        log.warning("could not tell %s about their handoff: %s", handoff.user_id,
-                    runtime.redact(exc))
+        log.warning("could not tell %s about their handoff: %s", handoff.user_id, exc)
 
 
 HANDLERS = {

@@ -72,7 +72,7 @@ async def _settle(runtime: Runtime, body: dict, note: str) -> None:
                                          text=message.get("text"),
                                          blocks=settled(message.get("blocks") or [], note))
     except SlackApiError as exc:  # the change is saved; a stale button only answers "done"
-        log.warning("could not update reminder %s: %s", message.get("ts"), runtime.redact(exc))
+        log.warning("could not update reminder %s: %s", message.get("ts"), exc)
 
 
 def status_report(runtime: Runtime, incident_id: int) -> str:

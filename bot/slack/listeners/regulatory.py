@@ -219,4 +219,4 @@ async def _update(runtime: Runtime, channel: str, ts: str, deadline_id: int, not
         await runtime.client.chat_update(channel=channel, ts=ts, text=text or note,
                                          blocks=settle(blocks, deadline_id, note))
     except SlackApiError as exc:  # the change is saved; a stale button only answers
-        log.warning("could not update report message %s: %s", ts, runtime.redact(exc))
+        log.warning("could not update report message %s: %s", ts, exc)
