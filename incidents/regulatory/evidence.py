@@ -191,6 +191,14 @@ def preserved_for_runbook(session: Session, incident_id: int, runbook: str) -> b
                for e in timeline.events_of(session, incident_id, EventKind.EVIDENCE_PRESERVED))
 
 
+def preserve_first(session: Session, system: System | None, incident_id: int,
+                   runbook: str) -> bool:
+    """Opening this runbook will preserve the evidence first: its steps change the model,
+    the system is under the Act, and nothing was preserved for it yet in this incident."""
+    return required_for_runbook(system, runbook) and not preserved_for_runbook(
+        session, incident_id, runbook)
+
+
 def snapshots(session: Session, incident_id: int) -> list[EvidenceSnapshot]:
     return list(session.exec(select(EvidenceSnapshot).where(
         EvidenceSnapshot.incident_id == incident_id).order_by(col(EvidenceSnapshot.id))))

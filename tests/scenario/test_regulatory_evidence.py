@@ -175,3 +175,25 @@ async def test_opening_the_retraining_runbook_preserves_the_evidence_once(harnes
     assert len(stored) == 1 and stored[0].before.startswith("Emergency model retraining")
     assert "confirm" not in runbook_buttons(
         await open_runbooks_list(harness, incident))["emergency_retraining"]
+
+
+@pytest.mark.parametrize("obligations", [Obligations(eu_ai_act={"role": "provider"}), None])
+async def test_sev1s_rollback_runbook_button_says_the_evidence_is_kept_first(harness,
+                                                                           obligations):
+    incident = await harness.declare(severity="1")
+    emergency = next(m for m in harness.workspace.messages(incident.channel_id)
+                     if "emergency response" in m.text)
+    [button] = [e for b in emergency.blocks if b["type"] == "actions" for e in b["elements"]
+                if e["action_id"] == "incident.runbook_open"]
+    assert button["value"] == f"{incident.id}:emergency_model_rollback"
+    if obligations is None:
+        assert "confirm" not in button
+        return
+    assert "Art. 73(6)" in button["confirm"]["text"]["text"]
+
+    await harness.actor.click(incident.channel_id, emergency.ts, "incident.runbook_open",
+                              button["value"], user="U_BOB")
+    await harness.settle()
+    [kept] = [e for e in harness.timeline(incident.id)
+              if e.kind == EventKind.EVIDENCE_PRESERVED]
+    assert kept.data["runbook"] == "emergency_model_rollback"

@@ -79,30 +79,41 @@ def _step(incident_id: int, name: str, step: Step, tick: Tick | None, open_: boo
     return SectionBlock(block_id=f"step-{step.number}", text=md(text), accessory=button)
 
 
+PRESERVED_FIRST = (
+    "Its steps change the model, so the bot first preserves the evidence (EU AI Act Art. "
+    "73(6)): the model registry's versions, the latest drift report, the alerts and the "
+    "catalog entry, as one file in this channel."
+)
+
+
+def open_button(*, incident_id: int, name: str, title: str, label: str = "Open",
+                preserve_first: bool = False) -> ButtonElement:
+    """A button that posts the runbook in the channel. `preserve_first`: opening it keeps
+    the evidence first (incidents/regulatory/evidence.py), so it asks and says so."""
+    confirm = ConfirmObject(title=truncate(f"Open {title}?", 100), text=PRESERVED_FIRST,
+                            confirm="Open it", deny="Cancel") if preserve_first else None
+    return ButtonElement(text=plain(label), action_id=Action.RUNBOOK_OPEN,
+                         value=encode(incident_id, name), confirm=confirm)
+
+
 def runbook_list_blocks(
     *, incident_id: int, runbooks: list[tuple[str, str]], suggested: str | None = None,
-    preserved: dict[str, str] | None = None,
+    preserve_first: frozenset[str] = frozenset(),
 ) -> tuple[str, list[Block]]:
-    """(name, title) pairs, each with a button that posts it in the incident channel.
-    `preserved`: for a runbook that changes the model, what opening it keeps first (its
-    button asks for confirmation and says so)."""
-    preserved = preserved or {}
+    """(name, title) pairs, each with a button that posts it in the incident channel;
+    `preserve_first`: the runbooks whose opening keeps the evidence first."""
     blocks: list[Block] = [SectionBlock(text=md(
         "*Runbooks* for this incident's AI system. Opening one posts it in the channel as a "
         "checklist."
     ))]
     for name, title in runbooks[: MESSAGE_BLOCK_LIMIT - 1]:
         star = " :star: _suggested by triage_" if name == suggested else ""
-        kept = preserved.get(name)
-        confirm = None if kept is None else ConfirmObject(
-            title=truncate(f"Open {title}?", 100), text=truncate(
-                f"Its steps change the model. {kept}", 300),
-            confirm="Open it", deny="Cancel")
+        kept = name in preserve_first
         blocks.append(SectionBlock(
             block_id=f"runbook-{name}"[:255],
             text=md(f"{escape(title)}{star}"
                     + (" :lock: _the evidence is preserved first_" if kept else "")),
-            accessory=ButtonElement(text=plain("Open"), action_id=Action.RUNBOOK_OPEN,
-                                    value=encode(incident_id, name), confirm=confirm),
+            accessory=open_button(incident_id=incident_id, name=name, title=title,
+                                  preserve_first=kept),
         ))
     return "Runbooks", blocks[:MESSAGE_BLOCK_LIMIT]

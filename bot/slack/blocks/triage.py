@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.slack.blocks.common import md, plain, severity_label, slack_date
+from bot.slack.blocks.runbooks import open_button
 from bot.slack.ids import Action, encode
 from bot.slack.mrkdwn import clip, escape, user
 from incidents.models import Alert
@@ -27,6 +28,9 @@ from incidents.triage.checklist import Answer
 from incidents.triage.mitigation import Mitigation
 from incidents.types import Severity
 from incidents.wording import describe_metric
+
+# What Sev1's call to arms offers: the runbook for putting the previous model back.
+EMERGENCY_RUNBOOK = "emergency_model_rollback"
 
 
 def response_buttons(incident_id: int) -> ActionsBlock:
@@ -79,7 +83,9 @@ def checklist_blocks(
     opening: Opening,
     outcome: triage.TriageProposal | None,
     open_: bool,
+    preserve_first: bool = False,
 ) -> tuple[str, list[Block]]:
+    """`preserve_first`: opening the proposed runbook keeps the evidence first."""
     blocks: list[Block] = [
         HeaderBlock(text=plain(f"Triage checklist · incident #{incident_id}", 150)),
         ContextBlock(elements=[md(
@@ -89,7 +95,8 @@ def checklist_blocks(
     ]
     for number, item in enumerate(checklist.ITEMS, start=1):
         blocks += _item(incident_id, number, item, answers.get(item.key), opening, open_)
-    blocks += _outcome(incident_id, severity, outcome, answered=len(answers), open_=open_)
+    blocks += _outcome(incident_id, severity, outcome, answered=len(answers), open_=open_,
+                       preserve_first=preserve_first)
     done = len(answers)
     return f"Triage checklist for incident #{incident_id}: {done} of {len(checklist.ITEMS)} " \
         "answered", blocks
@@ -134,7 +141,7 @@ def _item(
 
 def _outcome(
     incident_id: int, severity: int, outcome: triage.TriageProposal | None, *, answered: int,
-    open_: bool,
+    open_: bool, preserve_first: bool,
 ) -> list[Block]:
     if outcome is None:
         return [DividerBlock(), ContextBlock(elements=[md(
@@ -171,10 +178,9 @@ def _outcome(
             style="danger" if sev == Severity.SEV1 else "primary",
         ))
     if outcome.runbook:
-        buttons.append(ButtonElement(
-            text=plain("Open runbook"), action_id=Action.RUNBOOK_OPEN,
-            value=encode(incident_id, outcome.runbook),
-        ))
+        buttons.append(open_button(
+            incident_id=incident_id, name=outcome.runbook, label="Open runbook",
+            title=runbooks.title(outcome.runbook), preserve_first=preserve_first))
     if open_:
         buttons.append(ButtonElement(text=plain("Mitigate"), action_id=Action.MITIGATE_MENU,
                                      value=encode(incident_id)))
@@ -184,7 +190,7 @@ def _outcome(
 
 
 def emergency_blocks(
-    *, incident_id: int, system_label: str, at: datetime
+    *, incident_id: int, system_label: str, at: datetime, preserve_first: bool = False
 ) -> tuple[str, list[Block]]:
     """Sev1 calls for emergency response (the immediate action incidents/triage/outcome.py
     proposes for it): what that means now, with the buttons that carry it out."""
@@ -211,8 +217,9 @@ def emergency_blocks(
             ),
             ButtonElement(text=plain("All mitigations"), action_id=Action.MITIGATE_MENU,
                           value=encode(incident_id)),
-            ButtonElement(text=plain("Emergency rollback runbook"), action_id=Action.RUNBOOK_OPEN,
-                          value=encode(incident_id, "emergency_model_rollback")),
+            open_button(incident_id=incident_id, name=EMERGENCY_RUNBOOK,
+                        title=runbooks.title(EMERGENCY_RUNBOOK),
+                        label="Emergency rollback runbook", preserve_first=preserve_first),
         ]),
         ContextBlock(elements=[md(slack_date(at))]),
     ]

@@ -11,12 +11,18 @@ from slack_sdk.errors import SlackApiError
 
 from bot.container import Runtime
 from bot.slack.blocks.runbooks import runbook_blocks
-from bot.slack.blocks.triage import Opening, checklist_blocks, emergency_blocks
+from bot.slack.blocks.triage import (
+    EMERGENCY_RUNBOOK,
+    Opening,
+    checklist_blocks,
+    emergency_blocks,
+)
 from bot.slack.deliveries.posting import channel_of, post_once
 from bot.slack.mrkdwn import escape
 from bot.slack.runbooks import Runbooks
 from incidents.models import Incident, Outbox
 from incidents.outbox import Kind
+from incidents.regulatory import evidence
 from incidents.triage import checklist, runbook_steps, runbooks
 from incidents.triage import proposal as triage
 from incidents.types import Severity
@@ -31,6 +37,11 @@ async def _post_checklist(runtime: Runtime, item: Outbox) -> None:
         incident = session.get(Incident, item.incident_id)
         answers = checklist.triage_answers(session, incident.id)
         alert, count = checklist.opening_alert(session, incident.id)
+        system = runtime.catalog.systems.get(incident.system)
+        outcome = triage.proposal_for(answers, signal=alert.signal if alert else None,
+                                      system=system)
+        preserve_first = bool(outcome and outcome.runbook) and evidence.preserve_first(
+            session, system, incident.id, outcome.runbook)
     channel = channel_of(incident)
     text, blocks = checklist_blocks(
         incident_id=incident.id,
@@ -38,9 +49,9 @@ async def _post_checklist(runtime: Runtime, item: Outbox) -> None:
         answers=answers,
         opening=Opening(alert=alert, alert_count=count, declared_by=incident.declared_by,
                         declared_at=incident.created_at),
-        outcome=triage.proposal_for(answers, signal=alert.signal if alert else None,
-                                    system=runtime.catalog.systems.get(incident.system)),
+        outcome=outcome,
         open_=incident.status_enum.is_open,
+        preserve_first=preserve_first,
     )
     if item.payload.get("ts"):
         await _post_or_update(runtime, item, incident, text, blocks)
@@ -82,12 +93,16 @@ async def _post_runbook(runtime: Runtime, item: Outbox) -> None:
 async def _post_emergency(runtime: Runtime, item: Outbox) -> None:
     with runtime.session() as session:
         incident = session.get(Incident, item.incident_id)
+        preserve_first = evidence.preserve_first(
+            session, runtime.catalog.systems.get(incident.system), incident.id,
+            EMERGENCY_RUNBOOK)
     channel = channel_of(incident)
     if incident.severity != Severity.SEV1 or not incident.status_enum.is_open:
         return  # lowered or ended before we got here: no call to arms
     text, blocks = emergency_blocks(
         incident_id=incident.id, system_label=runtime.system_label(incident.system),
         at=datetime.fromisoformat(item.payload["at"]) if item.payload.get("at") else runtime.now(),
+        preserve_first=preserve_first,
     )
     await post_once(runtime, item, channel=channel, text=text, blocks=blocks)
 

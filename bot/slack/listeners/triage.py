@@ -19,7 +19,6 @@ from bot.slack.deliveries.registry import preserve_before
 from bot.slack.ids import Action
 from bot.slack.listeners import context
 from bot.slack.listeners.changes import apply_change
-from bot.slack.listeners.registry import what_is_preserved
 from bot.slack.mrkdwn import escape
 from bot.slack.runbooks import Runbooks
 from bot.slack.subcommands import Invocation
@@ -68,13 +67,12 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                 s, incident=inc, runbook=name, title=book.title, actor=user, now=now),
         )
         system = runtime.catalog.systems.get(incident.system)
-        if opened and evidence.required_for_runbook(system, name):
-            with runtime.session() as session:
-                kept = evidence.preserved_for_runbook(session, incident_id, name)
-            if not kept:  # before any of its steps changes the model
-                await preserve_before(
-                    runtime, incident_id=incident_id, system=system, actor=user, runbook=name,
-                    before=f"{book.title} (runbook opened; its steps change the model)")
+        with runtime.session() as session:
+            first = opened and evidence.preserve_first(session, system, incident_id, name)
+        if first:  # before any of its steps changes the model
+            await preserve_before(
+                runtime, incident_id=incident_id, system=system, actor=user, runbook=name,
+                before=f"{book.title} (runbook opened; its steps change the model)")
 
     def list_blocks(incident: Incident):
         with runtime.session() as session:
@@ -83,13 +81,13 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         outcome = proposal.proposal_for(answers, signal=alert.signal if alert else None,
                                         system=runtime.catalog.systems.get(incident.system))
         names = books.names(incident)
-        kept = what_is_preserved(runtime, incident)
+        system = runtime.catalog.systems.get(incident.system)
         with runtime.session() as session:
-            preserved = {n: kept for n in names if kept and n in evidence.RUNBOOKS_ALTERING_MODEL
-                         and not evidence.preserved_for_runbook(session, incident.id, n)}
+            kept = frozenset(n for n in names
+                             if evidence.preserve_first(session, system, incident.id, n))
         return runbook_list_blocks(
             incident_id=incident.id, runbooks=[(n, runbooks.title(n)) for n in names],
-            suggested=outcome.runbook if outcome else None, preserved=preserved,
+            suggested=outcome.runbook if outcome else None, preserve_first=kept,
         )
 
     @runtime.subcommands.add("triage", usage="triage", needs_incident=True,
