@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     # Each command imports what it needs when it runs: `incidentbot drift` never needs
     # the settings (pydantic-settings), and `--help` needs nothing (README, "Performance").
     from bot.settings import Settings
+    from incidents.catalog import Catalog
 
 cli = typer.Typer(
     help="A Slack incident bot for teams that run AI systems for clients.",
@@ -50,7 +51,7 @@ def _settings(**overrides: object) -> Settings:
         fail(str(exc))
 
 
-def _catalog(settings: Settings):
+def _catalog(settings: Settings) -> Catalog:
     from incidents.catalog import CatalogError, load_catalog
 
     try:
@@ -72,7 +73,7 @@ def _database_errors() -> Iterator[None]:
         fail(f"DATABASE_URL: cannot use the database: {reason}")
 
 
-def _logging(verbose: bool, settings: Settings, catalog) -> None:
+def _logging(verbose: bool, settings: Settings, catalog: Catalog) -> None:
     from bot.log_redaction import redact_logs, redactor
 
     logging.basicConfig(

@@ -93,12 +93,12 @@ async def _post_runbook(runtime: Runtime, item: Outbox) -> None:
 async def _post_emergency(runtime: Runtime, item: Outbox) -> None:
     with runtime.session() as session:
         incident = session.get(Incident, item.incident_id)
+        if incident.severity != Severity.SEV1 or not incident.status_enum.is_open:
+            return  # lowered or ended before we got here: no call to arms
         preserve_first = evidence.preserve_first(
             session, runtime.catalog.systems.get(incident.system), incident.id,
             EMERGENCY_RUNBOOK)
     channel = channel_of(incident)
-    if incident.severity != Severity.SEV1 or not incident.status_enum.is_open:
-        return  # lowered or ended before we got here: no call to arms
     text, blocks = emergency_blocks(
         incident_id=incident.id, system_label=runtime.system_label(incident.system),
         at=datetime.fromisoformat(item.payload["at"]) if item.payload.get("at") else runtime.now(),

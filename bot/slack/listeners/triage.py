@@ -75,16 +75,15 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                 before=f"{book.title} (runbook opened; its steps change the model)")
 
     def list_blocks(incident: Incident):
+        system = runtime.catalog.systems.get(incident.system)
+        names = books.names(incident)
         with runtime.session() as session:
             answers = checklist.triage_answers(session, incident.id)
             alert, _ = checklist.opening_alert(session, incident.id)
-        outcome = proposal.proposal_for(answers, signal=alert.signal if alert else None,
-                                        system=runtime.catalog.systems.get(incident.system))
-        names = books.names(incident)
-        system = runtime.catalog.systems.get(incident.system)
-        with runtime.session() as session:
             kept = frozenset(n for n in names
                              if evidence.preserve_first(session, system, incident.id, n))
+        outcome = proposal.proposal_for(answers, signal=alert.signal if alert else None,
+                                        system=system)
         return runbook_list_blocks(
             incident_id=incident.id, runbooks=[(n, runbooks.title(n)) for n in names],
             suggested=outcome.runbook if outcome else None, preserve_first=kept,
